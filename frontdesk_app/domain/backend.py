@@ -1,0 +1,167 @@
+"""`Backend`: every operation of the FrontDeskOS API the desk uses, as one async interface.
+
+Three implementations share it: `LocalBackend` (embedded SQLite), `ApiBackend` (HTTP) and
+`OfflineFirstBackend` (what the UI holds). It lives in `domain` so that `api` and `local`, which
+must not know each other, can both implement it. Refusals raise `domain.errors` classes.
+Every write takes an optional `idempotency_key`: a retry with the same key never acts twice.
+"""
+
+from __future__ import annotations
+
+import abc
+from datetime import date
+
+from frontdesk_app.domain.models import (
+    Agent,
+    AgentStatus,
+    Appointment,
+    AppointmentCancel,
+    AppointmentCreate,
+    AppointmentQuery,
+    AppointmentReschedule,
+    Availability,
+    Call,
+    CallStatus,
+    CancelResult,
+    EligibilityRequest,
+    EligibilityResult,
+    Event,
+    Notification,
+    Page,
+    Patient,
+    Payer,
+    Prescription,
+    Provider,
+    RescheduleResult,
+    SimulatedCallRequest,
+    Transfer,
+    TransferCompletion,
+    TransferRequest,
+    TransferStatus,
+)
+
+
+class Backend(abc.ABC):
+    """The desk's view of a FrontDeskOS clinic. All methods are coroutines."""
+
+    # --- appointments ---
+    @abc.abstractmethod
+    async def create_appointment(
+        self, request: AppointmentCreate, *, idempotency_key: str | None = None
+    ) -> Appointment: ...
+
+    @abc.abstractmethod
+    async def reschedule_appointment(
+        self,
+        appointment_id: str,
+        request: AppointmentReschedule,
+        *,
+        idempotency_key: str | None = None,
+    ) -> RescheduleResult: ...
+
+    @abc.abstractmethod
+    async def cancel_appointment(
+        self,
+        appointment_id: str,
+        request: AppointmentCancel,
+        *,
+        idempotency_key: str | None = None,
+    ) -> CancelResult: ...
+
+    @abc.abstractmethod
+    async def get_appointment(self, appointment_id: str) -> Appointment: ...
+
+    @abc.abstractmethod
+    async def list_appointments(self, query: AppointmentQuery) -> Page[Appointment]: ...
+
+    # --- directory ---
+    @abc.abstractmethod
+    async def list_providers(self) -> list[Provider]: ...
+
+    @abc.abstractmethod
+    async def get_provider(self, provider_id: str) -> Provider: ...
+
+    @abc.abstractmethod
+    async def provider_availability(
+        self, provider_id: str, day: date, duration_minutes: int
+    ) -> Availability: ...
+
+    @abc.abstractmethod
+    async def search_patients(
+        self, q: str | None = None, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Patient]: ...
+
+    @abc.abstractmethod
+    async def get_patient(self, patient_id: str) -> Patient: ...
+
+    @abc.abstractmethod
+    async def list_payers(self) -> list[Payer]: ...
+
+    # --- eligibility and prescriptions ---
+    @abc.abstractmethod
+    async def check_eligibility(
+        self, request: EligibilityRequest, *, idempotency_key: str | None = None
+    ) -> EligibilityResult: ...
+
+    @abc.abstractmethod
+    async def get_prescription(self, prescription_id: str) -> Prescription: ...
+
+    @abc.abstractmethod
+    async def list_prescriptions(
+        self, patient_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Prescription]: ...
+
+    # --- calls, agents, transfers ---
+    @abc.abstractmethod
+    async def list_calls(self, status: CallStatus | None = None) -> list[Call]: ...
+
+    @abc.abstractmethod
+    async def get_call(self, call_id: str) -> Call: ...
+
+    @abc.abstractmethod
+    async def transfer_call(
+        self, call_id: str, request: TransferRequest, *, idempotency_key: str | None = None
+    ) -> Transfer: ...
+
+    @abc.abstractmethod
+    async def list_agents(self) -> list[Agent]: ...
+
+    @abc.abstractmethod
+    async def set_agent_status(self, agent_id: str, status: AgentStatus) -> Agent: ...
+
+    @abc.abstractmethod
+    async def list_transfers(
+        self, *, agent_id: str | None = None, status: TransferStatus | None = None
+    ) -> list[Transfer]: ...
+
+    @abc.abstractmethod
+    async def accept_transfer(
+        self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
+    ) -> Transfer: ...
+
+    @abc.abstractmethod
+    async def complete_transfer(
+        self,
+        transfer_id: str,
+        request: TransferCompletion,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Transfer: ...
+
+    # --- events and the sandbox's extras ---
+    @abc.abstractmethod
+    async def list_events(self, *, after: int = 0, limit: int = 100) -> Page[Event]: ...
+
+    @abc.abstractmethod
+    async def simulate_call(
+        self, request: SimulatedCallRequest, *, idempotency_key: str | None = None
+    ) -> Call: ...
+
+    @abc.abstractmethod
+    async def list_notifications(
+        self, *, appointment_id: str | None = None
+    ) -> list[Notification]: ...
+
+    @abc.abstractmethod
+    async def aclose(self) -> None:
+        """Release connections and threads; the backend is unusable afterwards."""

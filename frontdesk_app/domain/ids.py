@@ -1,0 +1,45 @@
+"""Prefixed identifiers (`apt_…`, `pat_…`) as the FrontDeskOS API spells them."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Final
+
+APPOINTMENT: Final = "apt"
+PATIENT: Final = "pat"
+PROVIDER: Final = "prov"
+PRESCRIPTION: Final = "rx"
+CALL: Final = "call"
+TRANSFER: Final = "xfr"
+AGENT: Final = "agt"
+EVENT: Final = "evt"
+PAYER: Final = "payer"
+ELIGIBILITY: Final = "elig"
+NOTIFICATION: Final = "ntf"
+REQUEST: Final = "req"
+WEBHOOK_ENDPOINT: Final = "we"
+DELIVERY: Final = "dlv"
+CLIENT: Final = "cli"
+# An appointment booked while offline carries a temporary id until the server assigns one.
+TEMPORARY_APPOINTMENT: Final = "tmp_apt"
+
+_ALPHABET: Final = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def new_id(prefix: str, length: int = 12) -> str:
+    """A fresh random id such as `apt_3k9x0m2q7d1c`."""
+    body = "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    return f"{prefix}_{body}"
+
+
+def has_prefix(value: str, prefix: str) -> bool:
+    """True when `value` looks like an id of that kind (`has_prefix("apt_x", "apt")`)."""
+    head, sep, tail = value.partition("_")
+    if prefix == TEMPORARY_APPOINTMENT:
+        return value.startswith("tmp_apt_") and len(value) > len("tmp_apt_")
+    return bool(sep) and head == prefix and bool(tail) and tail.isalnum()
+
+
+def is_temporary(appointment_id: str) -> bool:
+    """True for an id given to an appointment booked offline and not yet synced."""
+    return appointment_id.startswith(TEMPORARY_APPOINTMENT + "_")

@@ -1,0 +1,368 @@
+"""Typed models of everything the FrontDeskOS API speaks, named field for field as the seed.
+
+Requests keep loose types (`type: str`, `duration_minutes: int`) so that the scheduling rules,
+not the parser, refuse bad values with a sentence a receptionist understands.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from frontdesk_app.domain.timeutil import UtcDateTime
+
+T = TypeVar("T")
+
+APPOINTMENT_TYPES: tuple[str, ...] = (
+    "consultation",
+    "follow-up",
+    "new-patient",
+    "procedure",
+    "telehealth",
+)
+CANCEL_REASON_CODES: tuple[str, ...] = (
+    "patient_request",
+    "provider_unavailable",
+    "no_show",
+    "rescheduled_elsewhere",
+    "weather",
+    "other",
+)
+AppointmentStatus = Literal["confirmed", "rescheduled", "cancelled"]
+AgentStatus = Literal["available", "busy", "away"]
+CallStatus = Literal["ai_handling", "transferring", "connected", "completed"]
+TransferStatus = Literal["queued", "connected", "accepted", "completed"]
+TransferPriority = Literal["normal", "urgent", "emergency"]
+PrescriptionStatus = Literal[
+    "pending", "filled", "ready_for_pickup", "partially_filled", "on_hold", "cancelled", "expired"
+]
+EVENT_TYPES: tuple[str, ...] = (
+    "appointment.created",
+    "appointment.rescheduled",
+    "appointment.cancelled",
+    "transfer.created",
+    "transfer.accepted",
+    "transfer.completed",
+    "agent.status_changed",
+)
+
+
+class Model(BaseModel):
+    """Immutable and strict about unknown fields: a typo is an error, not a silent default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Response(BaseModel):
+    """A server answer: immutable, and tolerant of fields a newer server adds."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Page(Response, Generic[T]):
+    data: list[T]
+    next_cursor: str | None = None
+
+
+# --- directory -------------------------------------------------------------------------------
+
+
+class TimeRange(Response):
+    """A wall-clock range in the clinic's zone, such as 08:00–12:00."""
+
+    start: time
+    end: time
+
+
+class BlockedTime(Response):
+    start_time: UtcDateTime
+    end_time: UtcDateTime
+    reason: str = "blocked"
+
+
+class Provider(Response):
+    id: str
+    name: str
+    specialty: str
+    timezone: str
+    # Weekday 0 = Monday … 6 = Sunday, as `date.weekday()` counts.
+    weekly_hours: dict[int, list[TimeRange]]
+    blocked: list[BlockedTime] = Field(default_factory=list)
+
+
+class Insurance(Response):
+    payer_id: str
+    member_id: str
+
+
+class Patient(Response):
+    id: str
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    phone: str
+    email: str | None = None
+    insurance: Insurance | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Payer(Response):
+    id: str
+    name: str
+    available: bool = True
+
+
+class Slot(Response):
+    start_time: UtcDateTime
+    end_time: UtcDateTime
+
+
+class Availability(Response):
+    provider_id: str
+    date: date
+    duration_minutes: int
+    slots: list[Slot]
+
+
+# --- appointments ----------------------------------------------------------------------------
+
+
+class AppointmentCreate(Model):
+    patient_id: str
+    provider_id: str
+    start_time: UtcDateTime
+    duration_minutes: int
+    type: str
+    notes: str | None = None
+
+
+class AppointmentReschedule(Model):
+    new_start_time: UtcDateTime
+    new_duration_minutes: int | None = None
+    reason: str | None = None
+
+
+class AppointmentCancel(Model):
+    reason_code: str | None = None
+    notify: bool = True
+
+
+class Appointment(Response):
+    id: str
+    status: AppointmentStatus
+    patient_id: str
+    provider_id: str
+    start_time: UtcDateTime
+    end_time: UtcDateTime
+    duration_minutes: int
+    type: str
+    notes: str | None = None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    previous_time: UtcDateTime | None = None
+    reschedule_reason: str | None = None
+    reason_code: str | None = None
+    cancelled_at: UtcDateTime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status != "cancelled"
+
+
+class RescheduleResult(Response):
+    id: str
+    status: Literal["rescheduled"]
+    previous_time: UtcDateTime
+    new_start_time: UtcDateTime
+    new_end_time: UtcDateTime
+    rescheduled_at: UtcDateTime
+    provider_id: str
+    patient_id: str
+    duration_minutes: int
+    reason: str | None = None
+
+
+class CancelResult(Response):
+    id: str
+    status: Literal["cancelled"]
+    reason_code: str | None
+    cancelled_at: UtcDateTime
+    refund_eligible: bool
+    notify: bool = True
+
+
+class AppointmentQuery(Model):
+    provider_id: str | None = None
+    patient_id: str | None = None
+    start: UtcDateTime | None = None
+    end: UtcDateTime | None = None
+    status: AppointmentStatus | None = None
+    limit: int = 500
+    cursor: str | None = None
+
+
+class Notification(Response):
+    id: str
+    appointment_id: str
+    recipient: Literal["patient", "provider"]
+    recipient_id: str
+    kind: Literal["created", "rescheduled", "cancelled"]
+    created_at: UtcDateTime
+
+
+# --- eligibility and prescriptions ------------------------------------------------------------
+
+
+class EligibilityRequest(Model):
+    patient_id: str
+    payer_id: str
+    member_id: str
+    date_of_service: date
+    service_codes: list[str] = Field(default_factory=list)
+
+
+class Coverage(Response):
+    copay: int
+    deductible_remaining: int
+    coinsurance_pct: int
+    in_network: bool
+
+
+class ServiceCoverage(Response):
+    code: str
+    covered: bool
+    requires_prior_auth: bool
+
+
+class EligibilityResult(Response):
+    eligible: bool
+    payer: str
+    member_id: str
+    coverage: Coverage
+    verified_at: UtcDateTime
+    id: str
+    patient_id: str
+    payer_id: str
+    date_of_service: date
+    services: list[ServiceCoverage] = Field(default_factory=list)
+
+
+class Pharmacy(Response):
+    name: str
+    phone: str
+
+
+class Prescription(Response):
+    id: str
+    medication: str
+    status: PrescriptionStatus
+    refills_remaining: int
+    last_filled: UtcDateTime | None
+    next_refill_date: UtcDateTime | None
+    pharmacy: Pharmacy
+    patient_id: str
+    prescriber_id: str | None = None
+
+
+# --- calls, agents and transfers -------------------------------------------------------------
+
+
+class Caller(Response):
+    phone: str
+    name: str | None = None
+    patient_id: str | None = None
+
+
+class Intent(Response):
+    name: str
+    confidence: float
+
+
+class Sentiment(Response):
+    label: Literal["positive", "neutral", "negative", "distressed"]
+    score: float
+
+
+class TranscriptLine(Response):
+    at: UtcDateTime
+    speaker: Literal["caller", "ai", "agent"]
+    text: str
+
+
+class Call(Response):
+    id: str
+    status: CallStatus
+    caller: Caller
+    started_at: UtcDateTime
+    intent: Intent
+    sentiment: Sentiment
+    transcript: list[TranscriptLine]
+    collected_data: dict[str, Any] = Field(default_factory=dict)
+    summary: str
+
+
+class Agent(Response):
+    id: str
+    name: str
+    status: AgentStatus
+
+
+class AgentRef(Response):
+    id: str
+    name: str
+
+
+class AgentStatusUpdate(Model):
+    status: AgentStatus
+
+
+class TransferRequest(Model):
+    target_agent_id: str | None = None
+    priority: TransferPriority = "normal"
+    context_summary: str | None = None
+
+
+class Transfer(Response):
+    """The seed's transfer object plus what an agent's queue needs (the whole call)."""
+
+    transfer_id: str
+    call_id: str
+    status: TransferStatus
+    agent: AgentRef | None
+    context_passed: bool
+    transferred_at: UtcDateTime
+    priority: TransferPriority = "normal"
+    context_summary: str | None = None
+    accepted_at: UtcDateTime | None = None
+    completed_at: UtcDateTime | None = None
+    disposition: str | None = None
+    notes: str | None = None
+    call: Call | None = None
+
+
+class TransferCompletion(Model):
+    disposition: str
+    notes: str | None = None
+
+
+class SimulatedCallRequest(Model):
+    transfer: bool = False
+    priority: TransferPriority | None = None
+    patient_id: str | None = None
+    scenario: str | None = None
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+class Event(Response):
+    id: str
+    seq: int
+    type: str
+    created_at: UtcDateTime
+    data: dict[str, Any]

@@ -1,0 +1,67 @@
+"""Secrets (API keys, OAuth client secrets, the store's key) live only in the OS keyring.
+
+Where the machine has no keyring backend, `SecretStoreUnavailable` says so in words a person can
+act on; nothing ever falls back to a plain file silently.
+"""
+
+from __future__ import annotations
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+SERVICE = "FrontDesk"
+
+
+class SecretStoreUnavailable(RuntimeError):
+    """No usable keyring: the app must explain the choices instead of saving secrets in a file."""
+
+
+def get_secret(name: str) -> str | None:
+    try:
+        return keyring.get_password(SERVICE, name)
+    except keyring.errors.KeyringError as exc:
+        raise SecretStoreUnavailable(_explain(exc)) from None
+
+
+def set_secret(name: str, value: str) -> None:
+    try:
+        keyring.set_password(SERVICE, name, value)
+    except keyring.errors.KeyringError as exc:
+        raise SecretStoreUnavailable(_explain(exc)) from None
+
+
+def delete_secret(name: str) -> None:
+    try:
+        keyring.delete_password(SERVICE, name)
+    except keyring.errors.PasswordDeleteError:
+        return
+    except keyring.errors.KeyringError as exc:
+        raise SecretStoreUnavailable(_explain(exc)) from None
+
+
+def _explain(exc: Exception) -> str:
+    # The exception text of keyring backends never contains the secret itself, only the
+    # backend's complaint, but we still describe the problem in our own words.
+    return (
+        "This computer has no password store (keyring) FrontDesk can use. Install and unlock "
+        "one (GNOME Keyring, KWallet, macOS Keychain or Windows Credential Manager), or ask IT "
+        f"to configure one. Details: {type(exc).__name__}."
+    )
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that forgets everything on exit: for tests and throw-away demo sessions."""
+
+    priority = 1  # type: ignore[assignment]
+    _store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self._store.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
