@@ -9,3 +9,5 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # own; the null-free "fail" backend would break the app, so tests choose a memory keyring.
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "frontdesk_app.secrets.MemoryKeyring")
 os.environ.setdefault("FRONTDESK_TESTING", "1")
+
+pytest_plugins = ["tests.fixtures.store"]

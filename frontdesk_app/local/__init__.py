@@ -1,0 +1,1 @@
+"""`LocalBackend`: the clinic in an embedded SQLite store, by the domain's rules."""

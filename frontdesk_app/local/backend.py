@@ -1,0 +1,387 @@
+"""`LocalBackend`: the `Backend` interface over the embedded SQLite store and the domain rules.
+
+Writes run one at a time on a dedicated thread, each in one `BEGIN IMMEDIATE` transaction
+that checks the rules, changes the rows and appends the events together; reads run on a small
+pool of threads. The caller's event loop never waits on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import logging
+import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from frontdesk_app.domain.backend import Backend
+from frontdesk_app.domain.errors import PayerUnavailable
+from frontdesk_app.domain.ids import ELIGIBILITY, new_id
+from frontdesk_app.domain.models import (
+    Agent,
+    AgentStatus,
+    Appointment,
+    AppointmentCancel,
+    AppointmentCreate,
+    AppointmentQuery,
+    AppointmentReschedule,
+    Availability,
+    Call,
+    CallStatus,
+    CancelResult,
+    EligibilityRequest,
+    EligibilityResult,
+    Event,
+    Notification,
+    Page,
+    Patient,
+    Payer,
+    Prescription,
+    Provider,
+    RescheduleResult,
+    SimulatedCallRequest,
+    Transfer,
+    TransferCompletion,
+    TransferRequest,
+    TransferStatus,
+)
+from frontdesk_app.domain.scheduling import free_slots, validate_fields
+from frontdesk_app.domain.timeutil import local_day_bounds, utc_now
+from frontdesk_app.local import appointment_ops, call_ops
+from frontdesk_app.local.appointment_ops import Outcome
+from frontdesk_app.local.eligibility import MemberTerms, ServiceRule, evaluate
+from frontdesk_app.store.db import Store
+from frontdesk_app.store.repositories import appointments as appointments_repo
+from frontdesk_app.store.repositories import calls as calls_repo
+from frontdesk_app.store.repositories import care, directory
+from frontdesk_app.store.repositories import events as events_repo
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+Clock = Callable[[], datetime]
+EventListener = Callable[[list[Event]], None]
+READ_THREADS = 4
+
+
+class LocalBackend(Backend):
+    """The clinic in a local SQLite file: the offline store, standalone mode and the sandbox.
+
+    `idempotency_key` arguments are accepted and ignored: every call here acts exactly once
+    and there is no network to retry over. The sandbox server implements HTTP idempotency
+    (`Idempotency-Key`) in front of this class, and the sync outbox relies on the server's.
+    """
+
+    def __init__(
+        self, store: Store, *, clock: Clock = utc_now, rng: random.Random | None = None
+    ) -> None:
+        self.store = store
+        self._clock = clock
+        # Only the call simulator draws from it, on the single write thread.
+        self._rng = rng or random.Random()
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="frontdesk-store-write")
+        self._readers = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="frontdesk-store-read")
+        self._listeners: list[EventListener] = []
+        self._closed = False
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        demo: bool = False,
+        clock: Clock = utc_now,
+        synchronous_full: bool = False,
+    ) -> LocalBackend:
+        """Open (or create) the store at `path`; with `demo`, fill an empty one with the demo."""
+        store = Store.open(path, synchronous_full=synchronous_full)
+        try:
+            if demo:
+                from frontdesk_app.store.demo_data import build_demo_clinic, is_empty
+
+                if is_empty(store):
+                    now = clock()
+                    tz = ZoneInfo(directory.DEFAULT_TIMEZONE)
+                    build_demo_clinic(store, today=now.astimezone(tz).date(), now=now)
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, clock=clock)
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def add_event_listener(self, callback: EventListener) -> Callable[[], None]:
+        """Call `callback` on the event loop right after a write commits, with its events."""
+        self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return unsubscribe
+
+    async def _run(
+        self, pool: ThreadPoolExecutor, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        if self._closed:
+            raise RuntimeError("the backend is closed")
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        call = functools.partial(context.run, fn, *args, **kwargs)
+        return await loop.run_in_executor(pool, call)
+
+    async def _read(self, fn: Callable[[Session], R]) -> R:
+        def work() -> R:
+            with self.store.read() as session:
+                return fn(session)
+
+        return await self._run(self._readers, work)
+
+    async def _write(self, fn: Callable[[Session, datetime], Outcome[R]]) -> R:
+        """Run `fn` and append its events in one transaction, then tell the listeners."""
+
+        def work() -> tuple[R, list[Event]]:
+            now = self._clock()
+            with self.store.write() as session:
+                outcome = fn(session, now)
+                appended = events_repo.append(session, outcome.events, now=now)
+            return outcome.result, appended
+
+        result, appended = await self._run(self._writer, work)
+        if appended:
+            self._notify(appended)
+        return result
+
+    def _notify(self, appended: list[Event]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(appended)
+            except Exception:
+                # A listener's bug must not undo or fail a write that has already committed.
+                log.exception("event listener failed")
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._listeners.clear()
+        await asyncio.to_thread(self._shutdown)
+
+    def _shutdown(self) -> None:
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        self.store.close()
+
+    # --- appointments ----------------------------------------------------------------------
+
+    async def create_appointment(
+        self, request: AppointmentCreate, *, idempotency_key: str | None = None
+    ) -> Appointment:
+        return await self._write(lambda s, now: appointment_ops.create(s, request, now=now))
+
+    async def reschedule_appointment(
+        self,
+        appointment_id: str,
+        request: AppointmentReschedule,
+        *,
+        idempotency_key: str | None = None,
+    ) -> RescheduleResult:
+        return await self._write(
+            lambda s, now: appointment_ops.reschedule(s, appointment_id, request, now=now)
+        )
+
+    async def cancel_appointment(
+        self,
+        appointment_id: str,
+        request: AppointmentCancel,
+        *,
+        idempotency_key: str | None = None,
+    ) -> CancelResult:
+        return await self._write(
+            lambda s, now: appointment_ops.cancel(s, appointment_id, request, now=now)
+        )
+
+    async def get_appointment(self, appointment_id: str) -> Appointment:
+        return await self._read(lambda s: appointments_repo.get(s, appointment_id))
+
+    async def list_appointments(self, query: AppointmentQuery) -> Page[Appointment]:
+        return await self._read(lambda s: appointments_repo.list_page(s, query))
+
+    # --- directory -------------------------------------------------------------------------
+
+    async def list_providers(self) -> list[Provider]:
+        return await self._read(directory.list_providers)
+
+    async def get_provider(self, provider_id: str) -> Provider:
+        return await self._read(lambda s: directory.get_provider(s, provider_id))
+
+    async def provider_availability(
+        self, provider_id: str, day: date, duration_minutes: int
+    ) -> Availability:
+        validate_fields(duration_minutes=duration_minutes, appointment_type=None)
+        now = self._clock()
+
+        def work(session: Session) -> Availability:
+            zone = ZoneInfo(directory.provider_timezone(session, provider_id))
+            start, end = local_day_bounds(day, zone)
+            provider = directory.get_provider(
+                session, provider_id, blocks_from=start, blocks_to=end
+            )
+            booked = appointments_repo.active_overlapping(
+                session, provider_id=provider_id, start=start, end=end
+            )
+            slots = free_slots(provider, day, duration_minutes, appointments=booked, now=now)
+            return Availability(
+                provider_id=provider_id, date=day, duration_minutes=duration_minutes, slots=slots
+            )
+
+        return await self._read(work)
+
+    async def search_patients(
+        self, q: str | None = None, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Patient]:
+        return await self._read(
+            lambda s: directory.search_patients(s, q, limit=limit, cursor=cursor)
+        )
+
+    async def get_patient(self, patient_id: str) -> Patient:
+        return await self._read(lambda s: directory.get_patient(s, patient_id))
+
+    async def list_payers(self) -> list[Payer]:
+        return await self._read(directory.list_payers)
+
+    # --- eligibility and prescriptions -----------------------------------------------------
+
+    async def check_eligibility(
+        self, request: EligibilityRequest, *, idempotency_key: str | None = None
+    ) -> EligibilityResult:
+        return await self._write(lambda s, now: _check_eligibility(s, request, now))
+
+    async def get_prescription(self, prescription_id: str) -> Prescription:
+        return await self._read(lambda s: care.get_prescription(s, prescription_id))
+
+    async def list_prescriptions(
+        self, patient_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Prescription]:
+        return await self._read(
+            lambda s: care.list_prescriptions(s, patient_id, limit=limit, cursor=cursor)
+        )
+
+    async def last_eligibility(self, patient_id: str) -> EligibilityResult | None:
+        """The newest eligibility answer stored for a patient (for showing while offline)."""
+        return await self._read(lambda s: care.last_check(s, patient_id))
+
+    # --- calls, agents, transfers ----------------------------------------------------------
+
+    async def list_calls(self, status: CallStatus | None = None) -> list[Call]:
+        return await self._read(lambda s: calls_repo.list_calls(s, status))
+
+    async def get_call(self, call_id: str) -> Call:
+        return await self._read(
+            lambda s: calls_repo.call_to_model(calls_repo.get_call_row(s, call_id))
+        )
+
+    async def transfer_call(
+        self, call_id: str, request: TransferRequest, *, idempotency_key: str | None = None
+    ) -> Transfer:
+        return await self._write(lambda s, now: call_ops.transfer(s, call_id, request, now=now))
+
+    async def list_agents(self) -> list[Agent]:
+        return await self._read(calls_repo.list_agents)
+
+    async def set_agent_status(self, agent_id: str, status: AgentStatus) -> Agent:
+        return await self._write(lambda s, now: call_ops.set_agent_status(s, agent_id, status))
+
+    async def list_transfers(
+        self, *, agent_id: str | None = None, status: TransferStatus | None = None
+    ) -> list[Transfer]:
+        return await self._read(
+            lambda s: calls_repo.list_transfers(s, agent_id=agent_id, status=status)
+        )
+
+    async def accept_transfer(
+        self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
+    ) -> Transfer:
+        return await self._write(lambda s, now: call_ops.accept(s, transfer_id, agent_id, now=now))
+
+    async def complete_transfer(
+        self,
+        transfer_id: str,
+        request: TransferCompletion,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Transfer:
+        return await self._write(lambda s, now: call_ops.complete(s, transfer_id, request, now=now))
+
+    # --- events and the sandbox's extras ---------------------------------------------------
+
+    async def list_events(self, *, after: int = 0, limit: int = 100) -> Page[Event]:
+        return await self._read(lambda s: events_repo.list_after(s, after=after, limit=limit))
+
+    async def last_event_seq(self) -> int:
+        """The newest event's seq (0 when none), where a live stream starts."""
+        return await self._read(events_repo.last_seq)
+
+    async def simulate_call(
+        self, request: SimulatedCallRequest, *, idempotency_key: str | None = None
+    ) -> Call:
+        return await self._write(
+            lambda s, now: call_ops.simulate(s, request, now=now, rng=self._rng)
+        )
+
+    async def list_notifications(self, *, appointment_id: str | None = None) -> list[Notification]:
+        return await self._read(
+            lambda s: appointments_repo.list_notifications(s, appointment_id=appointment_id)
+        )
+
+
+def _check_eligibility(
+    session: Session, request: EligibilityRequest, now: datetime
+) -> Outcome[EligibilityResult]:
+    """Answer from the payer's records and keep the answer; a payer that is down refuses."""
+    directory.get_patient(session, request.patient_id)
+    payer = directory.get_payer_row(session, request.payer_id)
+    if not payer.available:
+        raise PayerUnavailable(
+            f"{payer.name} is not answering eligibility checks right now; try again shortly.",
+            retry_after=float(payer.retry_after_seconds),
+        )
+    member = care.member(session, request.payer_id, request.member_id)
+    terms = (
+        None
+        if member is None
+        else MemberTerms(
+            patient_id=member.patient_id,
+            active=member.active,
+            coverage_start=member.coverage_start,
+            coverage_end=member.coverage_end,
+            copay=member.copay,
+            deductible_total=member.deductible_total,
+            deductible_met=member.deductible_met,
+            coinsurance_pct=member.coinsurance_pct,
+            in_network=member.in_network,
+        )
+    )
+    codes = [code.strip().upper() for code in request.service_codes]
+    rules = {
+        code: ServiceRule(covered=row.covered, requires_prior_auth=row.requires_prior_auth)
+        for code, row in care.service_rules(session, request.payer_id, codes).items()
+    }
+    result = evaluate(
+        request,
+        check_id=new_id(ELIGIBILITY),
+        payer_name=payer.name,
+        terms=terms,
+        rules=rules,
+        now=now,
+    )
+    care.record_check(session, result)
+    return Outcome(result, [])

@@ -1,0 +1,1 @@
+"""The embedded SQLite store: schema, Alembic migrations, repositories and the demo clinic."""

@@ -1,0 +1,164 @@
+"""Appointments and the notifications their changes would send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select, tuple_
+from sqlalchemy.orm import Session
+
+from frontdesk_app.domain.errors import NotFound
+from frontdesk_app.domain.ids import NOTIFICATION, new_id
+from frontdesk_app.domain.models import Appointment, AppointmentQuery, Notification, Page
+from frontdesk_app.domain.scheduling import MAX_DURATION
+from frontdesk_app.domain.timeutil import parse_utc
+from frontdesk_app.store.repositories.paging import check_limit, decode_cursor, encode_cursor
+from frontdesk_app.store.tables import AppointmentRow, NotificationRow
+
+
+def to_model(row: AppointmentRow) -> Appointment:
+    return Appointment(
+        id=row.id,
+        status=row.status,
+        patient_id=row.patient_id,
+        provider_id=row.provider_id,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        duration_minutes=row.duration_minutes,
+        type=row.type,
+        notes=row.notes,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        previous_time=row.previous_time,
+        reschedule_reason=row.reschedule_reason,
+        reason_code=row.reason_code,
+        cancelled_at=row.cancelled_at,
+    )
+
+
+def get_row(session: Session, appointment_id: str) -> AppointmentRow:
+    row = session.get(AppointmentRow, appointment_id)
+    if row is None:
+        raise NotFound("No such appointment.")
+    return row
+
+
+def get(session: Session, appointment_id: str) -> Appointment:
+    return to_model(get_row(session, appointment_id))
+
+
+def _window(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """Appointments intersecting [start, end).
+
+    The lower bound on `start_time` (no appointment is longer than MAX_DURATION) turns the
+    `end_time > start` test into a short range scan of the (who, start_time) index instead
+    of a walk through everything before `end`.
+    """
+    return (
+        (AppointmentRow.start_time < end)
+        & (AppointmentRow.start_time > start - MAX_DURATION)
+        & (AppointmentRow.end_time > start)
+    )
+
+
+def active_overlapping(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    provider_id: str | None = None,
+    patient_id: str | None = None,
+) -> list[Appointment]:
+    """Not-cancelled appointments of a provider or a patient that intersect [start, end)."""
+    query = select(AppointmentRow).where(_window(start, end), AppointmentRow.status != "cancelled")
+    if provider_id is not None:
+        query = query.where(AppointmentRow.provider_id == provider_id)
+    if patient_id is not None:
+        query = query.where(AppointmentRow.patient_id == patient_id)
+    return [to_model(row) for row in session.scalars(query.order_by(AppointmentRow.start_time))]
+
+
+def list_page(session: Session, query: AppointmentQuery) -> Page[Appointment]:
+    """Appointments by start time (then id), filtered as the calendar asks, keyset-paged."""
+    limit = check_limit(query.limit)
+    stmt = select(AppointmentRow)
+    if query.provider_id is not None:
+        stmt = stmt.where(AppointmentRow.provider_id == query.provider_id)
+    if query.patient_id is not None:
+        stmt = stmt.where(AppointmentRow.patient_id == query.patient_id)
+    if query.status is not None:
+        stmt = stmt.where(AppointmentRow.status == query.status)
+    if query.start is not None and query.end is not None:
+        stmt = stmt.where(_window(query.start, query.end))
+    elif query.start is not None:
+        stmt = stmt.where(AppointmentRow.end_time > query.start)
+    elif query.end is not None:
+        stmt = stmt.where(AppointmentRow.start_time < query.end)
+    if query.cursor:
+        start_text, last_id = decode_cursor("appointments", query.cursor)
+        after = parse_utc(str(start_text))
+        stmt = stmt.where(tuple_(AppointmentRow.start_time, AppointmentRow.id) > (after, last_id))
+    stmt = stmt.order_by(AppointmentRow.start_time, AppointmentRow.id).limit(limit + 1)
+    rows = session.scalars(stmt).all()
+    page = [to_model(row) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        tail = page[-1]
+        next_cursor = encode_cursor("appointments", [tail.start_time.isoformat(), tail.id])
+    return Page[Appointment](data=page, next_cursor=next_cursor)
+
+
+def insert(session: Session, appointment: Appointment) -> AppointmentRow:
+    row = AppointmentRow(**appointment.model_dump())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def apply(row: AppointmentRow, appointment: Appointment) -> None:
+    """Copy a changed appointment onto its row."""
+    for name, value in appointment.model_dump().items():
+        setattr(row, name, value)
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+def record_notifications(
+    session: Session, appointment: Appointment, kind: str, *, now: datetime
+) -> None:
+    """The patient's and the provider's notification for a change."""
+    for recipient, recipient_id in (
+        ("patient", appointment.patient_id),
+        ("provider", appointment.provider_id),
+    ):
+        session.add(
+            NotificationRow(
+                id=new_id(NOTIFICATION),
+                appointment_id=appointment.id,
+                recipient=recipient,
+                recipient_id=recipient_id,
+                kind=kind,
+                created_at=now,
+            )
+        )
+
+
+def list_notifications(
+    session: Session, *, appointment_id: str | None = None
+) -> list[Notification]:
+    query = select(NotificationRow)
+    if appointment_id is not None:
+        query = query.where(NotificationRow.appointment_id == appointment_id)
+    rows = session.scalars(query.order_by(NotificationRow.created_at, NotificationRow.id)).all()
+    return [
+        Notification(
+            id=r.id,
+            appointment_id=r.appointment_id,
+            recipient=r.recipient,
+            recipient_id=r.recipient_id,
+            kind=r.kind,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
