@@ -1,0 +1,211 @@
+"""`frontdesk sandbox`: run the bundled API server, and create its clients and keys.
+
+Light on purpose: only argparse here; the server is imported when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from frontdesk_app.sandbox.config import DEFAULT_PORT, DEFAULT_RATE_LIMIT_PER_MIN, ChaosSpec
+
+SCOPE_CHOICES = (
+    "appointments:read",
+    "appointments:write",
+    "eligibility",
+    "prescriptions:read",
+    "calls",
+)
+
+
+def default_db() -> Path:
+    from frontdesk_app.config import data_dir
+
+    return data_dir() / "sandbox" / "clinic.sqlite"
+
+
+def _chaos(text: str) -> ChaosSpec:
+    try:
+        return ChaosSpec.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
+def _add_paths(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    # On sub-commands the defaults are suppressed so `sandbox --db X create-key` keeps X.
+    default: Any = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--db", type=Path, default=default, help="the clinic store (SQLite)")
+    parser.add_argument(
+        "--state", type=Path, default=default, help="the sandbox state file (default: next to --db)"
+    )
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "sandbox",
+        help="run the bundled FrontDeskOS API sandbox on this machine",
+        description="Serve the FrontDeskOS API (API.md) over a local clinic store.",
+    )
+    _add_paths(parser, suppress=False)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"0 picks a free port (default {DEFAULT_PORT})",
+    )
+    parser.add_argument(
+        "--demo-data", action="store_true", help="fill a new store with the synthetic demo clinic"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_positive,
+        default=DEFAULT_RATE_LIMIT_PER_MIN,
+        metavar="N",
+        help="requests a minute per credential",
+    )
+    parser.add_argument("--burst", type=_positive, default=None, metavar="N", help="bucket size")
+    parser.add_argument(
+        "--token-ttl", type=_positive, default=3600, metavar="SECONDS", help="access token life"
+    )
+    parser.add_argument(
+        "--simulate-calls",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="make a synthetic AI-handled call every SECONDS",
+    )
+    parser.add_argument(
+        "--chaos",
+        type=_chaos,
+        default=None,
+        metavar="SPEC",
+        help="inject faults, e.g. error=0.1,delay=0.1,drop=0.05[,phase=before|after|both]",
+    )
+    parser.add_argument(
+        "--print-credentials",
+        action="store_true",
+        help='print {"base_url", "api_key"} as one JSON line on stdout when ready',
+    )
+    parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning"))
+    parser.set_defaults(handler=run_sandbox)
+    commands = parser.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND")
+    for name, what, handler in (
+        ("create-client", "an OAuth client (client id and secret)", create_client),
+        ("create-key", "an API key (fdk_test_…)", create_key),
+    ):
+        sub = commands.add_parser(name, help=f"create {what}; shown once")
+        _add_paths(sub, suppress=True)
+        sub.add_argument("--name", default=f"created by {name}")
+        sub.add_argument(
+            "--scope",
+            action="append",
+            choices=SCOPE_CHOICES,
+            help="limit to this scope (repeatable; default: every scope)",
+        )
+        sub.set_defaults(handler=handler)
+
+
+def _state_path(args: argparse.Namespace) -> Path:
+    from frontdesk_app.sandbox.config import state_path_for
+
+    if args.state is not None:
+        return Path(args.state)
+    return state_path_for(args.db or default_db())
+
+
+def create_client(args: argparse.Namespace) -> int:
+    from frontdesk_app.sandbox.credentials import create_client as make
+    from frontdesk_app.sandbox.state import StateDB
+
+    db = StateDB(_state_path(args))
+    try:
+        client = make(db, name=args.name, scopes=args.scope)
+    finally:
+        db.close()
+    print(
+        json.dumps(
+            {
+                "client_id": client.client_id,
+                "client_secret": client.client_secret,
+                "scope": " ".join(sorted(client.scopes)),
+            }
+        )
+    )
+    print("Keep the secret now: it is stored only as a hash.", file=sys.stderr)
+    return 0
+
+
+def create_key(args: argparse.Namespace) -> int:
+    from frontdesk_app.sandbox.credentials import create_key as make
+    from frontdesk_app.sandbox.state import StateDB
+
+    db = StateDB(_state_path(args))
+    try:
+        key = make(db, name=args.name, scopes=args.scope)
+    finally:
+        db.close()
+    print(json.dumps({"api_key": key.api_key, "scope": " ".join(sorted(key.scopes))}))
+    print("Keep the key now: it is stored only as a hash.", file=sys.stderr)
+    return 0
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    import logging
+
+    from frontdesk_app.sandbox.config import SandboxConfig
+    from frontdesk_app.sandbox.server import SandboxServer, is_loopback
+
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not is_loopback(args.host):
+        print(
+            f"WARNING: the sandbox listens on {args.host}, reachable from other machines; "
+            "it is a test server with synthetic data and plain HTTP.",
+            file=sys.stderr,
+        )
+    db_path = Path(args.db) if args.db else default_db()
+    config = SandboxConfig(
+        rate_limit_per_min=args.rate_limit,
+        rate_burst=args.burst,
+        token_ttl_seconds=args.token_ttl,
+        chaos=args.chaos,
+        simulate_calls_seconds=args.simulate_calls,
+    )
+    server = SandboxServer(
+        db_path,
+        demo=args.demo_data,
+        host=args.host,
+        port=args.port,
+        config=config,
+        state_path=args.state,
+    )
+
+    def ready(srv: SandboxServer) -> None:
+        if args.print_credentials:
+            print(json.dumps({"base_url": srv.base_url, "api_key": srv.api_key}), flush=True)
+        print(f"FrontDeskOS sandbox at {srv.base_url} (store {db_path})", file=sys.stderr)
+
+    server.serve_forever(on_ready=ready)
+    return 0

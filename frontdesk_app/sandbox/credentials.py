@@ -1,0 +1,237 @@
+"""OAuth clients, API keys and access tokens: issued once, stored only as hashes.
+
+Why a fast hash (SHA-256) and not argon2: every secret here is 256 bits from `secrets`, so
+guessing one from its hash is out of reach however fast the hash is; slow hashes protect
+low-entropy passwords, and one on every request would cost tens of milliseconds each. The
+plain values are shown once, at creation, and never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from frontdesk_app.domain.ids import CLIENT, new_id
+from frontdesk_app.sandbox.state import (
+    StateDB,
+    api_keys,
+    clients,
+    dump_scopes,
+    load_scopes,
+    now,
+    tokens,
+)
+
+SCOPES: tuple[str, ...] = (
+    "appointments:read",
+    "appointments:write",
+    "eligibility",
+    "prescriptions:read",
+    "calls",
+)
+API_KEY_PREFIX = "fdk_test_"
+# Prefixes, not secrets: they tell a person what kind of value they hold.
+CLIENT_SECRET_PREFIX = "fdk_cs_"  # noqa: S105
+TOKEN_PREFIX = "fdk_at_"  # noqa: S105
+KEY_ID_PREFIX = "key"
+
+
+def hash_secret(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def normalize_scopes(scopes: Iterable[str] | None) -> frozenset[str]:
+    """Every scope when none are named; an unknown scope is an error."""
+    if scopes is None:
+        return frozenset(SCOPES)
+    chosen = frozenset(s for s in scopes if s)
+    unknown = chosen - set(SCOPES)
+    if unknown:
+        raise ValueError("unknown scope: " + ", ".join(sorted(unknown)))
+    return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the credential that budgets, idempotency and scopes hang on."""
+
+    credential_id: str
+    kind: Literal["oauth", "api_key"]
+    scopes: frozenset[str]
+    expires_at: float | None = None
+
+    def expired(self, at: float) -> bool:
+        return self.expires_at is not None and at >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class NewClient:
+    client_id: str
+    client_secret: str
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    key_id: str
+    api_key: str
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    scopes: frozenset[str]
+
+
+# --- synchronous operations on the state file (CLI, tests, the state thread) ----------------
+
+
+def create_client(
+    db: StateDB, *, name: str = "sandbox client", scopes: Iterable[str] | None = None
+) -> NewClient:
+    chosen = normalize_scopes(scopes)
+    client_id = new_id(CLIENT, 16)
+    secret = CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
+    db.transaction(
+        lambda conn: conn.execute(
+            clients.insert().values(
+                id=client_id,
+                secret_hash=hash_secret(secret),
+                name=name,
+                scopes=dump_scopes(chosen),
+                created_at=now(),
+            )
+        )
+    )
+    return NewClient(client_id, secret, chosen)
+
+
+def create_key(
+    db: StateDB, *, name: str = "sandbox key", scopes: Iterable[str] | None = None
+) -> NewKey:
+    chosen = normalize_scopes(scopes)
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key_id = new_id(KEY_ID_PREFIX, 16)
+    db.transaction(
+        lambda conn: conn.execute(
+            api_keys.insert().values(
+                id=key_id,
+                key_hash=hash_secret(key),
+                prefix=key[: len(API_KEY_PREFIX) + 4],
+                name=name,
+                scopes=dump_scopes(chosen),
+                created_at=now(),
+            )
+        )
+    )
+    return NewKey(key_id, key, chosen)
+
+
+def _revoke_key(conn: Connection, key_hash: str) -> str | None:
+    row = conn.execute(select(api_keys.c.id).where(api_keys.c.key_hash == key_hash)).first()
+    if row is None:
+        return None
+    conn.execute(update(api_keys).where(api_keys.c.id == row.id).values(revoked_at=now()))
+    return str(row.id)
+
+
+def _lookup(conn: Connection, token_hash: str, is_key: bool) -> Principal | None:
+    if is_key:
+        row = conn.execute(
+            select(api_keys.c.id, api_keys.c.scopes).where(
+                api_keys.c.key_hash == token_hash, api_keys.c.revoked_at.is_(None)
+            )
+        ).first()
+        if row is None:
+            return None
+        return Principal(str(row.id), "api_key", load_scopes(row.scopes))
+    found = conn.execute(
+        select(tokens.c.client_id, tokens.c.scopes, tokens.c.expires_at)
+        .join(clients, clients.c.id == tokens.c.client_id)
+        .where(tokens.c.token_hash == token_hash, clients.c.revoked_at.is_(None))
+    ).first()
+    if found is None:
+        return None
+    return Principal(
+        str(found.client_id), "oauth", load_scopes(found.scopes), float(found.expires_at)
+    )
+
+
+def _check_client(conn: Connection, client_id: str, secret: str) -> frozenset[str] | None:
+    row = conn.execute(
+        select(clients.c.secret_hash, clients.c.scopes).where(
+            clients.c.id == client_id, clients.c.revoked_at.is_(None)
+        )
+    ).first()
+    if row is None or not secrets.compare_digest(row.secret_hash, hash_secret(secret)):
+        return None
+    return load_scopes(row.scopes)
+
+
+# --- the server's view: async, with a cache of known credentials ----------------------------
+
+
+class CredentialStore:
+    """Resolves `Authorization: Bearer …` to a `Principal` without a disk read per request."""
+
+    def __init__(self, db: StateDB, *, token_ttl_seconds: int) -> None:
+        self._db = db
+        self._ttl = token_ttl_seconds
+        # hash -> principal; only positive answers are cached, so a key created by the CLI
+        # while the server runs is found on its first use.
+        self._cache: dict[str, Principal] = {}
+
+    async def authenticate(self, presented: str) -> Principal | None:
+        """The principal behind a bearer value, or None when unknown, revoked or expired."""
+        token_hash = hash_secret(presented)
+        principal = self._cache.get(token_hash)
+        if principal is None:
+            is_key = presented.startswith(API_KEY_PREFIX)
+            principal = await self._db.run(lambda conn: _lookup(conn, token_hash, is_key))
+            if principal is None:
+                return None
+            self._cache[token_hash] = principal
+        if principal.expired(now()):
+            self._cache.pop(token_hash, None)
+            return None
+        return principal
+
+    async def check_client(self, client_id: str, secret: str) -> frozenset[str] | None:
+        """The client's scopes if the id and secret match a live client."""
+        return await self._db.run(lambda conn: _check_client(conn, client_id, secret))
+
+    async def issue_token(self, client_id: str, scopes: frozenset[str]) -> IssuedToken:
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token_hash = hash_secret(token)
+        expires_at = now() + self._ttl
+
+        def store(conn: Connection) -> None:
+            # Expired tokens are of no use to anyone: drop them as new ones are issued.
+            conn.execute(tokens.delete().where(tokens.c.expires_at < now()))
+            conn.execute(
+                tokens.insert().values(
+                    token_hash=token_hash,
+                    client_id=client_id,
+                    scopes=dump_scopes(scopes),
+                    expires_at=expires_at,
+                )
+            )
+
+        await self._db.run(store)
+        self._cache[token_hash] = Principal(client_id, "oauth", scopes, expires_at)
+        return IssuedToken(token, self._ttl, scopes)
+
+    async def revoke_key(self, api_key: str) -> bool:
+        """Revoke an API key at once, also in this server's cache."""
+        key_hash = hash_secret(api_key)
+        revoked = await self._db.run(lambda conn: _revoke_key(conn, key_hash))
+        self._cache.pop(key_hash, None)
+        return revoked is not None

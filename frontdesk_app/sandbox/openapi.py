@@ -1,0 +1,103 @@
+"""`/openapi.json`: FastAPI's description of the routes, plus auth schemes and the problem body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from frontdesk_app.sandbox.credentials import SCOPES
+from frontdesk_app.sandbox.deps import API_KEY_SCHEME, OAUTH_SCHEME
+from frontdesk_app.sandbox.problems import PROBLEM_MEDIA_TYPE
+
+DESCRIPTION = """\
+The FrontDeskOS API v1 as served by the bundled sandbox (see API.md).
+
+* Authenticate with OAuth 2.0 client credentials (`POST /oauth/token`) or an API key
+  (`Authorization: Bearer fdk_test_…`).
+* Every response carries `X-Request-Id` and `X-RateLimit-Limit/Remaining/Reset`; over budget
+  the answer is 429 with `Retry-After`.
+* Every POST accepts `Idempotency-Key` (up to 255 characters, kept 24 hours per credential).
+* Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`.
+"""
+
+SCOPE_TEXT = {
+    "appointments:read": "Read appointments and the directory (providers, patients, payers)",
+    "appointments:write": "Create, reschedule and cancel appointments",
+    "eligibility": "Run insurance eligibility checks",
+    "prescriptions:read": "Read prescription status",
+    "calls": "Calls, agents, transfers and the call simulator",
+}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code", "errors"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+        "request_id": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    },
+}
+
+
+def _problem_content() -> dict[str, Any]:
+    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    schema = get_openapi(
+        title="FrontDeskOS API (sandbox)",
+        version="1.0.0",
+        description=DESCRIPTION,
+        routes=app.routes,
+    )
+    components = schema.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components["securitySchemes"] = {
+        OAUTH_SCHEME: {
+            "type": "oauth2",
+            "flows": {
+                "clientCredentials": {
+                    "tokenUrl": "/oauth/token",
+                    "scopes": {s: SCOPE_TEXT[s] for s in SCOPES},
+                }
+            },
+        },
+        API_KEY_SCHEME: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key such as fdk_test_… (or an access token).",
+        },
+        "clientBasic": {"type": "http", "scheme": "basic"},
+    }
+    token = schema["paths"].get("/oauth/token", {}).get("post")
+    if token is not None:
+        # The front layer answers an oversize body or a spent budget as a problem document.
+        for status in ("413", "429"):
+            token["responses"][status] = {
+                "description": "Too large" if status == "413" else "Over the rate budget",
+                "content": _problem_content(),
+            }
+    return schema
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

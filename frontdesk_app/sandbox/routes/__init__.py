@@ -1,0 +1,25 @@
+"""The `/v1` routes, one module per area of API.md; each is a thin HTTP face over `Backend`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from frontdesk_app.sandbox.routes import (
+    appointments,
+    calls,
+    clinical,
+    directory,
+    events,
+    simulator,
+    webhooks,
+)
+
+ROUTERS: tuple[APIRouter, ...] = (
+    appointments.router,
+    directory.router,
+    clinical.router,
+    calls.router,
+    events.router,
+    webhooks.router,
+    simulator.router,
+)
