@@ -1,0 +1,246 @@
+"""The sync's transactions: queue a write with its local row, and settle the server's answer.
+
+Each function runs in one write transaction the caller opens (`SyncDb.write`), so the mirror
+and the outbox never disagree, whatever moment the process is killed at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from frontdesk_app.domain.errors import NotFound
+from frontdesk_app.domain.ids import TEMPORARY_APPOINTMENT, is_temporary, new_id
+from frontdesk_app.domain.models import (
+    Appointment,
+    AppointmentCancel,
+    AppointmentCreate,
+    AppointmentReschedule,
+    CancelResult,
+    RescheduleResult,
+)
+from frontdesk_app.local import appointment_ops
+from frontdesk_app.store.repositories import appointments as appointments_repo
+from frontdesk_app.sync import mirror, outbox
+from frontdesk_app.sync.entries import OutboxEntry, apply_locally, payload_of
+
+LAST_SYNC = "last_sync"
+REMAP_PREFIX = "remap:"
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A write taken locally: the local answer and the entry that will carry it."""
+
+    result: Appointment | RescheduleResult | CancelResult
+    appointment: Appointment
+    entry: OutboxEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """How the mirror looks after an entry closed."""
+
+    appointment: Appointment | None
+    remapped_from: str | None = None
+    closed: tuple[int, ...] = ()
+
+
+def queue_create(
+    session: Session, request: AppointmentCreate, *, now: datetime, entry_id: str | None
+) -> Queued:
+    """Book into the mirror by the rules under a temporary id, and queue the create."""
+    temporary_id = new_id(TEMPORARY_APPOINTMENT)
+    outcome = appointment_ops.create(session, request, now=now, appointment_id=temporary_id)
+    entry = outbox.enqueue(
+        session,
+        kind="create",
+        appointment_id=temporary_id,
+        provider_id=request.provider_id,
+        patient_id=request.patient_id,
+        payload=payload_of(request),
+        before=None,
+        now=now,
+        entry_id=entry_id,
+    )
+    return Queued(outcome.result, outcome.result, entry)
+
+
+def queue_reschedule(
+    session: Session,
+    appointment_id: str,
+    request: AppointmentReschedule,
+    *,
+    now: datetime,
+    entry_id: str | None,
+) -> Queued:
+    before = appointments_repo.get(session, appointment_id)
+    outcome = appointment_ops.reschedule(session, appointment_id, request, now=now)
+    entry = outbox.enqueue(
+        session,
+        kind="reschedule",
+        appointment_id=appointment_id,
+        provider_id=before.provider_id,
+        patient_id=before.patient_id,
+        payload=payload_of(request),
+        before=before.model_dump(mode="json"),
+        now=now,
+        entry_id=entry_id,
+    )
+    return Queued(outcome.result, appointments_repo.get(session, appointment_id), entry)
+
+
+def queue_cancel(
+    session: Session,
+    appointment_id: str,
+    request: AppointmentCancel,
+    *,
+    now: datetime,
+    entry_id: str | None,
+) -> Queued:
+    before = appointments_repo.get(session, appointment_id)
+    outcome = appointment_ops.cancel(session, appointment_id, request, now=now)
+    entry = outbox.enqueue(
+        session,
+        kind="cancel",
+        appointment_id=appointment_id,
+        provider_id=before.provider_id,
+        patient_id=before.patient_id,
+        payload=payload_of(request),
+        before=before.model_dump(mode="json"),
+        now=now,
+        entry_id=entry_id,
+    )
+    return Queued(outcome.result, appointments_repo.get(session, appointment_id), entry)
+
+
+def resolve_id(session: Session, appointment_id: str) -> str:
+    """The server's id for an offline booking that has synced since; other ids unchanged."""
+    if not is_temporary(appointment_id):
+        return appointment_id
+    return outbox.get_meta(session, REMAP_PREFIX + appointment_id) or appointment_id
+
+
+def _later(session: Session, entry: OutboxEntry) -> list[OutboxEntry]:
+    return [e for e in outbox.entries_of(session, entry.appointment_id) if e.seq > entry.seq]
+
+
+def settle_success(
+    session: Session, entry: OutboxEntry, response: dict[str, Any], *, now: datetime
+) -> Settled:
+    """The server accepted: record its answer, give an offline booking its id, close."""
+    keep_local = bool(_later(session, entry))
+    remapped_from: str | None = None
+    appointment: Appointment | None
+    if entry.kind == "create":
+        server = Appointment.model_validate(response)
+        if server.id != entry.appointment_id:
+            remapped_from = entry.appointment_id
+            appointment = mirror.remap_appointment(
+                session, entry.appointment_id, server, keep_local=keep_local
+            )
+            outbox.remap_appointment(session, entry.appointment_id, server.id)
+            outbox.set_meta(session, REMAP_PREFIX + entry.appointment_id, server.id)
+        else:
+            mirror.upsert_appointment(session, server)
+            appointment = server
+    elif keep_local:
+        appointment = mirror.get_appointment(session, entry.appointment_id)
+    elif entry.kind == "reschedule":
+        appointment = mirror.apply_rescheduled(session, RescheduleResult.model_validate(response))
+    else:
+        appointment = mirror.apply_cancelled(session, CancelResult.model_validate(response))
+    outbox.finish(session, entry.seq, state="done", result=response, now=now)
+    outbox.set_meta(session, LAST_SYNC, now.isoformat())
+    return Settled(appointment, remapped_from, (entry.seq,))
+
+
+def park_conflict(
+    session: Session, entry: OutboxEntry, *, code: str, message: str, now: datetime
+) -> None:
+    outbox.mark_conflict(session, entry.seq, code=code, message=message, now=now)
+
+
+def _rebuild(
+    session: Session, base: Appointment | None, entries: list[OutboxEntry], *, now: datetime
+) -> Appointment | None:
+    current = base
+    for entry in entries:
+        current = apply_locally(current, entry, now=now)
+    return current
+
+
+def undo(
+    session: Session,
+    entry: OutboxEntry,
+    *,
+    state: Literal["rejected", "discarded"],
+    now: datetime,
+    code: str | None = None,
+    message: str | None = None,
+) -> Settled:
+    """Take a write back out of the mirror (refused while its caller waited, or discarded).
+
+    A booking that never reached the server disappears with every later write of it; for a
+    reschedule or cancel the row is rebuilt from the version before it plus the later writes.
+    """
+    later = _later(session, entry)
+    closed = [entry.seq]
+    if entry.kind == "create":
+        mirror.delete_appointment(session, entry.appointment_id)
+        closed += [e.seq for e in later]
+        appointment = None
+    else:
+        base = Appointment.model_validate(entry.before) if entry.before is not None else None
+        appointment = _rebuild(session, base, later, now=now)
+        if appointment is not None:
+            mirror.replace_appointment(session, appointment)
+    for seq in closed:
+        outbox.finish(
+            session,
+            seq,
+            state=state,
+            now=now,
+            code=code if seq == entry.seq else None,
+            message=message if seq == entry.seq else None,
+        )
+    return Settled(appointment, None, tuple(closed))
+
+
+def requeue_at(
+    session: Session,
+    entry: OutboxEntry,
+    new_start_time: datetime,
+    *,
+    now: datetime,
+) -> tuple[OutboxEntry, Appointment | None]:
+    """A person chose another time for a refused booking or move: check it, send it again."""
+    if entry.kind == "cancel":
+        raise ValueError("a refused cancel can only be discarded")
+    current = mirror.get_appointment(session, entry.appointment_id)
+    if current is None:
+        raise NotFound("This appointment is no longer on this computer.")
+    # The same rules as any move, run on the mirror and rolled back: only the answer matters.
+    with session.begin_nested() as savepoint:
+        appointment_ops.reschedule(
+            session,
+            entry.appointment_id,
+            AppointmentReschedule(new_start_time=new_start_time),
+            now=now,
+        )
+        savepoint.rollback()
+    payload = dict(entry.payload)
+    payload["start_time" if entry.kind == "create" else "new_start_time"] = payload_of(
+        AppointmentReschedule(new_start_time=new_start_time)
+    )["new_start_time"]
+    new_id_ = outbox.requeue(session, entry.seq, payload=payload)
+    renewed = outbox.get(session, new_id_)
+    assert renewed is not None
+    base = Appointment.model_validate(entry.before) if entry.before is not None else None
+    appointment = _rebuild(session, base, [renewed, *_later(session, renewed)], now=now)
+    if appointment is not None:
+        mirror.replace_appointment(session, appointment)
+    return renewed, appointment

@@ -1,0 +1,351 @@
+"""`OfflineFirstBackend`: the `Backend` the UI holds — reads from the mirror, one write path.
+
+Reads come from the local mirror (kept current by `pull`). Every write is checked by the domain
+rules against the mirror, then the local row and an outbox entry commit in one transaction;
+the replayer sends it. Online, the caller awaits the server's answer for a short while (the
+confirmed result, or the refusal raised and the change undone); offline, or if the answer is
+slow, the call returns the local result at once and the appointment shows as pending.
+
+What the UI calls besides `Backend`: `state`, `add_state_listener`, `add_event_listener`,
+`sync_status(appointment_id)`, `sync_statuses()`, `list_conflicts`, `resolve_conflict`,
+`suggest_slots`, `cached_eligibility`, `cached_prescription`, `retry_now`. Without an API
+(`api=None`) it is standalone: the local store is the clinic and calls go straight to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from frontdesk_app.api.client import ApiBackend
+from frontdesk_app.api.ratelimit import RateBudget
+from frontdesk_app.api.retry import RetryPolicy
+from frontdesk_app.domain.errors import InvalidState, NotFound
+from frontdesk_app.domain.models import (
+    Agent,
+    AgentStatus,
+    Appointment,
+    AppointmentCancel,
+    AppointmentCreate,
+    AppointmentQuery,
+    AppointmentReschedule,
+    Availability,
+    CancelResult,
+    Page,
+    Patient,
+    Payer,
+    Provider,
+    RescheduleResult,
+)
+from frontdesk_app.domain.timeutil import utc_now
+from frontdesk_app.local.backend import LocalBackend
+from frontdesk_app.sync import apply, mirror, outbox
+from frontdesk_app.sync.conflicts import ConflictHandling
+from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
+from frontdesk_app.sync.network_reads import NetworkReads
+from frontdesk_app.sync.pull import MirrorPuller
+from frontdesk_app.sync.replayer import Replayer, ReplayNotice, precise_now
+
+# Closed entries are forgotten after the server's own idempotency window.
+KEEP_CLOSED = timedelta(hours=24)
+_PROBE_POLICY = RetryPolicy(attempts=1, deadline=5.0)  # the monitor's backoff is the retry
+
+
+class OfflineFirstBackend(ConflictHandling, NetworkReads):
+    """The desk's `Backend` (see the module docstring). `await start()` before use.
+
+    It owns `local` and `api` from then on: `aclose()` closes both. `write_deadline` is how
+    long an online write waits for the server before returning as pending; the window is the
+    span of appointments pulled around now; `follow_events=False` pulls without the live
+    stream; `probe` replaces the reachability check (default: one quick `GET /v1/payers`);
+    `clock` is the rules' clock, `replay_clock` the backoff's (default: the real time).
+    """
+
+    def __init__(
+        self,
+        local: LocalBackend,
+        api: ApiBackend | None,
+        *,
+        write_deadline: float = 3.0,
+        window_before: timedelta = timedelta(days=7),
+        window_after: timedelta = timedelta(days=14),
+        concurrency: int = 4,
+        max_attempts: int = 8,
+        probe_backoff: Backoff | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        follow_events: bool = True,
+        probe: Callable[[], Awaitable[object]] | None = None,
+        replay_clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        monitor = ConnectivityMonitor(probe or self._probe, backoff=probe_backoff) if api else None
+        super().__init__(local, api, clock=clock, monitor=monitor)
+        self._write_deadline = write_deadline
+        self._unsubscribers: list[Callable[[], None]] = []
+        self._started = False
+        self.puller: MirrorPuller | None = None
+        if api is not None and monitor is not None:
+            self.replayer = Replayer(
+                self._db,
+                api,
+                monitor,
+                on_notice=self._on_notice,
+                concurrency=concurrency,
+                max_attempts=max_attempts,
+                clock=replay_clock or precise_now,
+            )
+            self.puller = MirrorPuller(
+                self._db,
+                api,
+                monitor,
+                on_events=self._emit,
+                window_before=window_before,
+                window_after=window_after,
+                follow=follow_events,
+                clock=clock,
+            )
+
+    @classmethod
+    async def open(
+        cls, path: str | Path, api: ApiBackend | None, **options: Any
+    ) -> OfflineFirstBackend:
+        """Open the mirror at `path` (`synchronous=FULL`: the outbox must survive power loss)
+        and start syncing."""
+        local = await asyncio.to_thread(LocalBackend.open, path, synchronous_full=True)
+        backend = cls(local, api, **options)
+        await backend.start()
+        return backend
+
+    async def start(self) -> None:
+        """Load the queue left by an earlier run, then start probing, sending and following."""
+        if self._started:
+            return
+        self._started = True
+        if self.api is None or self.monitor is None or self.replayer is None:
+            self._unsubscribers.append(self.local.add_event_listener(self._emit))
+            return
+        cutoff = self._clock() - KEEP_CLOSED
+        await self._db.write(lambda s: outbox.prune_done(s, before=cutoff))
+        last = await self._db.read(lambda s: outbox.get_meta(s, apply.LAST_SYNC))
+        if last:
+            self._hub.update(last_sync=datetime.fromisoformat(last))
+        self._unsubscribers.append(self.monitor.add_listener(self._on_connectivity))
+        self._unsubscribers.append(self.api.rate_budget.subscribe(self._on_rate_budget))
+        await self.replayer.start()
+        self._refresh_counts()
+        self.monitor.start()
+        if self.puller is not None:
+            self.puller.start()
+
+    async def aclose(self) -> None:
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers.clear()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        if self.puller is not None:
+            await self.puller.aclose()
+        if self.replayer is not None:
+            await self.replayer.aclose()
+        if self.monitor is not None:
+            await self.monitor.aclose()
+        await self._db.aclose()
+        if self.api is not None:
+            await self.api.aclose()
+        await self.local.aclose()
+
+    def retry_now(self) -> None:
+        """Probe the API and send the queue now, forgetting any backoff."""
+        if self.replayer is not None:
+            self.replayer.retry_now()
+
+    async def wait_synced(self, within: float) -> bool:
+        """Wait until everything that can be sent is (writes behind a conflict wait for a
+        person); True if that happened within `within` seconds."""
+        return True if self.replayer is None else await self.replayer.wait_idle(within)
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    async def _probe(self) -> object:
+        assert self.api is not None
+        return await self.api.session.request("GET", "/v1/payers", retry=_PROBE_POLICY)
+
+    def _on_rate_budget(self, budget: RateBudget) -> None:
+        self._hub.update(rate_budget=budget)
+
+    def _on_connectivity(self, online: bool, detail: str | None) -> None:
+        self._hub.update(reachable=online, detail=detail)
+        if online:
+            self._spawn(self._run_rechecks())
+
+    def _on_notice(self, notice: ReplayNotice) -> None:
+        self._refresh_counts()
+        if notice.kind == "synced":
+            self._hub.update(last_sync=self._clock())
+        elif notice.kind == "retrying":
+            return
+        settled = notice.settled
+        if settled is None:
+            event = self._status_event(notice.entry.appointment_id)
+        elif settled.appointment is None:
+            event = self._status_event(notice.entry.appointment_id, removed=True)
+        elif settled.remapped_from:
+            event = self._status_event(settled.appointment.id, previous_id=settled.remapped_from)
+        else:
+            event = self._status_event(settled.appointment.id)
+        self._emit([event])
+
+    # --- the one write path -------------------------------------------------------------------
+
+    async def _write(
+        self,
+        queue: Callable[[Session, datetime], apply.Queued],
+        event_type: str,
+        idempotency_key: str | None,
+    ) -> Any:
+        assert self.replayer is not None
+        if idempotency_key is not None:
+            earlier = await self._earlier_outcome(idempotency_key)
+            if earlier is not None:
+                return earlier
+        now = self._clock()
+        queued = await self._db.write(lambda s: queue(s, now))
+        entry = queued.entry
+        future = self.replayer.attach(entry.id, undo_on_refusal=True) if self.reachable else None
+        self.replayer.add(entry)
+        self._refresh_counts()
+        self._emit(
+            [
+                self._local_event(event_type, queued.appointment.model_dump(mode="json")),
+                self._status_event(queued.appointment.id),
+            ]
+        )
+        if future is None:
+            return queued.result
+        return await self._await_answer(entry, future, queued.result)
+
+    async def _earlier_outcome(self, entry_id: str) -> Any:
+        """The same write asked for again with its key: answer as the first time."""
+        entry = await self._db.read(lambda s: outbox.get(s, entry_id))
+        if entry is None:
+            return None
+        state, result = await self._db.read(lambda s: outbox.result_of(s, entry_id))
+        if state == "done" and result is not None:
+            if entry.kind == "create":
+                return Appointment.model_validate(result)
+            if entry.kind == "reschedule":
+                return RescheduleResult.model_validate(result)
+            return CancelResult.model_validate(result)
+        if state in ("rejected", "discarded"):
+            raise InvalidState("This change was taken back earlier; make it again if needed.")
+        current = await self._db.read(lambda s: apply.resolve_id(s, entry.appointment_id))
+        return await self.local.get_appointment(current)
+
+    async def _known(self, appointment_id: str) -> str:
+        """The id to use locally; an appointment outside the mirror is fetched first."""
+        resolved = await self._db.read(lambda s: apply.resolve_id(s, appointment_id))
+        found = await self._db.read(lambda s: mirror.get_appointment(s, resolved))
+        if found is None:
+            if self.api is None or not self.reachable:
+                raise NotFound("No such appointment on this computer.")
+            await self._fetch_into_mirror(resolved)
+        return resolved
+
+    async def create_appointment(
+        self, request: AppointmentCreate, *, idempotency_key: str | None = None
+    ) -> Appointment:
+        if self.api is None:
+            return await self.local.create_appointment(request)
+        result: Appointment = await self._write(
+            lambda s, now: apply.queue_create(s, request, now=now, entry_id=idempotency_key),
+            "appointment.created",
+            idempotency_key,
+        )
+        return result
+
+    async def reschedule_appointment(
+        self,
+        appointment_id: str,
+        request: AppointmentReschedule,
+        *,
+        idempotency_key: str | None = None,
+    ) -> RescheduleResult:
+        if self.api is None:
+            return await self.local.reschedule_appointment(appointment_id, request)
+        target = await self._known(appointment_id)
+        result: RescheduleResult = await self._write(
+            lambda s, now: apply.queue_reschedule(
+                s, target, request, now=now, entry_id=idempotency_key
+            ),
+            "appointment.rescheduled",
+            idempotency_key,
+        )
+        return result
+
+    async def cancel_appointment(
+        self,
+        appointment_id: str,
+        request: AppointmentCancel,
+        *,
+        idempotency_key: str | None = None,
+    ) -> CancelResult:
+        if self.api is None:
+            return await self.local.cancel_appointment(appointment_id, request)
+        target = await self._known(appointment_id)
+        result: CancelResult = await self._write(
+            lambda s, now: apply.queue_cancel(
+                s, target, request, now=now, entry_id=idempotency_key
+            ),
+            "appointment.cancelled",
+            idempotency_key,
+        )
+        return result
+
+    # --- reads from the mirror ----------------------------------------------------------------
+
+    async def get_appointment(self, appointment_id: str) -> Appointment:
+        if self.api is None:
+            return await self.local.get_appointment(appointment_id)
+        return await self.local.get_appointment(await self._known(appointment_id))
+
+    async def list_appointments(self, query: AppointmentQuery) -> Page[Appointment]:
+        return await self.local.list_appointments(query)
+
+    async def list_providers(self) -> list[Provider]:
+        return await self.local.list_providers()
+
+    async def get_provider(self, provider_id: str) -> Provider:
+        return await self.local.get_provider(provider_id)
+
+    async def provider_availability(
+        self, provider_id: str, day: date, duration_minutes: int
+    ) -> Availability:
+        return await self.local.provider_availability(provider_id, day, duration_minutes)
+
+    async def search_patients(
+        self, q: str | None = None, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Patient]:
+        return await self.local.search_patients(q, limit=limit, cursor=cursor)
+
+    async def get_patient(self, patient_id: str) -> Patient:
+        return await self.local.get_patient(patient_id)
+
+    async def list_payers(self) -> list[Payer]:
+        return await self.local.list_payers()
+
+    async def list_agents(self) -> list[Agent]:
+        if self.api is None:
+            return await self.local.list_agents()
+        return await self._online_or(self.api.list_agents(), self.local.list_agents)
+
+    async def set_agent_status(self, agent_id: str, status: AgentStatus) -> Agent:
+        if self.api is None:
+            return await self.local.set_agent_status(agent_id, status)
+        agent = await self._online(self.api.set_agent_status(agent_id, status))
+        await self._db.write(lambda s: mirror.set_agent_status(s, agent.id, agent.status))
+        return agent

@@ -1,0 +1,177 @@
+"""What every part of `OfflineFirstBackend` shares: the mirror, the API, the monitor, listeners.
+
+Kept apart so that the network-only reads (`network_reads`) and the write path (`backend`) each
+stay one concern, over the same plumbing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from frontdesk_app.api.client import ApiBackend
+from frontdesk_app.domain.backend import Backend
+from frontdesk_app.domain.errors import Offline
+from frontdesk_app.domain.ids import EVENT, new_id
+from frontdesk_app.domain.models import Appointment, Event
+from frontdesk_app.local.backend import LocalBackend
+from frontdesk_app.sync.connectivity import ConnectivityMonitor
+from frontdesk_app.sync.entries import OutboxEntry
+from frontdesk_app.sync.failures import classify
+from frontdesk_app.sync.pull import store_server_appointments
+from frontdesk_app.sync.replayer import Replayer
+from frontdesk_app.sync.state import StateHub, SyncState, SyncStatus
+from frontdesk_app.sync.worker import SyncDb
+
+log = logging.getLogger(__name__)
+
+SYNC_EVENT = "sync.appointment"
+
+T = TypeVar("T")
+EventListener = Callable[[list[Event]], None]
+OFFLINE_MESSAGE = (
+    "This needs the FrontDeskOS server, which cannot be reached right now. "
+    "It works again as soon as the connection is back."
+)
+
+
+class SyncBackendBase(Backend):
+    """The shared state and helpers; not a complete `Backend` on its own."""
+
+    def __init__(
+        self,
+        local: LocalBackend,
+        api: ApiBackend | None,
+        *,
+        clock: Callable[[], datetime],
+        monitor: ConnectivityMonitor | None,
+    ) -> None:
+        self.local = local
+        self.api = api
+        self.monitor = monitor
+        self._db = SyncDb(local.store)
+        self._clock = clock
+        self._hub = StateHub(standalone=api is None)
+        self._event_listeners: list[EventListener] = []
+        self._background: set[asyncio.Task[Any]] = set()
+        self._write_deadline = 3.0
+        self.replayer: Replayer | None = None
+
+    @property
+    def state(self) -> SyncState:
+        """Connection, pending writes, conflicts, last sync and rate budget, for a status bar."""
+        return self._hub.state
+
+    def add_state_listener(self, listener: Callable[[SyncState], None]) -> Callable[[], None]:
+        """`listener(state)` on every change of `state`; returns the unsubscribe function."""
+        return self._hub.add_listener(listener)
+
+    def sync_status(self, appointment_id: str) -> SyncStatus:
+        """`synced`, `pending` or `conflict`, from memory (cheap enough to call while painting)."""
+        if self.replayer is None:
+            return "synced"
+        return self.replayer.status_of(appointment_id)
+
+    def sync_statuses(self) -> dict[str, SyncStatus]:
+        """Every appointment that is not `synced`, with its status (for a calendar repaint)."""
+        return {} if self.replayer is None else self.replayer.statuses()
+
+    @property
+    def reachable(self) -> bool:
+        """True when the API answered lately (False in standalone mode)."""
+        return self.monitor is not None and self.monitor.online
+
+    def add_event_listener(self, listener: EventListener) -> Callable[[], None]:
+        """`listener(events)` for every change the mirror takes, local or from the server.
+
+        Local changes arrive at once with `seq` 0; server events with their own seq. Type
+        `sync.appointment` (data: `appointment_id`, `sync_status`, optional `previous_id` when
+        an offline booking got its server id, `removed` when it was taken back) says that an
+        appointment's sync status changed.
+        """
+        self._event_listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._event_listeners:
+                self._event_listeners.remove(listener)
+
+        return unsubscribe
+
+    def _emit(self, events: list[Event]) -> None:
+        for listener in list(self._event_listeners):
+            try:
+                listener(events)
+            except Exception:
+                # A closed window's listener must not break sync for everyone else.
+                log.exception("event listener failed")
+
+    def _local_event(self, event_type: str, data: dict[str, Any]) -> Event:
+        return Event(id=new_id(EVENT), seq=0, type=event_type, created_at=self._clock(), data=data)
+
+    def _status_event(self, appointment_id: str, **extra: Any) -> Event:
+        data = {"appointment_id": appointment_id, "sync_status": self.sync_status(appointment_id)}
+        return self._local_event(SYNC_EVENT, {**data, **extra})
+
+    def _refresh_counts(self) -> None:
+        if self.replayer is not None:
+            self._hub.update(pending=self.replayer.pending, conflicts=self.replayer.conflicts)
+
+    async def _await_answer(
+        self, entry: OutboxEntry, future: asyncio.Future[Any], local_result: Any
+    ) -> Any:
+        """The server's answer within the write deadline, else `local_result` (pending)."""
+        assert self.replayer is not None
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self._write_deadline)
+        except TimeoutError:
+            if self.replayer.detach(entry.id):
+                return local_result  # slow, or queued behind others: it shows as pending
+            return await future  # the answer is being delivered right now
+
+    async def _fetch_into_mirror(self, appointment_id: str) -> Appointment:
+        """The server's version of one appointment, stored in the mirror unless busy here."""
+        assert self.api is not None
+        appointment = await self._network(self.api.get_appointment(appointment_id))
+        await store_server_appointments(self._db, self.api, [appointment])
+        return appointment
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        """Run in the background, keeping a strong reference until it ends."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _network(self, call: Awaitable[T]) -> T:
+        """Await an API call, telling the connectivity monitor how it went."""
+        try:
+            result = await call
+        except Exception as exc:
+            if self.monitor is not None:
+                self.monitor.report_failure(exc)
+            raise
+        if self.monitor is not None:
+            self.monitor.report_success()
+        return result
+
+    async def _online(self, call: Awaitable[T]) -> T:
+        """A call only the server can answer: `Offline` at once while it is unreachable."""
+        if not self.reachable:
+            if asyncio.iscoroutine(call):
+                call.close()  # never awaited: close it so no warning is raised
+            raise Offline(OFFLINE_MESSAGE)
+        return await self._network(call)
+
+    async def _online_or(self, call: Awaitable[T], fallback: Callable[[], Awaitable[T]]) -> T:
+        """The server's answer when reachable, else (or on a network failure) `fallback()`."""
+        if self.reachable:
+            try:
+                return await self._network(call)
+            except Exception as exc:
+                if classify(exc) != "network":
+                    raise
+        elif asyncio.iscoroutine(call):
+            call.close()
+        return await fallback()

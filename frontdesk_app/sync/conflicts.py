@@ -1,0 +1,144 @@
+"""Conflicts: writes the server refused, kept for a person to move to another time or discard.
+
+A conflict keeps the desk's version of the appointment and the server's reason. Resolving it
+with a new time checks the rules here and sends the write again under a new idempotency key
+(the body changed); discarding takes the write back out of the desk's calendar. Free slots to
+choose from come from the server when it is reachable.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from frontdesk_app.domain.errors import NotFound
+from frontdesk_app.domain.models import Appointment, Availability, Slot
+from frontdesk_app.sync import apply, mirror, outbox
+from frontdesk_app.sync.base import SyncBackendBase
+from frontdesk_app.sync.entries import OutboxEntry, SyncConflict
+from frontdesk_app.sync.failures import classify
+
+log = logging.getLogger(__name__)
+
+
+class ConflictHandling(SyncBackendBase):
+    """The conflict half of `OfflineFirstBackend`."""
+
+    async def list_conflicts(self) -> list[SyncConflict]:
+        """Refused writes waiting for a person, oldest first."""
+        if self.replayer is None:
+            return []
+        parked = [e for e in self.replayer.entries() if e.state == "conflict"]
+        if not parked:
+            return []
+        ids = [e.appointment_id for e in parked]
+        local = await self._db.read(lambda s: {i: mirror.get_appointment(s, i) for i in ids})
+        return [_conflict(e, local.get(e.appointment_id)) for e in parked]
+
+    async def _conflict_entry(self, conflict_id: str) -> OutboxEntry:
+        entry = await self._db.read(lambda s: outbox.get(s, conflict_id))
+        if entry is None or entry.state != "conflict":
+            raise NotFound("This conflict has already been resolved.")
+        return entry
+
+    async def resolve_conflict(
+        self,
+        conflict_id: str,
+        *,
+        new_start_time: datetime | None = None,
+        discard: bool = False,
+    ) -> Appointment | None:
+        """Send a refused write again at `new_start_time`, or (without one) discard it.
+
+        Discarding takes the write back out of the desk's calendar: an offline booking
+        disappears, a refused move or cancel is undone. Returns the appointment as the desk
+        now has it (None when it disappeared). A new time is checked by the rules here first
+        and then, online, awaited like any write: a second refusal is raised and the conflict
+        stays, with the server's new reason.
+        """
+        if self.replayer is None:
+            raise NotFound("There are no conflicts in standalone mode.")
+        if discard and new_start_time is not None:
+            raise ValueError("choose either a new time or discard, not both")
+        entry = await self._conflict_entry(conflict_id)
+        now = self._clock()
+        if new_start_time is None:
+            settled = await self._db.write(
+                lambda s: apply.undo(s, entry, state="discarded", now=now)
+            )
+            self.replayer.forget(list(settled.closed))
+            self._refresh_counts()
+            removed = settled.appointment is None
+            self._emit([self._status_event(entry.appointment_id, removed=removed)])
+            if settled.appointment is not None and self.reachable:
+                await self._refresh_if_settled(settled.appointment.id)
+            return settled.appointment
+        renewed, appointment = await self._db.write(
+            lambda s: apply.requeue_at(s, entry, new_start_time, now=now)
+        )
+        future = self.replayer.attach(renewed.id, undo_on_refusal=False) if self.reachable else None
+        self.replayer.replace_entry(renewed)
+        self._refresh_counts()
+        self._emit([self._status_event(renewed.appointment_id)])
+        if future is not None:
+            answer = await self._await_answer(renewed, future, None)
+            if isinstance(answer, Appointment):
+                return answer
+        if appointment is None:
+            return None
+        current = await self._db.read(lambda s: apply.resolve_id(s, renewed.appointment_id))
+        return await self.local.get_appointment(current)
+
+    async def _refresh_if_settled(self, appointment_id: str) -> None:
+        """After a discard, take the server's version if nothing else of it is queued."""
+        if self.sync_status(appointment_id) != "synced" or self.api is None:
+            return
+        try:
+            await self._fetch_into_mirror(appointment_id)
+        except Exception as exc:
+            if classify(exc) == "refusal":
+                return
+            log.info("could not refresh an appointment after a discard (%s)", type(exc).__name__)
+
+    async def suggest_slots(self, conflict_id: str, day: date | None = None) -> list[Slot]:
+        """Free slots for a conflicted booking or move: the server's when online, else local.
+
+        `day` defaults to the day first asked for, in the provider's time zone.
+        """
+        entry = await self._conflict_entry(conflict_id)
+        local = await self._db.read(lambda s: mirror.get_appointment(s, entry.appointment_id))
+        conflict = _conflict(entry, local)
+        minutes = conflict.duration_minutes
+        if minutes is None:
+            return []
+        provider = await self.local.get_provider(conflict.provider_id)
+        wanted = conflict.start_time or self._clock()
+        on = day or wanted.astimezone(ZoneInfo(provider.timezone)).date()
+        availability: Availability | None = None
+        if self.api is not None and self.reachable:
+            try:
+                availability = await self._network(
+                    self.api.provider_availability(conflict.provider_id, on, minutes)
+                )
+            except Exception as exc:
+                if classify(exc) not in ("network", "transient"):
+                    raise
+        if availability is None:
+            availability = await self.local.provider_availability(conflict.provider_id, on, minutes)
+        return availability.slots
+
+
+def _conflict(entry: OutboxEntry, local: Appointment | None) -> SyncConflict:
+    return SyncConflict(
+        id=entry.id,
+        appointment_id=entry.appointment_id,
+        kind=entry.kind,
+        code=entry.conflict_code or "conflict",
+        reason=entry.conflict_message or "The server refused this change.",
+        detected_at=entry.conflict_at or entry.created_at,
+        request=entry.request(),
+        local=local,
+        provider_id=entry.provider_id,
+        patient_id=entry.patient_id,
+    )

@@ -1,0 +1,166 @@
+"""Outbox entries and conflicts as plain values, and what each write does to a local row.
+
+An entry is one queued write (create, reschedule or cancel of an appointment). Its `id` is the
+`Idempotency-Key` the replayer sends, so however often it is sent the server acts once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from frontdesk_app.domain.models import (
+    Appointment,
+    AppointmentCancel,
+    AppointmentCreate,
+    AppointmentReschedule,
+)
+
+Kind = Literal["create", "reschedule", "cancel"]
+# pending → done (the server accepted), conflict (refused, waiting for a person), rejected
+# (refused while the person waited: undone at once) or discarded (a person dropped it).
+EntryState = Literal["pending", "conflict", "done", "rejected", "discarded"]
+WriteRequest = AppointmentCreate | AppointmentReschedule | AppointmentCancel
+KINDS: tuple[Kind, ...] = ("create", "reschedule", "cancel")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One queued write, as stored in `sync_outbox`."""
+
+    seq: int
+    id: str
+    kind: Kind
+    appointment_id: str
+    provider_id: str
+    patient_id: str
+    payload: dict[str, Any]
+    # The local appointment just before this write (None for a create): what a discard restores.
+    before: dict[str, Any] | None
+    state: EntryState
+    attempts: int
+    next_attempt_at: datetime | None
+    created_at: datetime
+    conflict_code: str | None = None
+    conflict_message: str | None = None
+    conflict_at: datetime | None = None
+
+    def request(self) -> WriteRequest:
+        """The request body this entry sends, exactly as it was queued."""
+        return request_of(self.kind, self.payload)
+
+    @property
+    def resources(self) -> tuple[str, str, str]:
+        """What the write touches: later writes sharing any of these wait for it."""
+        return (
+            "apt:" + self.appointment_id,
+            "prov:" + self.provider_id,
+            "pat:" + self.patient_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SyncConflict:
+    """A write the server refused, kept with the desk's version until a person decides.
+
+    `id` names the conflict for `resolve_conflict`. `code` and `reason` are the server's
+    (`slot_unavailable`, "Dr Adams already has a consultation 10:00–10:30."). `local` is the
+    appointment as this desk has it. `can_choose_slot` is False for a refused cancel, which a
+    person can only discard.
+    """
+
+    id: str
+    appointment_id: str
+    kind: Kind
+    code: str
+    reason: str
+    detected_at: datetime
+    request: WriteRequest
+    local: Appointment | None
+    provider_id: str
+    patient_id: str
+
+    @property
+    def can_choose_slot(self) -> bool:
+        return self.kind != "cancel"
+
+    @property
+    def start_time(self) -> datetime | None:
+        """The time the desk asked for (a cancel: the appointment's own)."""
+        if isinstance(self.request, AppointmentCreate):
+            return self.request.start_time
+        if isinstance(self.request, AppointmentReschedule):
+            return self.request.new_start_time
+        return self.local.start_time if self.local else None
+
+    @property
+    def duration_minutes(self) -> int | None:
+        """The length a replacement slot needs (None: keep the appointment's own)."""
+        if isinstance(self.request, AppointmentCreate):
+            return self.request.duration_minutes
+        if isinstance(self.request, AppointmentReschedule):
+            return self.request.new_duration_minutes or (
+                self.local.duration_minutes if self.local else None
+            )
+        return None
+
+
+def request_of(kind: Kind, payload: dict[str, Any]) -> WriteRequest:
+    if kind == "create":
+        return AppointmentCreate.model_validate(payload)
+    if kind == "reschedule":
+        return AppointmentReschedule.model_validate(payload)
+    return AppointmentCancel.model_validate(payload)
+
+
+def payload_of(request: WriteRequest) -> dict[str, Any]:
+    """The JSON body to queue; stored verbatim so a resend is byte-for-byte the same request."""
+    return request.model_dump(mode="json")
+
+
+def apply_locally(
+    current: Appointment | None, entry: OutboxEntry, *, now: datetime
+) -> Appointment | None:
+    """What the write does to the desk's copy, without any rule (it was checked when queued).
+
+    Used to rebuild a row after a person discards an earlier write of the same appointment.
+    """
+    request = entry.request()
+    if isinstance(request, AppointmentCreate):
+        return Appointment(
+            id=entry.appointment_id,
+            status="confirmed",
+            patient_id=request.patient_id,
+            provider_id=request.provider_id,
+            start_time=request.start_time,
+            end_time=request.start_time + timedelta(minutes=request.duration_minutes),
+            duration_minutes=request.duration_minutes,
+            type=request.type,
+            notes=request.notes,
+            created_at=entry.created_at,
+            updated_at=entry.created_at,
+        )
+    if current is None:
+        return None
+    if isinstance(request, AppointmentReschedule):
+        duration = request.new_duration_minutes or current.duration_minutes
+        return current.model_copy(
+            update={
+                "status": "rescheduled",
+                "previous_time": current.start_time,
+                "start_time": request.new_start_time,
+                "end_time": request.new_start_time + timedelta(minutes=duration),
+                "duration_minutes": duration,
+                "reschedule_reason": request.reason,
+                "updated_at": now,
+            }
+        )
+    return current.model_copy(
+        update={
+            "status": "cancelled",
+            "reason_code": request.reason_code,
+            "cancelled_at": entry.created_at,
+            "updated_at": now,
+        }
+    )

@@ -1,0 +1,231 @@
+"""The operations only the server can answer: eligibility, prescriptions, calls, transfers.
+
+Eligibility and prescriptions are cached on every answer; while the API is unreachable they
+come from the cache (the answer's `verified_at`, or `cached_*`'s `fetched_at`, tells its age),
+and an eligibility check asked for offline is re-run once the API is back. Calls and transfers
+are live phone work and have no offline form: they raise `Offline` with a clear sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from frontdesk_app.domain.errors import Offline
+from frontdesk_app.domain.models import (
+    Call,
+    CallStatus,
+    EligibilityRequest,
+    EligibilityResult,
+    Event,
+    Notification,
+    Page,
+    Prescription,
+    SimulatedCallRequest,
+    Transfer,
+    TransferCompletion,
+    TransferRequest,
+    TransferStatus,
+)
+from frontdesk_app.sync import cache
+from frontdesk_app.sync.base import SyncBackendBase
+from frontdesk_app.sync.cache import Cached
+from frontdesk_app.sync.failures import classify
+
+log = logging.getLogger(__name__)
+
+NO_ELIGIBILITY_OFFLINE = (
+    "No connection, and this computer has no earlier eligibility check for this patient and "
+    "payer. It will be checked as soon as the connection is back."
+)
+NO_PRESCRIPTION_OFFLINE = (
+    "No connection, and this prescription has not been looked up on this computer before."
+)
+
+
+class NetworkReads(SyncBackendBase):
+    """The network-only half of `OfflineFirstBackend`."""
+
+    # --- eligibility ---------------------------------------------------------------------------
+
+    async def check_eligibility(
+        self, request: EligibilityRequest, *, idempotency_key: str | None = None
+    ) -> EligibilityResult:
+        """The payer's answer; offline, the last cached one (its `verified_at` shows its age)."""
+        if self.api is None:
+            return await self.local.check_eligibility(request)
+        if self.reachable:
+            try:
+                result = await self._network(
+                    self.api.check_eligibility(request, idempotency_key=idempotency_key)
+                )
+            except Exception as exc:
+                if classify(exc) != "network":
+                    raise
+            else:
+                now = self._clock()
+
+                def keep(session: Session) -> None:
+                    cache.store_eligibility(session, request, result, now=now)
+                    cache.clear_recheck(session, request)
+
+                await self._db.write(keep)
+                return result
+        await self._db.write(lambda s: cache.request_recheck(s, request))
+        cached = await self.cached_eligibility(request)
+        if cached is None:
+            raise Offline(NO_ELIGIBILITY_OFFLINE)
+        return cached.value
+
+    async def cached_eligibility(
+        self, request: EligibilityRequest
+    ) -> Cached[EligibilityResult] | None:
+        """The last answer this computer saw for the patient and payer, with when it came."""
+        return await self._db.read(lambda s: cache.cached_eligibility(s, request))
+
+    async def _run_rechecks(self) -> None:
+        """Re-ask the checks requested while offline (the results land in the cache)."""
+        if self.api is None:
+            return
+        requests = await self._db.read(cache.pending_rechecks)
+        for request in requests:
+            if not self.reachable:
+                return
+            try:
+                await self.check_eligibility(request)
+            except Exception as exc:
+                # A payer that is still down, say: the request stays marked for next time.
+                log.info("eligibility re-check failed (%s)", type(exc).__name__)
+
+    # --- prescriptions -------------------------------------------------------------------------
+
+    async def get_prescription(self, prescription_id: str) -> Prescription:
+        """The pharmacy's status; offline, the cached one (see `cached_prescription`)."""
+        if self.api is None:
+            return await self.local.get_prescription(prescription_id)
+
+        async def cached_value() -> Prescription:
+            cached = await self.cached_prescription(prescription_id)
+            if cached is None:
+                raise Offline(NO_PRESCRIPTION_OFFLINE)
+            return cached.value
+
+        if not self.reachable:
+            return await cached_value()
+        try:
+            found = await self._network(self.api.get_prescription(prescription_id))
+        except Exception as exc:
+            if classify(exc) != "network":
+                raise
+            return await cached_value()
+        now = self._clock()
+        await self._db.write(lambda s: cache.store_prescriptions(s, [found], now=now))
+        return found
+
+    async def cached_prescription(self, prescription_id: str) -> Cached[Prescription] | None:
+        """The last status seen for a prescription, with when it was fetched."""
+        return await self._db.read(lambda s: cache.cached_prescription(s, prescription_id))
+
+    async def list_prescriptions(
+        self, patient_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Prescription]:
+        """A patient's prescriptions; offline, the cached ones in one page."""
+        if self.api is None:
+            return await self.local.list_prescriptions(patient_id, limit=limit, cursor=cursor)
+
+        async def cached_page() -> Page[Prescription]:
+            cached = await self.cached_prescriptions(patient_id)
+            if cached is None:
+                raise Offline(NO_PRESCRIPTION_OFFLINE)
+            return Page[Prescription](data=cached.value[:limit], next_cursor=None)
+
+        if not self.reachable:
+            return await cached_page()
+        try:
+            page = await self._network(
+                self.api.list_prescriptions(patient_id, limit=limit, cursor=cursor)
+            )
+        except Exception as exc:
+            if classify(exc) != "network":
+                raise
+            return await cached_page()
+        now = self._clock()
+        await self._db.write(lambda s: cache.store_prescriptions(s, page.data, now=now))
+        return page
+
+    async def cached_prescriptions(self, patient_id: str) -> Cached[list[Prescription]] | None:
+        return await self._db.read(lambda s: cache.cached_prescriptions(s, patient_id))
+
+    # --- calls and transfers: live work, online only -------------------------------------------
+
+    async def list_calls(self, status: CallStatus | None = None) -> list[Call]:
+        if self.api is None:
+            return await self.local.list_calls(status)
+        return await self._online(self.api.list_calls(status))
+
+    async def get_call(self, call_id: str) -> Call:
+        if self.api is None:
+            return await self.local.get_call(call_id)
+        return await self._online(self.api.get_call(call_id))
+
+    async def transfer_call(
+        self, call_id: str, request: TransferRequest, *, idempotency_key: str | None = None
+    ) -> Transfer:
+        if self.api is None:
+            return await self.local.transfer_call(call_id, request)
+        return await self._online(
+            self.api.transfer_call(call_id, request, idempotency_key=idempotency_key)
+        )
+
+    async def list_transfers(
+        self, *, agent_id: str | None = None, status: TransferStatus | None = None
+    ) -> list[Transfer]:
+        if self.api is None:
+            return await self.local.list_transfers(agent_id=agent_id, status=status)
+        return await self._online(self.api.list_transfers(agent_id=agent_id, status=status))
+
+    async def accept_transfer(
+        self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
+    ) -> Transfer:
+        if self.api is None:
+            return await self.local.accept_transfer(transfer_id, agent_id)
+        return await self._online(
+            self.api.accept_transfer(transfer_id, agent_id, idempotency_key=idempotency_key)
+        )
+
+    async def complete_transfer(
+        self,
+        transfer_id: str,
+        request: TransferCompletion,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Transfer:
+        if self.api is None:
+            return await self.local.complete_transfer(transfer_id, request)
+        return await self._online(
+            self.api.complete_transfer(transfer_id, request, idempotency_key=idempotency_key)
+        )
+
+    async def simulate_call(
+        self, request: SimulatedCallRequest, *, idempotency_key: str | None = None
+    ) -> Call:
+        if self.api is None:
+            return await self.local.simulate_call(request)
+        return await self._online(self.api.simulate_call(request, idempotency_key=idempotency_key))
+
+    # --- the server's own logs -----------------------------------------------------------------
+
+    async def list_events(self, *, after: int = 0, limit: int = 100) -> Page[Event]:
+        if self.api is None:
+            return await self.local.list_events(after=after, limit=limit)
+        return await self._online(self.api.list_events(after=after, limit=limit))
+
+    async def list_notifications(self, *, appointment_id: str | None = None) -> list[Notification]:
+        if self.api is None:
+            return await self.local.list_notifications(appointment_id=appointment_id)
+        api = self.api
+        return await self._online_or(
+            api.list_notifications(appointment_id=appointment_id),
+            lambda: self.local.list_notifications(appointment_id=appointment_id),
+        )
