@@ -54,7 +54,8 @@ class EventStream:
     """An async iterator of `Event`s after `after_seq`; it ends only when closed.
 
     `last_seq` is the seq of the last event delivered (persist it to resume next time);
-    `state` tells a status bar whether events arrive live, by polling, or not at all.
+    `state` tells a status bar whether events arrive live, by polling, or not at all;
+    `reconnects` counts the stream's re-openings after the first.
     Errors that waiting cannot fix (revoked credentials, a missing scope, an event the client
     cannot parse) end the iteration by raising.
     """
@@ -111,8 +112,12 @@ class EventStream:
         failures = 0
         streaming_offered = True
         next_stream_try = 0.0
+        opened = False
         while True:
             if streaming_offered or time.monotonic() >= next_stream_try:
+                if opened:
+                    self.reconnects += 1
+                opened = True
                 self.state.set("connecting")
                 self._connected = False
                 delivered = 0
@@ -127,7 +132,6 @@ class EventStream:
                 except (AuthenticationFailed, InsufficientScope):
                     raise
                 except (httpx.TransportError, SSEError, FrontDeskError) as exc:
-                    self.reconnects += 1
                     log.info("event stream interrupted (%s); resuming", type(exc).__name__)
                 if self._connected:
                     streaming_offered = True  # it works (again, if we were polling)

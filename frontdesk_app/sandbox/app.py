@@ -128,7 +128,11 @@ def create_app(
     app.add_middleware(
         FrontMiddleware,
         credentials=credentials,
-        limiter=RateLimiter(settings.rate_limit_per_min, burst=settings.burst),
+        limiter=RateLimiter(
+            settings.rate_limit_per_min,
+            burst=settings.burst,
+            window_seconds=settings.rate_window_seconds,
+        ),
         max_body_bytes=settings.max_body_bytes,
     )
     return app

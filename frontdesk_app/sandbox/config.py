@@ -84,6 +84,9 @@ class SandboxConfig:
     rate_limit_per_min: int = DEFAULT_RATE_LIMIT_PER_MIN
     # Token-bucket capacity; None means a whole minute's budget may be spent at once.
     rate_burst: int | None = None
+    # The period `rate_limit_per_min` refills over: 60 s by contract; tests shorten it (e.g.
+    # 60 per 6 s) so that pacing can be exercised without waiting real minutes.
+    rate_window_seconds: float = 60.0
     token_ttl_seconds: int = 3600
     idempotency_ttl_seconds: int = 24 * 3600
     # At most 15 s by contract; shorter keeps idle proxies from closing the stream.

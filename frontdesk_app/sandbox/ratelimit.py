@@ -51,6 +51,7 @@ class RateLimiter:
         limit_per_min: int,
         *,
         burst: int | None = None,
+        window_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
     ) -> None:
@@ -60,7 +61,9 @@ class RateLimiter:
         self.capacity = float(burst if burst is not None else limit_per_min)
         if self.capacity < 1:
             raise ValueError("the burst must allow at least one request")
-        self.rate = limit_per_min / 60.0  # tokens a second
+        if window_seconds <= 0:
+            raise ValueError("the rate window must be positive")
+        self.rate = limit_per_min / window_seconds  # tokens a second
         self._clock = clock
         self._wall = wall
         self._buckets: dict[str, _Bucket] = {}
