@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -168,17 +169,21 @@ def create_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_sandbox(args: argparse.Namespace) -> int:
     import logging
 
+    from frontdesk_app.logs import scrubbed_stream_handler
     from frontdesk_app.sandbox.config import SandboxConfig
     from frontdesk_app.sandbox.server import SandboxServer, is_loopback
 
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # The request log names no patient; the scrubber is the second line of defence.
+    root = logging.getLogger()
+    root.addHandler(scrubbed_stream_handler())
+    root.setLevel(args.log_level.upper())
     if not is_loopback(args.host):
         print(
             f"WARNING: the sandbox listens on {args.host}, reachable from other machines; "
@@ -206,6 +211,23 @@ def run_sandbox(args: argparse.Namespace) -> int:
         if args.print_credentials:
             print(json.dumps({"base_url": srv.base_url, "api_key": srv.api_key}), flush=True)
         print(f"FrontDeskOS sandbox at {srv.base_url} (store {db_path})", file=sys.stderr)
+        if not args.print_credentials:
+            print(
+                f"Create an API key with: frontdesk sandbox create-key --db {db_path}",
+                file=sys.stderr,
+            )
 
-    server.serve_forever(on_ready=ready)
+    # uvicorn stops gracefully on SIGTERM and then re-raises it to the previous handler; ours
+    # turns it into a normal exit (status 0) rather than death by signal.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.serve_forever(on_ready=ready)
+    except OSError as exc:
+        print(
+            f"The sandbox could not listen on {args.host}:{args.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        pass
     return 0

@@ -5,6 +5,7 @@ Light on purpose: the CLI imports it to parse `--chaos` before anything heavy is
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -98,10 +99,22 @@ class SandboxConfig:
     webhook_retry_max_seconds: float = 3600.0
     webhook_max_attempts: int = 8
     webhook_timeout_seconds: float = 10.0
+    # Refuse webhook URLs off this computer (tests and fuzzing must not reach the network).
+    webhook_loopback_only: bool = False
 
     @property
     def burst(self) -> int:
         return self.rate_burst if self.rate_burst is not None else self.rate_limit_per_min
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this computer can reach (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def state_path_for(db_path: str | Path) -> Path:

@@ -15,6 +15,7 @@ from frontdesk_app.domain.errors import AuthenticationFailed, InsufficientScope
 from frontdesk_app.sandbox.config import SandboxConfig
 from frontdesk_app.sandbox.credentials import CredentialStore, Principal
 from frontdesk_app.sandbox.events import EventHub
+from frontdesk_app.sandbox.front import auth_failure_message
 from frontdesk_app.sandbox.idempotency import IdempotencyStore
 from frontdesk_app.sandbox.problems import PROBLEM_MEDIA_TYPE
 from frontdesk_app.sandbox.state import StateDB
@@ -61,12 +62,9 @@ def require(scope: str | None) -> Callable[[Request], Awaitable[Principal]]:
     async def guard(request: Request) -> Principal:
         principal: Principal | None = getattr(request.state, "principal", None)
         if principal is None:
+            # The front layer refuses these first; this guards routes mounted elsewhere.
             reason = getattr(request.state, "auth_error", "missing")
-            message = {
-                "missing": "Sign in first: send an access token or API key as a Bearer token.",
-                "malformed": "The Authorization header is not a Bearer token.",
-            }.get(reason, "The access token or API key is not valid or has expired.")
-            raise AuthenticationFailed(message)
+            raise AuthenticationFailed(auth_failure_message(reason))
         if scope is not None and scope not in principal.scopes:
             raise InsufficientScope(f"This credential may not do this; it needs the {scope} scope.")
         return principal

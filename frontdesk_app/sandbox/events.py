@@ -102,8 +102,9 @@ async def stream_events(
     waiter = hub.register()
     last = after
     try:
-        # Reconnect quickly after a drop; the client resumes with Last-Event-ID.
-        yield b"retry: 1000\n\n"
+        # Comments end with one newline, not a blank line: a blank line dispatches an event,
+        # and some clients (httpx-sse) then hand out an empty one carrying the last id.
+        yield b": connected\n"
         while not hub.closed:
             # Cleared before the read: a commit during the read sets it again, so no gap.
             waiter.clear()
@@ -117,6 +118,6 @@ async def stream_events(
             try:
                 await asyncio.wait_for(waiter.wait(), timeout=heartbeat_seconds)
             except TimeoutError:
-                yield b": heartbeat\n\n"
+                yield b": heartbeat\n"
     finally:
         hub.unregister(waiter)

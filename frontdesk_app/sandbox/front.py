@@ -57,7 +57,21 @@ def route_template(scope: Scope) -> str:
     """`/v1/appointments/{appointment_id}`: never the concrete path, which may carry ids."""
     route = scope.get("route")
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "<unmatched>"
+    if isinstance(path, str):
+        return path
+    label = (scope.get("state") or {}).get("log_label")
+    return label if isinstance(label, str) else "<unmatched>"
+
+
+_AUTH_MESSAGES = {
+    "missing": "Sign in first: send an access token or API key as a Bearer token.",
+    "malformed": "The Authorization header is not a Bearer token.",
+    "unknown": "The access token or API key is not valid or has expired.",
+}
+
+
+def auth_failure_message(reason: str | None) -> str:
+    return _AUTH_MESSAGES.get(reason or "missing", _AUTH_MESSAGES["unknown"])
 
 
 class FrontMiddleware:
@@ -130,6 +144,10 @@ class FrontMiddleware:
                     send_front, 429, self._rate_limited(decision.retry_after, request_id)
                 )
                 return
+            if principal is None and (scope["path"] + "/").startswith("/v1/"):
+                # Before routing and body parsing: no credentials, no further answer.
+                await self._unauthorized(send_front, auth_error, request_id)
+                return
             length = header(scope, b"content-length")
             if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
                 await self._problem(
@@ -169,6 +187,28 @@ class FrontMiddleware:
                 (time.perf_counter() - started_at) * 1000.0,
                 request_id,
             )
+
+    @staticmethod
+    async def _unauthorized(send: Send, reason: str | None, request_id: str) -> None:
+        body = problem_body(
+            status=401,
+            code="invalid_token",
+            title="Sign-in failed",
+            detail=auth_failure_message(reason),
+            request_id=request_id,
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"www-authenticate", b'Bearer error="invalid_token"'),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
     @staticmethod
     def _rate_limited(retry_after: int, request_id: str) -> bytes:

@@ -188,6 +188,7 @@ class IdempotencyMiddleware:
             async with lock:
                 stored = await self.store.get(*ident)
                 if stored is not None:
+                    state["log_label"] = "(idempotent replay)"
                     if stored.fingerprint != print_:
                         await _send_problem(send, 422, _reused(state.get("request_id")))
                     else:

@@ -53,6 +53,21 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
+def _wall_clock_times(node: Any) -> None:
+    """`TimeRange` values are clinic wall-clock times without a zone ("08:00:00"), which JSON
+    Schema's `format: time` (RFC 3339, offset required) does not allow: describe them by pattern."""
+    if isinstance(node, dict):
+        if node.get("format") == "time" and node.get("type") == "string":
+            del node["format"]
+            node["pattern"] = r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+            node.setdefault("description", "Wall-clock time in the clinic's time zone")
+        for value in node.values():
+            _wall_clock_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _wall_clock_times(value)
+
+
 def _problem_content() -> dict[str, Any]:
     return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
@@ -65,6 +80,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
     )
     components = schema.setdefault("components", {})
+    _wall_clock_times(components.get("schemas", {}))
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     components["securitySchemes"] = {
         OAUTH_SCHEME: {

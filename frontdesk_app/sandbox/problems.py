@@ -123,6 +123,8 @@ def error_response(error: FrontDeskError, request_id: str | None) -> Response:
         headers["Retry-After"] = str(max(1, round(error.retry_after)))
     if error.code == "invalid_token":
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    elif error.code == "insufficient_scope":
+        headers["WWW-Authenticate"] = 'Bearer error="insufficient_scope"'
     status = error.status if 400 <= error.status <= 599 else 500
     return problem_response(
         status=status,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import socket
 import threading
@@ -27,22 +26,14 @@ import uvicorn
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.sandbox import credentials as creds
 from frontdesk_app.sandbox.app import create_app
-from frontdesk_app.sandbox.config import SandboxConfig, state_path_for
+from frontdesk_app.sandbox.config import SandboxConfig, is_loopback, state_path_for
 from frontdesk_app.sandbox.deps import SandboxContext
 from frontdesk_app.sandbox.state import StateDB
 
 T = TypeVar("T")
 log = logging.getLogger("frontdesk_app.sandbox")
 BackendFactory = Callable[[], Backend]
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+__all__ = ["SandboxServer", "is_loopback"]
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -24,10 +24,10 @@ from sqlalchemy.engine import Connection
 from standardwebhooks import Webhook
 
 from frontdesk_app.domain.backend import Backend
-from frontdesk_app.domain.errors import NotFound
+from frontdesk_app.domain.errors import FieldError, NotFound, ValidationFailed
 from frontdesk_app.domain.ids import DELIVERY, WEBHOOK_ENDPOINT, new_id
 from frontdesk_app.domain.models import Event, Page
-from frontdesk_app.sandbox.config import SandboxConfig
+from frontdesk_app.sandbox.config import SandboxConfig, is_loopback
 from frontdesk_app.sandbox.events import EventHub, visible
 from frontdesk_app.sandbox.schemas import (
     ALL_EVENTS,
@@ -90,6 +90,11 @@ class WebhookService:
     async def create_endpoint(
         self, request: WebhookEndpointCreate, scopes: frozenset[str]
     ) -> WebhookEndpointCreated:
+        if self._config.webhook_loopback_only and not is_loopback(request.url.host or ""):
+            raise ValidationFailed(
+                "This sandbox only delivers webhooks to this computer.",
+                errors=[FieldError("url", "Use a 127.0.0.1 or localhost address.")],
+            )
         async with self._dispatch_lock:
             # Catch up first: the new endpoint receives events from now on, not history.
             await self._dispatch_pending()
