@@ -1,0 +1,1 @@
+"""Tests of the packaged (PyInstaller) desktop app."""
