@@ -8,6 +8,7 @@ to a few seconds.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import defaultdict
 from collections.abc import Iterator
@@ -59,7 +60,8 @@ DEMO_DAYS_EACH_SIDE = 7
 FILL_RATE = 0.6
 INSURED_SHARE = 0.92
 STEP = timedelta(minutes=15)
-_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+BULK_CACHE_KIB = 128 * 1024
+DEFAULT_CACHE_KIB = 2000
 # (type, weight, possible lengths in minutes)
 _KINDS: tuple[tuple[str, int, tuple[int, ...]], ...] = (
     ("consultation", 30, (30, 30, 45)),
@@ -77,7 +79,7 @@ _NOTES = (
 )
 _RESCHEDULE_REASONS = ("patient request", "provider running late", "conflict at work")
 _KIND_NAMES = [kind for kind, _, _ in _KINDS]
-_KIND_WEIGHTS = [weight for _, weight, _ in _KINDS]
+_KIND_CUM_WEIGHTS = list(itertools.accumulate(weight for _, weight, _ in _KINDS))
 _KIND_LENGTHS = {kind: lengths for kind, _, lengths in _KINDS}
 assert set(_KIND_NAMES) <= set(APPOINTMENT_TYPES)
 
@@ -89,7 +91,8 @@ def is_empty(store: Store) -> bool:
 
 
 def _rid(rng: random.Random, prefix: str) -> str:
-    return prefix + "_" + "".join(rng.choice(_ALPHABET) for _ in range(12))
+    """A reproducible id shaped like `ids.new_id`'s (12 lower-case letters and digits)."""
+    return f"{prefix}_{rng.getrandbits(48):012x}"
 
 
 def _insert(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -127,6 +130,9 @@ def build_demo_clinic(
     now = (now or utc_now()).astimezone(UTC)
     today = today or now.astimezone(zone).date()
     with store.connect() as connection:
+        # A bigger page cache for this one bulk transaction keeps the three appointment
+        # indexes in memory instead of spilling half-built pages to the WAL.
+        connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
         _insert(
             connection,
             ClinicRow,
@@ -139,6 +145,7 @@ def build_demo_clinic(
         _prescriptions(connection, rng, clinic, now)
         _agents(connection)
         _appointments(connection, rng, clinic, today=today, now=now, wanted=appointments)
+        connection.exec_driver_sql(f"PRAGMA cache_size=-{DEFAULT_CACHE_KIB}")
     _calls(store, rng, now=now)
 
 
@@ -427,7 +434,7 @@ def _provider_day(
     for w_start, w_end in working_windows(provider, day):
         start = w_start
         while start + STEP <= w_end:
-            kind = rng.choices(_KIND_NAMES, weights=_KIND_WEIGHTS)[0]
+            kind = rng.choices(_KIND_NAMES, cum_weights=_KIND_CUM_WEIGHTS)[0]
             end = start + timedelta(minutes=rng.choice(_KIND_LENGTHS[kind]))
             if (
                 rng.random() >= FILL_RATE

@@ -38,9 +38,17 @@ NAMING = {
 
 def timestamp_text(value: datetime) -> str:
     """An aware instant as the stored UTC text; a naive one is refused (its zone is a guess)."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("stored times must be time-zone aware")
-    return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("stored times must be time-zone aware")
+        value = value.astimezone(UTC)
+    # isoformat is several times faster than strftime, which matters for bulk inserts.
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def timestamp_value(text: str) -> datetime:
+    """The aware UTC instant of a stored text."""
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
 class UtcTimestamp(TypeDecorator[datetime]):
@@ -53,9 +61,7 @@ class UtcTimestamp(TypeDecorator[datetime]):
         return None if value is None else timestamp_text(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return datetime.strptime(value, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+        return None if value is None else timestamp_value(value)
 
 
 class Base(DeclarativeBase):
