@@ -40,5 +40,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         from frontdesk_app.app_cli import run_app
 
         return run_app(args)
-    result: int = handler(args)
-    return result
+    return int(handler(args))

@@ -53,7 +53,7 @@ def _explain(exc: Exception) -> str:
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A keyring that forgets everything on exit: for tests and throw-away demo sessions."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
     _store: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
