@@ -1,0 +1,327 @@
+"""The desktop app's composition root: Qt application, qasync loop, window, then the backend.
+
+The window is shown before anything heavy is imported (SQLAlchemy, httpx, FastAPI): the first
+frame costs little more than a bare PySide6 window, and the clinic loads behind a "starting"
+page. The backend is chosen from the settings (or the command line):
+
+- bundled (default on a fresh machine): the sandbox shipped with the app, with the demo
+  clinic, on a free loopback port, behind the same offline-first layer as production;
+- sandbox / production / custom: the FrontDeskOS API, credentials from the keyring;
+- standalone: the embedded store only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from frontdesk_app.config import APP_NAME, Settings, config_dir, data_dir, load_settings
+from frontdesk_app.domain.backend import Backend
+from frontdesk_app.domain.errors import AuthenticationFailed, FrontDeskError
+from frontdesk_app.ui.main_window import MainWindow
+from frontdesk_app.ui.resources import icon, stylesheet
+
+log = logging.getLogger(__name__)
+PULL_WAIT = 60.0
+ENV_LABELS = {
+    "bundled": "Demo clinic",
+    "sandbox": "Sandbox",
+    "production": "Production",
+    "custom": "Custom server",
+    "standalone": "Standalone",
+}
+Progress = Callable[[str, str], None]
+
+
+class SetupNeeded(FrontDeskError):
+    """The chosen API has no saved credentials (or they were refused): open the settings."""
+
+    code = "setup_needed"
+    title = "Sign-in details needed"
+
+
+@dataclass
+class Services:
+    """The backend the window holds, and what has to be stopped after it."""
+
+    backend: Backend
+    environment: str
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return ENV_LABELS.get(self.environment, self.environment)
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
+        for close in reversed(self.closers):
+            try:
+                await close()
+            except Exception:
+                log.exception("closing a service failed")
+
+
+def effective_settings(settings: Settings, args: argparse.Namespace) -> Settings:
+    """Command-line choices override the saved settings for this run only."""
+    if getattr(args, "standalone", False):
+        return replace(settings, environment="standalone")
+    if getattr(args, "bundled", False):
+        return replace(settings, environment="bundled")
+    if getattr(args, "api_url", None):
+        return replace(settings, environment="custom", custom_url=args.api_url)
+    return settings
+
+
+async def start_services(settings: Settings, *, db: str | None, progress: Progress) -> Services:
+    """Open the backend the settings ask for. Heavy modules are imported here, not above."""
+    env = settings.environment
+    if env == "standalone":
+        progress("Opening the clinic…", "Working on this computer only.")
+        from frontdesk_app.local.backend import LocalBackend
+
+        path = Path(db) if db else data_dir() / "standalone.sqlite"
+        local = await asyncio.to_thread(LocalBackend.open, path, demo=True)
+        return Services(local, env)
+
+    from frontdesk_app.api import ApiBackend, ApiKey, Credentials, load_credentials
+    from frontdesk_app.sync.backend import OfflineFirstBackend
+
+    closers: list[Callable[[], Awaitable[None]]] = []
+    credentials: Credentials | None
+    if env == "bundled":
+        progress(
+            "Starting the demo clinic…",
+            "The sandbox runs on this computer. The first start creates a synthetic demo "
+            "clinic, which takes a few seconds.",
+        )
+        from frontdesk_app.sandbox.server import SandboxServer
+
+        server = SandboxServer(data_dir() / "bundled-sandbox.sqlite", demo=True)
+        await asyncio.to_thread(server.start)
+
+        async def stop_server() -> None:
+            await asyncio.to_thread(server.stop)
+
+        closers.append(stop_server)
+        base_url = server.base_url
+        credentials = ApiKey(await asyncio.to_thread(lambda: server.api_key))
+    else:
+        base_url = _base_url(settings)
+        key = os.environ.get("FRONTDESK_API_KEY") if env == "custom" else None
+        credentials = (
+            ApiKey(key)
+            if key
+            else await asyncio.to_thread(
+                lambda: load_credentials(
+                    environment=env, auth_method=settings.auth_method, client_id=settings.client_id
+                )
+            )
+        )
+        if credentials is None:
+            raise SetupNeeded(
+                "FrontDesk has no API key or OAuth client saved for this server. "
+                "Enter them in Settings (Ctrl+,)."
+            )
+    progress("Connecting…", base_url)
+    api = ApiBackend(base_url=base_url, credentials=credentials)
+    mirror = Path(db) if db else data_dir() / f"mirror-{env}.sqlite"
+    try:
+        backend = await OfflineFirstBackend.open(mirror, api)
+    except BaseException:
+        await api.aclose()
+        for close in closers:
+            await close()
+        raise
+    services = Services(backend, env, closers)
+    if backend.puller is not None:
+        progress("Fetching the clinic's schedule…", "Later starts only fetch what changed.")
+        if not await backend.puller.wait_pulled(PULL_WAIT):
+            log.info("first pull not finished after %s s; opening with the local copy", PULL_WAIT)
+    if backend.state.detail and "sign" in backend.state.detail.lower():
+        await services.aclose()
+        raise AuthenticationFailed(backend.state.detail)
+    return services
+
+
+def _base_url(settings: Settings) -> str:
+    from frontdesk_app.api import InsecureBaseUrl, validate_base_url
+
+    url = settings.base_url()
+    if not url:
+        raise SetupNeeded("Enter the API's address in Settings (Ctrl+,).")
+    try:
+        return validate_base_url(url)
+    except InsecureBaseUrl as exc:
+        raise SetupNeeded(str(exc)) from None
+
+
+class AppRunner:
+    """Owns the services and the window's attachment to them, across settings changes."""
+
+    def __init__(self, window: MainWindow, args: argparse.Namespace, settings: Settings) -> None:
+        self.window = window
+        self.args = args
+        self.settings = settings
+        self.services: Services | None = None
+        self.closed = asyncio.Event()
+        self._restart: asyncio.Task[None] | None = None
+        window.closing.connect(self.closed.set)
+        window.settings_changed.connect(self._on_settings_changed)
+
+    async def connect(self) -> bool:
+        try:
+            self.services = await start_services(
+                self.settings, db=self.args.db, progress=self.window.set_starting
+            )
+        except (FrontDeskError, OSError, RuntimeError) as exc:
+            self._explain_failure(exc)
+            return False
+        self.window.attach(self.services.backend, environment=self.services.label)
+        return True
+
+    def _explain_failure(self, exc: BaseException) -> None:
+        if isinstance(exc, FrontDeskError):
+            self.window.set_starting(exc.title, exc.message, failed=True)
+            if isinstance(exc, SetupNeeded | AuthenticationFailed) and not self.args.smoke:
+                self.window.open_settings()
+        else:
+            log.error("could not start the clinic: %s", type(exc).__name__, exc_info=exc)
+            self.window.set_starting(
+                "The clinic could not be opened",
+                "Check the connection settings (Ctrl+,), or start in standalone mode. "
+                "Details are in the log.",
+                failed=True,
+            )
+
+    async def disconnect(self) -> None:
+        await self.window.detach()
+        if self.services is not None:
+            services, self.services = self.services, None
+            await services.aclose()
+
+    def _on_settings_changed(self, settings: Settings, reconnect: bool) -> None:
+        self.settings = settings
+        if reconnect and (self._restart is None or self._restart.done()):
+            self._restart = asyncio.ensure_future(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        await self.disconnect()
+        self.window.set_starting("Reconnecting…")
+        await self.connect()
+
+    async def main(self) -> int:
+        if self.args.smoke:
+            return await self.smoke()
+        await self.connect()
+        await self.closed.wait()
+        if self._restart is not None:
+            await asyncio.gather(self._restart, return_exceptions=True)
+        await self.disconnect()
+        return 0
+
+    async def smoke(self) -> int:
+        """Exit 0 once the calendar shows appointments, 1 if not within the timeout (which
+        counts from the start, services included). A day with no appointments (a Sunday) is
+        not a failure: the week is tried next."""
+        ok = False
+        try:
+            async with asyncio.timeout(self.args.smoke_timeout):
+                if await self.connect():
+                    await self._calendar_shows_data()
+                    ok = True
+        except TimeoutError:
+            log.error("smoke: no appointments shown within %s s", self.args.smoke_timeout)
+        await self.disconnect()
+        print("smoke: ok" if ok else "smoke: FAILED", flush=True)
+        return 0 if ok else 1
+
+    async def _calendar_shows_data(self) -> None:
+        calendar: Any = self.window.panel("calendar")
+        if calendar is None:
+            raise TimeoutError
+        shown = asyncio.Event()
+
+        def on_loaded(count: int) -> None:
+            if count > 0 and calendar.view.columns:
+                shown.set()
+            elif calendar.mode == "day":
+                calendar.set_mode("week")
+
+        calendar.data_loaded.connect(on_loaded)
+        if calendar.loaded:
+            on_loaded(len(calendar.model))
+        await shown.wait()
+
+
+def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what is still running (a stream reader, a retry) before the loop closes."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
+def _install_error_hooks(window: MainWindow, loop: asyncio.AbstractEventLoop) -> None:
+    """Exceptions escaping Qt slots or stray tasks reach the same error sink as the rest."""
+
+    def excepthook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        window.errors.report(exc.with_traceback(tb))
+
+    def loop_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, BaseException):
+            window.errors.report(exc)
+        else:
+            log.error("event loop: %s", context.get("message", "unknown problem"))
+
+    sys.excepthook = excepthook
+    loop.set_exception_handler(loop_handler)
+
+
+def run(args: argparse.Namespace) -> int:
+    from frontdesk_app.logs import configure_logging
+
+    configure_logging("frontdesk-app")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setWindowIcon(icon("app"))
+    app.setStyleSheet(stylesheet())
+    # The app decides when to quit (after the backend has closed), not the last window.
+    app.setQuitOnLastWindowClosed(False)
+    settings = effective_settings(load_settings(), args)
+    qsettings = QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, qsettings=qsettings)
+    window.show()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    _install_error_hooks(window, loop)
+    runner = AppRunner(window, args, settings)
+    try:
+        code = int(loop.run_until_complete(runner.main()))
+    except KeyboardInterrupt:
+        code = 130
+    finally:
+        _finish_tasks(loop)
+        sys.excepthook = sys.__excepthook__
+        window.hide()
+        window.deleteLater()
+        app.processEvents()
+        del window, runner
+        icon.cache_clear()
+        loop.close()
+        asyncio.set_event_loop(None)
+    return code

@@ -1,0 +1,1 @@
+"""The calendar panel: day and week views with one column per provider."""

@@ -1,0 +1,544 @@
+"""The calendar panel: toolbar, the day/week view, and every action on appointments.
+
+Reads go through the backend into `CalendarModel`; writes go through the backend and the
+result (or the live event another desk caused) updates the model, which repaints only the
+columns that changed — the person's scroll position and selection stay where they were.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from PySide6.QtCore import QDate, QPoint, Qt, QTimer, Signal
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QVBoxLayout, QWidget
+
+from frontdesk_app.domain.errors import FrontDeskError, NotFound
+from frontdesk_app.domain.models import (
+    Appointment,
+    AppointmentQuery,
+    AppointmentReschedule,
+    CancelResult,
+    Event,
+    Patient,
+    Provider,
+    RescheduleResult,
+)
+from frontdesk_app.domain.timeutil import utc_now
+from frontdesk_app.ui.calendar.booking_dialog import BookingDialog
+from frontdesk_app.ui.calendar.change_dialogs import CancelDialog, RescheduleDialog
+from frontdesk_app.ui.calendar.day_sheet import export_pdf
+from frontdesk_app.ui.calendar.find_opening import FindOpeningDialog
+from frontdesk_app.ui.calendar.legend import Legend
+from frontdesk_app.ui.calendar.model import SYNC_STATES, AppointmentView, CalendarModel
+from frontdesk_app.ui.calendar.toolbar import CalendarToolbar
+from frontdesk_app.ui.calendar.view import CalendarView
+from frontdesk_app.ui.message_bar import MessageBar
+from frontdesk_app.ui.panels import SLOT_CALENDAR, PanelContext, PanelSpec
+from frontdesk_app.ui.sync_status import (
+    ConflictItem,
+    ConflictSource,
+    SyncStatusLookup,
+    SyncStatusSource,
+)
+
+Mode = Literal["day", "week"]
+PAGE_SIZE = 500
+MAX_PAGES = 400
+PATIENT_FETCHES = 8
+LIVE_DEBOUNCE_MS = 30
+SYNC_EVENT = "sync.appointment"  # the offline-first backend: an appointment's sync changed
+
+
+def calendar_panel_spec() -> PanelSpec:
+    return PanelSpec("calendar", "Calendar", SLOT_CALENDAR, CalendarPanel, icon="today")
+
+
+def week_of(day: date, providers: list[Provider] | None = None) -> list[date]:
+    """Monday to Sunday, without the days none of `providers` ever works (weekends)."""
+    monday = day - timedelta(days=day.weekday())
+    week = [monday + timedelta(days=i) for i in range(7)]
+    if not providers:
+        return week
+    working = [d for d in week if any(p.weekly_hours.get(d.weekday()) for p in providers)]
+    return working or week
+
+
+class CalendarPanel(QWidget):
+    data_loaded = Signal(int)  # appointments in view, after every full load
+
+    def __init__(self, ctx: PanelContext) -> None:
+        super().__init__()
+        self.setAccessibleName("Calendar panel")
+        self.ctx = ctx
+        self.backend = ctx.backend
+        self.bridge = ctx.bridge
+        self.zone = ctx.zone
+        self.model = CalendarModel(ctx.zone)
+        self.mode: Mode = "day"
+        self.anchor = self.today()
+        self.loaded = False
+        self.load_count = 0
+        self._generation = 0
+        self._dirty: set[str] = set()
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._scroll_on_load = True
+        self._providers_loading = True
+        self._conflict_reasons: dict[str, str] = {}
+        self._conflict_count = 0
+        self.active_dialog: QDialog | None = None
+
+        self.toolbar = CalendarToolbar(self)
+        self.message = MessageBar(self)
+        self.view = CalendarView(self.model, parent=self)
+        self.legend = Legend(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        message_row = QVBoxLayout()
+        message_row.setContentsMargins(10, 6, 10, 0)
+        message_row.addWidget(self.message)
+        layout.addLayout(message_row)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.legend)
+
+        self._live_timer = QTimer(self)
+        self._live_timer.setSingleShot(True)
+        self._live_timer.setInterval(LIVE_DEBOUNCE_MS)
+        self._live_timer.timeout.connect(self._on_live_timer_timeout)
+        self._wire()
+        self._unsubscribe.append(ctx.events.subscribe(self._on_backend_events))
+        if isinstance(self.backend, SyncStatusSource):
+            self._unsubscribe.append(self.backend.add_state_listener(self._on_sync_state_changed))
+        self.set_mode("week" if ctx.window.remembered("calendar/mode") == "week" else "day")
+        self.bridge.run(
+            self._load_providers(),
+            where=self,
+            busy="Loading providers…",
+            context="loading the providers",
+        )
+
+    # --- wiring ------------------------------------------------------------------------------
+    def _wire(self) -> None:
+        t = self.toolbar
+        t.today.triggered.connect(self.go_today)
+        t.prev.triggered.connect(self._on_prev_triggered)
+        t.next.triggered.connect(self._on_next_triggered)
+        t.date.dateChanged.connect(self._on_date_changed)
+        t.day_mode.triggered.connect(self._on_day_mode_triggered)
+        t.week_mode.triggered.connect(self._on_week_mode_triggered)
+        t.book.triggered.connect(self._on_book_triggered)
+        t.find_opening.triggered.connect(self.open_find_opening)
+        t.export.triggered.connect(self._on_export_triggered)
+        t.print_.triggered.connect(self.print_day_sheet)
+        t.show_cancelled.toggled.connect(self._on_show_cancelled_toggled)
+        t.providers_changed.connect(self._on_providers_chosen)
+        for action in t.keyboard_actions():
+            self.addAction(action)
+        v = self.view
+        v.book_requested.connect(self._on_view_book_requested)
+        v.reschedule_dropped.connect(self.reschedule_to)
+        v.appointment_activated.connect(self.open_reschedule)
+        v.cancel_requested.connect(self.open_cancel)
+        v.context_menu_requested.connect(self._on_view_context_menu_requested)
+        v.period_step_requested.connect(self.step)
+
+    def show_error(self, error: FrontDeskError) -> None:
+        self.message.show_error(error)
+
+    def today(self) -> date:
+        return utc_now().astimezone(self.zone).date()
+
+    # --- navigation --------------------------------------------------------------------------
+    def set_mode(self, mode: Mode) -> None:
+        self.mode = mode
+        self.toolbar.day_mode.setChecked(mode == "day")
+        self.toolbar.week_mode.setChecked(mode == "week")
+        self.view.set_compact(mode == "week")
+        self.ctx.window.remember("calendar/mode", mode)
+        self.set_anchor(self.anchor, force=True)
+
+    def set_anchor(self, day: date, *, force: bool = False, scroll: bool = True) -> None:
+        shown = [p for p in self.model.providers if p.id in self.model.shown_provider_ids]
+        days = [day] if self.mode == "day" else week_of(day, shown)
+        if not force and day == self.anchor and self.model.days == days:
+            return
+        self.anchor = day
+        self.toolbar.show_date(day, days)
+        self.model.set_days(days)
+        self._scroll_on_load = scroll
+        if self.model.providers:
+            self.reload()
+
+    def go_today(self) -> None:
+        self.set_anchor(self.today())
+
+    def step(self, direction: int) -> None:
+        self.set_anchor(self.anchor + timedelta(days=direction * (1 if self.mode == "day" else 7)))
+
+    def show_instant(self, provider_id: str, start: datetime) -> None:
+        """Bring a provider's time into view and put the cursor there."""
+        if provider_id not in self.model.shown_provider_ids:
+            self.model.set_shown([*self.model.shown_provider_ids, provider_id])
+            self.toolbar.set_providers(self.model.providers, self.model.shown_provider_ids)
+        self.set_anchor(start.astimezone(self.zone).date(), scroll=False)
+        self.view.set_cursor(provider_id, start)
+
+    def _on_prev_triggered(self) -> None:
+        self.step(-1)
+
+    def _on_next_triggered(self) -> None:
+        self.step(1)
+
+    def _on_date_changed(self, qdate: QDate) -> None:
+        self.set_anchor(date(qdate.year(), qdate.month(), qdate.day()))
+
+    def _on_day_mode_triggered(self) -> None:
+        self.set_mode("day")
+
+    def _on_week_mode_triggered(self) -> None:
+        self.set_mode("week")
+
+    def _on_show_cancelled_toggled(self, shown: bool) -> None:
+        self.model.show_cancelled = shown
+        self.view.relayout()
+
+    def _on_providers_chosen(self, provider_ids: list[str]) -> None:
+        self.model.set_shown(provider_ids)
+        self.set_anchor(self.anchor, force=True)
+        self.ctx.settings.providers_shown = list(provider_ids)
+        self.ctx.window.save_settings()
+
+    # --- loading -----------------------------------------------------------------------------
+    async def _load_providers(self) -> None:
+        try:
+            providers = await self.backend.list_providers()
+        finally:
+            self._providers_loading = False
+        if not providers:
+            return  # an empty mirror before its first pull: events will bring them
+        self.model.set_providers(providers)
+        wanted = [p for p in self.ctx.settings.providers_shown if self.model.provider(p)]
+        if wanted:
+            self.model.set_shown(wanted)
+        self.toolbar.set_providers(self.model.providers, self.model.shown_provider_ids)
+        self.set_anchor(self.anchor, force=True)
+
+    def reload(self) -> None:
+        """Load every appointment of the days in view (stale answers are dropped)."""
+        self._generation += 1
+        self.bridge.run(
+            self._load(self._generation),
+            where=self,
+            busy="Loading the calendar…",
+            context="loading the calendar",
+        )
+
+    async def _load(self, generation: int) -> None:
+        start, end = self.model.window()
+        found: list[Appointment] = []
+        cursor: str | None = None
+        for _ in range(MAX_PAGES):
+            page = await self.backend.list_appointments(
+                AppointmentQuery(start=start, end=end, limit=PAGE_SIZE, cursor=cursor)
+            )
+            found.extend(page.data)
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        if generation != self._generation:
+            return
+        self.model.replace_all(self.view_of(a) for a in found)
+        if self._scroll_on_load:
+            self._scroll_on_load = False
+            self._scroll_to_start()
+        self.loaded = True
+        self.load_count += 1
+        self.data_loaded.emit(len(found))
+        await self._load_patients(a.patient_id for a in found)
+
+    def _scroll_to_start(self) -> None:
+        now = utc_now().astimezone(self.zone)
+        if now.date() in self.model.days:
+            self.view.scroll_to_minute(now.hour * 60 + now.minute - 60)
+        else:
+            first, _ = self.model.hours_span()
+            self.view.scroll_to_minute(first - 30)
+
+    async def _load_patients(self, patient_ids: Iterable[str]) -> None:
+        missing = {pid for pid in patient_ids if not self.model.has_patient(pid)}
+        if not missing:
+            return
+        gate = asyncio.Semaphore(PATIENT_FETCHES)
+
+        async def fetch(patient_id: str) -> Patient | None:
+            async with gate:
+                try:
+                    return await self.backend.get_patient(patient_id)
+                except NotFound:
+                    return None
+
+        patients = await asyncio.gather(*(fetch(pid) for pid in missing))
+        self.model.set_patient_labels({p.id: p.full_name for p in patients if p is not None})
+
+    # --- live updates ------------------------------------------------------------------------
+    def _on_backend_events(self, events: list[Event]) -> None:
+        for event in events:
+            if event.type.startswith("appointment.") or event.type == SYNC_EVENT:
+                identifier = event.data.get("id") or event.data.get("appointment_id")
+                if isinstance(identifier, str):
+                    self._dirty.add(identifier)
+                previous = event.data.get("previous_id")
+                if isinstance(previous, str):
+                    # An offline booking got its server id: the temporary one is gone.
+                    self._dirty.discard(previous)
+                    self.model.remove(previous)
+        if not self.model.providers and events:
+            self._reload_providers()
+        if self._dirty and not self._live_timer.isActive():
+            self._live_timer.start()
+
+    def _reload_providers(self) -> None:
+        if not self._providers_loading:
+            self._providers_loading = True
+            self.bridge.run(self._load_providers(), where=self, context="loading the providers")
+
+    def _on_sync_state_changed(self, state: object) -> None:
+        # Pending and conflicting appointments change state without a clinic event.
+        self._dirty.update(v.id for v in self.model.all() if v.sync_state != "synced")
+        if not self.model.providers:
+            self._reload_providers()
+        conflicts = getattr(state, "conflicts", 0)
+        if conflicts != self._conflict_count:
+            self._conflict_count = conflicts if isinstance(conflicts, int) else 0
+            self.bridge.run(
+                self._load_conflict_reasons(), where=self, context="reading the conflicts"
+            )
+        if self._dirty and not self._live_timer.isActive():
+            self._live_timer.start()
+
+    async def _load_conflict_reasons(self) -> None:
+        """The server's reason per conflicting appointment, for the tooltip and the sheet."""
+        if not isinstance(self.backend, ConflictSource):
+            return
+        conflicts = [ConflictItem.from_conflict(c) for c in await self.backend.list_conflicts()]
+        self._conflict_reasons = {c.appointment_id: c.reason for c in conflicts if c.appointment_id}
+        for appointment_id, reason in self._conflict_reasons.items():
+            self.model.set_sync_state(appointment_id, "conflict", reason)
+
+    def _on_live_timer_timeout(self) -> None:
+        ids, self._dirty = self._dirty, set()
+        self.bridge.run(self.refresh_appointments(ids), where=self, context="updating the calendar")
+
+    async def refresh_appointments(self, ids: Iterable[str]) -> None:
+        """Re-read some appointments and put each where it now belongs (or drop it)."""
+        for identifier in ids:
+            try:
+                appointment = await self.backend.get_appointment(identifier)
+            except NotFound:
+                self.model.remove(identifier)
+                continue
+            self.apply(appointment)
+        await self._load_patients(v.patient_id for v in self.model.all())
+
+    def view_of(self, appointment: Appointment) -> AppointmentView:
+        """The view of an appointment, with its sync status when the backend tracks one."""
+        view = AppointmentView.from_appointment(appointment)
+        if isinstance(self.backend, SyncStatusLookup):
+            state = self.backend.sync_status(appointment.id)
+            if state in SYNC_STATES and state != view.sync_state:
+                view = replace(
+                    view, sync_state=state, sync_message=self._conflict_reasons.get(appointment.id)
+                )
+        return view
+
+    def apply(self, appointment: Appointment) -> None:
+        start, end = self.model.window()
+        if appointment.end_time > start and appointment.start_time < end:
+            self.model.upsert(self.view_of(appointment))
+        else:
+            self.model.remove(appointment.id)
+
+    # --- actions -----------------------------------------------------------------------------
+    def _on_book_triggered(self) -> None:
+        slot = self.view.cursor_slot()
+        if slot is None:
+            self.open_booking()
+        else:
+            self.open_booking(provider_id=slot[0], start=slot[1])
+
+    def _on_view_book_requested(self, provider_id: str, start: datetime) -> None:
+        self.open_booking(provider_id=provider_id, start=start)
+
+    def open_booking(
+        self,
+        *,
+        provider_id: str | None = None,
+        start: datetime | None = None,
+        patient: Patient | None = None,
+        notes: str | None = None,
+    ) -> BookingDialog:
+        """The booking dialog, prefilled (other panels call this with the caller's patient)."""
+        shown = self.model.shown_provider_ids
+        dialog = BookingDialog(
+            self.backend,
+            self.bridge,
+            providers=self.model.providers,
+            zone=self.zone,
+            provider_id=provider_id or (shown[0] if shown else None),
+            start=start,
+            day=self.anchor,
+            patient=patient,
+            notes=notes,
+            parent=self,
+        )
+        dialog.booked.connect(self._on_booked)
+        self._open(dialog)
+        return dialog
+
+    def _on_booked(self, appointment: Appointment) -> None:
+        self.apply(appointment)
+        self.view.select(appointment.id)
+        self.bridge.run(self._load_patients([appointment.patient_id]), where=self)
+        provider = self.model.provider(appointment.provider_id)
+        when = f"{appointment.start_time.astimezone(self.zone):%a %d %b %H:%M}"
+        self.message.show_message(
+            "Booked", f"{when} with {provider.name}" if provider else when, level="info"
+        )
+
+    def open_reschedule(self, appointment_id: str) -> RescheduleDialog | None:
+        view = self.model.get(appointment_id)
+        if view is None or not view.active:
+            return None
+        dialog = RescheduleDialog(
+            self.backend, self.bridge, view=view, model=self.model, zone=self.zone, parent=self
+        )
+        dialog.rescheduled.connect(self._on_rescheduled)
+        self._open(dialog)
+        return dialog
+
+    def open_cancel(self, appointment_id: str) -> CancelDialog | None:
+        view = self.model.get(appointment_id)
+        if view is None or not view.active:
+            return None
+        dialog = CancelDialog(self.backend, self.bridge, view=view, model=self.model, parent=self)
+        dialog.cancelled.connect(self._on_cancelled)
+        self._open(dialog)
+        return dialog
+
+    def open_find_opening(self) -> FindOpeningDialog:
+        slot = self.view.cursor_slot()
+        dialog = FindOpeningDialog(
+            self.backend,
+            self.bridge,
+            providers=self.model.providers,
+            zone=self.zone,
+            provider_id=slot[0] if slot else None,
+            parent=self,
+        )
+        dialog.book_requested.connect(self._on_opening_book_requested)
+        dialog.show_requested.connect(self.show_instant)
+        self._open(dialog)
+        return dialog
+
+    def _on_opening_book_requested(self, provider_id: str, start: datetime) -> None:
+        self.show_instant(provider_id, start)
+        self.open_booking(provider_id=provider_id, start=start)
+
+    def _open(self, dialog: QDialog) -> None:
+        # open(), never exec(): the asyncio loop keeps running while the dialog is up.
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self.active_dialog = dialog
+        dialog.finished.connect(lambda _result, d=dialog: self._on_dialog_finished(d))
+        dialog.open()
+
+    def _on_dialog_finished(self, dialog: QDialog) -> None:
+        # A dialog that opens another on its way out (find → book) must not forget the new one.
+        if self.active_dialog is dialog:
+            self.active_dialog = None
+
+    def _on_rescheduled(self, result: RescheduleResult) -> None:
+        self._dirty.add(result.id)
+        self._live_timer.start()
+
+    def _on_cancelled(self, result: CancelResult) -> None:
+        self._dirty.add(result.id)
+        self._live_timer.start()
+        self.message.show_message(
+            "Cancelled",
+            "The patient keeps their refund." if result.refund_eligible else "",
+            level="info",
+        )
+
+    def reschedule_to(self, appointment_id: str, new_start: datetime) -> None:
+        """Drag and drop: show the move at once as pending; undo it if the server refuses."""
+        view = self.model.get(appointment_id)
+        if view is None:
+            return
+        length = view.end - view.start
+        self.model.upsert(
+            replace(view, start=new_start, end=new_start + length, sync_state="pending")
+        )
+
+        def refused(exc: BaseException) -> bool:
+            self.model.upsert(view)
+            return False  # the error sink shows the reason in this panel
+
+        self.bridge.run(
+            self.backend.reschedule_appointment(
+                appointment_id,
+                AppointmentReschedule(new_start_time=new_start, reason="Moved in the calendar"),
+            ),
+            on_success=self._on_rescheduled,
+            on_error=refused,
+            where=self,
+            busy="Rescheduling…",
+            context="moving an appointment",
+        )
+
+    def _on_view_context_menu_requested(self, appointment_id: str, where: QPoint) -> None:
+        menu = QMenu(self)
+        if appointment_id and (view := self.model.get(appointment_id)) and view.active:
+            menu.addAction("Reschedule…", lambda: self.open_reschedule(appointment_id))
+            menu.addAction("Cancel appointment…", lambda: self.open_cancel(appointment_id))
+        else:
+            menu.addAction("Book here…", self._on_book_triggered)
+        menu.addAction("Find next opening…", self.open_find_opening)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        menu.popup(where)
+
+    # --- day sheet ---------------------------------------------------------------------------
+    def _sheet_day(self) -> date:
+        return self.anchor
+
+    def export_day_sheet(self, path: Path) -> int:
+        return export_pdf(path, self.model, self._sheet_day())
+
+    def _on_export_triggered(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export day sheet",
+            f"day-sheet-{self._sheet_day().isoformat()}.pdf",
+            "PDF files (*.pdf)",
+        )
+        if name:
+            self.export_day_sheet(Path(name))
+            self.message.show_message("Day sheet saved", name, level="info")
+
+    def print_day_sheet(self) -> None:
+        from frontdesk_app.ui.calendar.printing import print_day_sheet
+
+        print_day_sheet(self, self.model, self._sheet_day())
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        self._live_timer.stop()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        self.view.shutdown()

@@ -1,0 +1,184 @@
+"""The calendar's toolbar: today, previous/next, date picker, day/week, providers, actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QDate, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QDateEdit, QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
+
+from frontdesk_app.domain.models import Provider
+from frontdesk_app.ui.resources import icon
+
+
+def _action(
+    parent: QWidget, text: str, icon_name: str | None, keys: tuple[str, ...] = (), tip: str = ""
+) -> QAction:
+    action = QAction(text, parent)
+    if icon_name:
+        action.setIcon(icon(icon_name))
+    if keys:
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        # Active wherever the focus is inside the calendar panel, not only in the toolbar.
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    shortcut_text = f" ({keys[0]})" if keys else ""
+    action.setToolTip((tip or text) + shortcut_text)
+    return action
+
+
+def quietly(target: QObject, change: Callable[[], object]) -> None:
+    """Change a widget without it signalling. Not `QSignalBlocker` as a context manager:
+    in PySide6 6.12 its `__exit__` drops a reference to None on every use, and after some
+    thousand uses the interpreter aborts (`none_dealloc`)."""
+    was = target.blockSignals(True)
+    try:
+        change()
+    finally:
+        target.blockSignals(was)
+
+
+class CalendarToolbar(QToolBar):
+    providers_changed = Signal(list)  # provider ids to show
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("Calendar", parent)
+        self.setAccessibleName("Calendar toolbar")
+        self.setMovable(False)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.today = _action(self, "Today", "today", ("Ctrl+T",), "Go to today")
+        self.prev = _action(self, "Previous", "prev", ("PgUp", "Alt+Left"), "Previous day or week")
+        self.next = _action(self, "Next", "next", ("PgDown", "Alt+Right"), "Next day or week")
+        self.date = QDateEdit()
+        self.date.setAccessibleName("Go to date")
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("d MMM yyyy")
+        self.date.setToolTip("Choose a date")
+        self.period = QLabel()
+        self.period.setAccessibleName("Dates shown")
+        self.period.setProperty("role", "heading")
+        self.period.setMinimumWidth(240)
+        self.day_mode = _action(self, "Day", "day-view", ("Ctrl+D",), "Day view")
+        self.week_mode = _action(self, "Week", "week-view", ("Ctrl+W",), "Week view")
+        group = QActionGroup(self)
+        for action in (self.day_mode, self.week_mode):
+            action.setCheckable(True)
+            group.addAction(action)
+        self.provider_menu = QMenu(self)
+        self.provider_button = QToolButton()
+        self.provider_button.setText("Providers")
+        self.provider_button.setIcon(icon("providers"))
+        self.provider_button.setAccessibleName("Choose providers")
+        self.provider_button.setToolTip("Choose which providers' columns to show")
+        self.provider_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.provider_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.provider_button.setMenu(self.provider_menu)
+        self.show_cancelled = _action(self, "Show cancelled", None)
+        self.show_cancelled.setCheckable(True)
+        self.book = _action(self, "Book", "add", ("Ctrl+N",), "Book an appointment")
+        self.find_opening = _action(
+            self, "Find opening", "find-opening", ("Ctrl+F",), "Find the next opening"
+        )
+        self.print_ = _action(self, "Print", "print", ("Ctrl+P",), "Print the day sheet")
+        self.export = _action(self, "Export PDF", "pdf", ("Ctrl+E",), "Save the day sheet as a PDF")
+        self._provider_actions: dict[str, QAction] = {}
+
+        self.addAction(self.today)
+        self.addAction(self.prev)
+        self.addAction(self.next)
+        self.addWidget(self.date)
+        self.addWidget(self.period)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.addWidget(spacer)
+        self.addAction(self.day_mode)
+        self.addAction(self.week_mode)
+        self.addWidget(self.provider_button)
+        self.addSeparator()
+        self.addAction(self.book)
+        self.addAction(self.find_opening)
+        self.addSeparator()
+        self.addAction(self.print_)
+        self.addAction(self.export)
+        for action in (
+            self.today,
+            self.prev,
+            self.next,
+            self.day_mode,
+            self.week_mode,
+            self.book,
+            self.find_opening,
+            self.print_,
+            self.export,
+        ):
+            button = self.widgetForAction(action)
+            if button is not None:
+                button.setAccessibleName(action.text())
+        for action in (self.prev, self.next, self.print_, self.export):
+            button = self.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+    def keyboard_actions(self) -> list[QAction]:
+        return [
+            self.today,
+            self.prev,
+            self.next,
+            self.day_mode,
+            self.week_mode,
+            self.book,
+            self.find_opening,
+            self.print_,
+            self.export,
+        ]
+
+    def show_date(self, anchor: date, days: list[date]) -> None:
+        quietly(self.date, lambda: self.date.setDate(QDate(anchor.year, anchor.month, anchor.day)))
+        if len(days) == 1:
+            text = f"{anchor:%A %d %B %Y}"
+        else:
+            first, last = days[0], days[-1]
+            if first.month == last.month:
+                text = f"{first:%d}–{last:%d %B %Y}"
+            else:
+                text = f"{first:%d %b} – {last:%d %b %Y}"
+        self.period.setText(text)
+
+    def set_providers(self, providers: list[Provider], shown: list[str]) -> None:
+        self.provider_menu.clear()
+        self._provider_actions.clear()
+        self.provider_menu.addAction("Show all", self._on_show_all)
+        self.provider_menu.addSeparator()
+        for provider in providers:
+            action = self.provider_menu.addAction(f"{provider.name} — {provider.specialty}")
+            action.setCheckable(True)
+            action.setChecked(provider.id in shown)
+            action.toggled.connect(self._on_provider_toggled)
+            self._provider_actions[provider.id] = action
+        self.provider_menu.addSeparator()
+        self.provider_menu.addAction(self.show_cancelled)
+        self._update_button(shown, len(providers))
+
+    def _chosen(self) -> list[str]:
+        return [pid for pid, action in self._provider_actions.items() if action.isChecked()]
+
+    def _on_show_all(self) -> None:
+        for action in self._provider_actions.values():
+            was = action.blockSignals(True)
+            action.setChecked(True)
+            action.blockSignals(was)
+        self._emit()
+
+    def _on_provider_toggled(self, _checked: bool) -> None:
+        self._emit()
+
+    def _emit(self) -> None:
+        chosen = self._chosen()
+        self._update_button(chosen, len(self._provider_actions))
+        self.providers_changed.emit(chosen)
+
+    def _update_button(self, shown: list[str], total: int) -> None:
+        self.provider_button.setText(
+            "All providers" if len(shown) == total else f"{len(shown)} of {total} providers"
+        )

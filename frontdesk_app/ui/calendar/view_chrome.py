@@ -1,0 +1,159 @@
+"""The calendar's fixed header (providers and days) and gutter (hours), painted by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QFontMetrics, QPainter, QPen
+
+from frontdesk_app.ui.calendar import palette
+from frontdesk_app.ui.calendar.geometry import Grid
+from frontdesk_app.ui.calendar.model import Column
+from frontdesk_app.ui.calendar.painter import GUTTER_WIDTH, HEADER_HEIGHT, Fonts, now_y
+
+
+@dataclass(frozen=True, slots=True)
+class Chrome:
+    """What the header and gutter need to know about the body's layout and scrolling."""
+
+    grid: Grid
+    columns: list[Column]
+    fonts: Fonts
+    scroll_x: int
+    scroll_y: int
+    now: datetime
+    week: bool
+
+
+def short_name(name: str) -> str:
+    """`Dr. Amelia Patel` → `Patel`: what fits above a narrow week-view column."""
+    parts = [p for p in name.replace(",", " ").split() if not p.endswith(".")]
+    return parts[-1] if parts else name
+
+
+def initials(name: str) -> str:
+    parts = [p for p in name.replace(",", " ").replace("-", " ").split() if not p.endswith(".")]
+    return "".join(p[0] for p in parts[:2]).upper()
+
+
+def week_label(name: str, width: int, metrics: QFontMetrics) -> str:
+    """The provider's surname if it fits the column, else their initials, else nothing."""
+    for text in (short_name(name), initials(name)):
+        if metrics.horizontalAdvance(text) <= width:
+            return text
+    return ""
+
+
+def paint_header(p: QPainter, c: Chrome, width: int) -> None:
+    p.save()
+    band = QRectF(0, 0, width, HEADER_HEIGHT)
+    p.fillRect(band, palette.HEADER_BG)
+    p.setClipRect(QRectF(GUTTER_WIDTH, 0, width - GUTTER_WIDTH, HEADER_HEIGHT))
+    today = c.now.astimezone(c.grid.zone).date()
+    bold, small = QFontMetrics(c.fonts.header), QFontMetrics(c.fonts.small)
+    cols = c.grid.visible_columns(c.scroll_x, c.scroll_x + width)
+    half = HEADER_HEIGHT / 2
+    for index in cols:
+        column = c.columns[index]
+        x = GUTTER_WIDTH + c.grid.x_of(index) - c.scroll_x
+        cell = QRectF(x + 8, 0, c.grid.column_width - 12, HEADER_HEIGHT)
+        if c.week:
+            width = int(c.grid.column_width - 4)
+            p.setFont(c.fonts.small)
+            p.setPen(palette.HEADER_SUBTEXT)
+            p.drawText(
+                QRectF(x + 2, half, c.grid.column_width - 4, half - 2),
+                Qt.AlignmentFlag.AlignCenter,
+                week_label(column.provider.name, width, small),
+            )
+        else:
+            p.setFont(c.fonts.header)
+            p.setPen(palette.HEADER_TEXT)
+            p.drawText(
+                QRectF(cell.x(), 6, cell.width(), half - 4),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                bold.elidedText(
+                    column.provider.name, Qt.TextElideMode.ElideRight, int(cell.width())
+                ),
+            )
+            p.setFont(c.fonts.small)
+            p.setPen(palette.HEADER_SUBTEXT)
+            p.drawText(
+                QRectF(cell.x(), half + 2, cell.width(), half - 6),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                small.elidedText(
+                    column.provider.specialty, Qt.TextElideMode.ElideRight, int(cell.width())
+                ),
+            )
+        p.setPen(QPen(palette.COLUMN_LINE, 1))
+        p.drawLine(
+            QPointF(x + c.grid.column_width, half if c.week else 8),
+            QPointF(x + c.grid.column_width, HEADER_HEIGHT),
+        )
+    if c.week:
+        _paint_day_groups(p, c, cols, today, half)
+    p.setPen(QPen(palette.DAY_LINE, 1))
+    p.drawLine(QPointF(0, HEADER_HEIGHT - 0.5), QPointF(width, HEADER_HEIGHT - 0.5))
+    p.restore()
+
+
+def _paint_day_groups(p: QPainter, c: Chrome, cols: range, today: object, half: float) -> None:
+    """Week view: one label per day above its providers' columns."""
+    metrics = QFontMetrics(c.fonts.header)
+    seen: set[int] = set()
+    for index in cols:
+        day = c.columns[index].day
+        first = index
+        while first > 0 and c.columns[first - 1].day == day:
+            first -= 1
+        if first in seen:
+            continue
+        seen.add(first)
+        last = first
+        while last + 1 < len(c.columns) and c.columns[last + 1].day == day:
+            last += 1
+        x0 = GUTTER_WIDTH + c.grid.x_of(first) - c.scroll_x
+        x1 = GUTTER_WIDTH + c.grid.x_of(last + 1) - c.scroll_x
+        rect = QRectF(x0 + 8, 4, x1 - x0 - 16, half - 4)
+        p.setFont(c.fonts.header)
+        p.setPen(palette.TODAY_TEXT if day == today else palette.HEADER_TEXT)
+        label = f"{day:%A %d %B}" if rect.width() > 180 else f"{day:%a %d %b}"
+        p.drawText(
+            rect,
+            Qt.AlignmentFlag.AlignCenter,
+            metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(rect.width())),
+        )
+        p.setPen(QPen(palette.DAY_LINE, 1))
+        p.drawLine(QPointF(x1, 4), QPointF(x1, HEADER_HEIGHT))
+
+
+def paint_gutter(p: QPainter, c: Chrome, height: int) -> None:
+    p.save()
+    p.fillRect(QRectF(0, HEADER_HEIGHT, GUTTER_WIDTH, height - HEADER_HEIGHT), palette.HEADER_BG)
+    p.setClipRect(QRectF(0, HEADER_HEIGHT, GUTTER_WIDTH, height - HEADER_HEIGHT))
+    p.setFont(c.fonts.small)
+    metrics = QFontMetrics(c.fonts.small)
+    for hour in range(c.grid.first_minute // 60, c.grid.last_minute // 60 + 1):
+        y = HEADER_HEIGHT + c.grid.y_of_minute(hour * 60) - c.scroll_y
+        if y < HEADER_HEIGHT - 2 or y > height:
+            continue
+        p.setPen(palette.GUTTER_TEXT)
+        text_y = max(y, HEADER_HEIGHT + metrics.height() / 2 + 1)
+        p.drawText(
+            QRectF(0, text_y - metrics.height() / 2, GUTTER_WIDTH - 10, metrics.height()),
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            f"{hour:02d}:00",
+        )
+    if c.columns:
+        y_now = now_y(c.grid, c.now, c.now.astimezone(c.grid.zone).date())
+        if y_now is not None and any(
+            col.day == c.now.astimezone(c.grid.zone).date() for col in c.columns
+        ):
+            y = HEADER_HEIGHT + y_now - c.scroll_y
+            p.setPen(QPen(palette.NOW_LINE, 1.5))
+            p.drawLine(QPointF(GUTTER_WIDTH - 8, y), QPointF(GUTTER_WIDTH, y))
+    p.setPen(QPen(palette.DAY_LINE, 1))
+    p.drawLine(QPointF(GUTTER_WIDTH - 0.5, 0), QPointF(GUTTER_WIDTH - 0.5, height))
+    p.restore()
