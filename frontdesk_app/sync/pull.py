@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -132,6 +133,8 @@ class MirrorPuller:
         self._task: asyncio.Task[None] | None = None
         self._pulled = asyncio.Event()
         self.last_seq = 0
+        # The live feed's state as the API client reports it (`streaming` when live).
+        self.stream_state = "idle"
 
     def start(self) -> None:
         if self._task is None:
@@ -199,8 +202,10 @@ class MirrorPuller:
             return
         # First the head of the log, then the snapshot: events after the head are applied on
         # top, so nothing that happens during the pull is lost.
+        started = time.monotonic()
         head = await head_seq(self._api) if seq_text is None else self.last_seq
         await self.pull(now=now)
+        log.info("mirror pulled in %.1f s", time.monotonic() - started)
         self.last_seq = max(self.last_seq, head)
         await self._db.write(
             lambda s: outbox.set_many_meta(
@@ -278,6 +283,7 @@ class MirrorPuller:
             queue.put_nowait(event)
 
     def _on_stream_state(self, state: str) -> None:
+        self.stream_state = state
         # The stream is the one request always open: its state is the quickest news of an
         # outage and of the way back.
         if state == "streaming":
