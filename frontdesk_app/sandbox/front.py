@@ -140,12 +140,14 @@ class FrontMiddleware:
 
         try:
             if not decision.allowed:
+                state["log_label"] = "(rate limited)"
                 await self._problem(
                     send_front, 429, self._rate_limited(decision.retry_after, request_id)
                 )
                 return
             if principal is None and (scope["path"] + "/").startswith("/v1/"):
                 # Before routing and body parsing: no credentials, no further answer.
+                state["log_label"] = "(no valid credentials)"
                 await self._unauthorized(send_front, auth_error, request_id)
                 return
             length = header(scope, b"content-length")

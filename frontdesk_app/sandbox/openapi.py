@@ -68,6 +68,48 @@ def _wall_clock_times(node: Any) -> None:
             _wall_clock_times(value)
 
 
+_COMMON_HEADERS: dict[str, Any] = {
+    "X-Request-Id": {
+        "description": "This request's id (req_…); quote it when reporting a problem.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^req_[0-9a-z]+$"},
+    },
+    "X-RateLimit-Limit": {
+        "description": "Requests a minute this credential may make.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests left in the budget now.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "X-RateLimit-Reset": {
+        "description": "Unix time (seconds) when the budget is full again.",
+        "required": True,
+        "schema": {"type": "integer"},
+    },
+}
+_RETRY_AFTER = {
+    "description": "Seconds to wait before retrying.",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+def _document_headers(paths: dict[str, Any]) -> None:
+    """Every answer carries the request id and budget headers; a 429 also says when to retry."""
+    for item in paths.values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status, response in operation["responses"].items():
+                headers = response.setdefault("headers", {})
+                headers.update(_COMMON_HEADERS)
+                if status == "429":
+                    headers["Retry-After"] = _RETRY_AFTER
+
+
 def _problem_content() -> dict[str, Any]:
     return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
@@ -107,6 +149,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 "description": "Too large" if status == "413" else "Over the rate budget",
                 "content": _problem_content(),
             }
+    _document_headers(schema["paths"])
     return schema
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import httpx
 import pytest
 
 from frontdesk_app.sandbox.server import SandboxServer
-from tests.integration.sandbox.support import appointment_body, book, client, patients
+from tests.integration.sandbox.support import appointment_body, client, patients
 
 pytestmark = pytest.mark.integration
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "errors", "request_id"}
@@ -154,29 +155,38 @@ def test_wrong_method_is_a_problem(sandbox: SandboxServer) -> None:
 def test_refusals_carry_no_patient_data(sandbox: SandboxServer) -> None:
     rng = random.Random(23)
     with client(sandbox) as c:
-        created = book(c, rng)
-        person = c.get(f"/v1/patients/{created['patient_id']}").json()
-        # The same patient at the same time with another provider: refused, naming no one.
-        others = [p["id"] for p in c.get("/v1/providers").json()["data"]]
-        others.remove(created["provider_id"])
+        by_name = {p["name"]: p["id"] for p in c.get("/v1/providers").json()["data"]}
+        first, second = by_name["Dr. Imani Okafor"], by_name["Dr. Arjun Castellano"]
+        person = rng.choice(patients(c))
         clash = None
-        for provider in others:
-            response = c.post(
-                "/v1/appointments",
-                json={
-                    "patient_id": created["patient_id"],
-                    "provider_id": provider,
-                    "start_time": created["start_time"],
-                    "duration_minutes": 30,
-                    "type": "consultation",
-                    "notes": person["first_name"],
-                },
-            )
-            if response.status_code == 409 and response.json()["code"] == "slot_unavailable":
-                clash = response
-                break
-        assert clash is not None, "no provider working at that time to clash with"
-        assert patients(c)  # the directory still answers
+        for _ in range(20):  # bounded: a weekday on which both have a common free slot
+            day = (date.today() + timedelta(days=rng.randint(30, 300))).isoformat()
+            slots = [
+                {
+                    s["start_time"]
+                    for s in c.get(f"/v1/providers/{p}/availability", params={"date": day}).json()[
+                        "slots"
+                    ]
+                }
+                for p in (first, second)
+            ]
+            common = sorted(slots[0] & slots[1])
+            if not common:
+                continue
+            body = {
+                "patient_id": person["id"],
+                "start_time": rng.choice(common),
+                "duration_minutes": 30,
+                "type": "consultation",
+                "notes": person["first_name"],
+            }
+            if c.post("/v1/appointments", json={**body, "provider_id": first}).status_code != 201:
+                continue
+            # The same patient at the same time with another (free) provider: refused.
+            clash = c.post("/v1/appointments", json={**body, "provider_id": second})
+            break
+        assert clash is not None, "no common free slot found"
+    assert_problem(clash, 409, "slot_unavailable")
     for secret in (
         person["first_name"],
         person["last_name"],

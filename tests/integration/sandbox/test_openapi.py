@@ -1,0 +1,122 @@
+"""/openapi.json describes every route of API.md, its auth schemes, scopes and error bodies."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from frontdesk_app.sandbox.server import SandboxServer
+
+pytestmark = pytest.mark.integration
+
+API_MD_ROUTES = {
+    ("post", "/oauth/token"),
+    ("post", "/v1/appointments"),
+    ("get", "/v1/appointments"),
+    ("get", "/v1/appointments/{appointment_id}"),
+    ("post", "/v1/appointments/{appointment_id}/reschedule"),
+    ("post", "/v1/appointments/{appointment_id}/cancel"),
+    ("get", "/v1/providers"),
+    ("get", "/v1/providers/{provider_id}"),
+    ("get", "/v1/providers/{provider_id}/availability"),
+    ("get", "/v1/patients"),
+    ("get", "/v1/patients/{patient_id}"),
+    ("get", "/v1/payers"),
+    ("post", "/v1/eligibility/checks"),
+    ("get", "/v1/prescriptions"),
+    ("get", "/v1/prescriptions/{prescription_id}"),
+    ("get", "/v1/calls"),
+    ("get", "/v1/calls/{call_id}"),
+    ("post", "/v1/calls/{call_id}/transfer"),
+    ("get", "/v1/agents"),
+    ("put", "/v1/agents/{agent_id}/status"),
+    ("get", "/v1/transfers"),
+    ("post", "/v1/transfers/{transfer_id}/accept"),
+    ("post", "/v1/transfers/{transfer_id}/complete"),
+    ("post", "/v1/sandbox/calls"),
+    ("get", "/v1/sandbox/notifications"),
+    ("get", "/v1/events"),
+    ("get", "/v1/events/stream"),
+    ("post", "/v1/webhook_endpoints"),
+    ("get", "/v1/webhook_endpoints"),
+    ("delete", "/v1/webhook_endpoints/{endpoint_id}"),
+    ("get", "/v1/webhook_endpoints/{endpoint_id}/deliveries"),
+}
+SCOPES = {"appointments:read", "appointments:write", "eligibility", "prescriptions:read", "calls"}
+
+
+@pytest.fixture(scope="module")
+def spec(sandbox: SandboxServer) -> dict[str, object]:
+    response = httpx.get(sandbox.base_url + "/openapi.json")
+    assert response.status_code == 200
+    data: dict[str, object] = response.json()
+    return data
+
+
+def test_every_route_of_the_contract_is_described(spec: dict[str, object]) -> None:
+    paths = spec["paths"]
+    assert isinstance(paths, dict)
+    described = {(m, p) for p, item in paths.items() for m in item}
+    assert described == API_MD_ROUTES
+
+
+def test_auth_schemes_and_scopes(spec: dict[str, object]) -> None:
+    schemes = spec["components"]["securitySchemes"]  # type: ignore[index]
+    flow = schemes["oauth2"]["flows"]["clientCredentials"]
+    assert flow["tokenUrl"] == "/oauth/token"
+    assert set(flow["scopes"]) == SCOPES
+    assert schemes["apiKey"] == {**schemes["apiKey"], "type": "http", "scheme": "bearer"}
+    for path, item in spec["paths"].items():  # type: ignore[attr-defined]
+        if not path.startswith("/v1/"):
+            continue
+        for operation in item.values():
+            oauth = [s["oauth2"] for s in operation["security"] if "oauth2" in s]
+            assert oauth and set(oauth[0]) <= SCOPES
+            assert {"401", "403", "422", "429"} <= set(operation["responses"])
+            problem = operation["responses"]["401"]["content"]["application/problem+json"]
+            assert problem["schema"]["$ref"] == "#/components/schemas/Problem"
+            assert "X-Request-Id" in operation["responses"]["401"]["headers"]
+
+
+def test_seed_fields_are_in_the_response_schemas(spec: dict[str, object]) -> None:
+    schemas = spec["components"]["schemas"]  # type: ignore[index]
+    for name, fields in {
+        "Appointment": {
+            "id",
+            "status",
+            "patient_id",
+            "provider_id",
+            "start_time",
+            "end_time",
+            "type",
+            "created_at",
+        },
+        "RescheduleResult": {
+            "id",
+            "status",
+            "previous_time",
+            "new_start_time",
+            "new_end_time",
+            "rescheduled_at",
+        },
+        "CancelResult": {"id", "status", "reason_code", "cancelled_at", "refund_eligible"},
+        "EligibilityResult": {"eligible", "payer", "member_id", "coverage", "verified_at"},
+        "Prescription": {
+            "id",
+            "medication",
+            "status",
+            "refills_remaining",
+            "last_filled",
+            "next_refill_date",
+            "pharmacy",
+        },
+        "Transfer": {
+            "transfer_id",
+            "call_id",
+            "status",
+            "agent",
+            "context_passed",
+            "transferred_at",
+        },
+    }.items():
+        assert fields <= set(schemas[name]["properties"]), name
