@@ -174,13 +174,15 @@ class IdempotencyMiddleware:
                     status=400,
                     code="validation_failed",
                     detail=f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
-                    errors=[FieldError("Idempotency-Key", "Use a shorter key.")],
+                    errors=[
+                        FieldError("Idempotency-Key", f"Use 1 to {MAX_KEY_LENGTH} characters.")
+                    ],
                     request_id=state.get("request_id"),
                 ),
             )
             return
         body = await _read_body(receive)
-        print_ = fingerprint(scope["method"], scope["path"], body)
+        request_print = fingerprint(scope["method"], scope["path"], body)
         ident = (principal.credential_id, key)
         state["idempotency_key"] = backend_key(principal.credential_id, key)
         lock = self._locks.acquire_slot(ident)
@@ -189,7 +191,7 @@ class IdempotencyMiddleware:
                 stored = await self.store.get(*ident)
                 if stored is not None:
                     state["log_label"] = "(idempotent replay)"
-                    if stored.fingerprint != print_:
+                    if stored.fingerprint != request_print:
                         await _send_problem(send, 422, _reused(state.get("request_id")))
                     else:
                         await _replay(send, stored)
@@ -199,7 +201,7 @@ class IdempotencyMiddleware:
                     await self.store.put(
                         *ident,
                         StoredResponse(
-                            print_,
+                            request_print,
                             captured.status,
                             [(k, v) for k, v in captured.headers if k.lower() in _KEPT_HEADERS],
                             captured.body,
