@@ -51,6 +51,8 @@ from frontdesk_app.store.tables import (
     ProviderBlockRow,
     ProviderHoursRow,
     ProviderRow,
+    UtcTimestamp,
+    timestamp_text,
 )
 
 CLINIC_NAME = "Maplewood Family Health"
@@ -423,8 +425,30 @@ def _appointments(
                     rows.append(_appointment(rng, provider.id, patient, span, now=now))
     if wanted is not None:
         del rows[wanted:]
-    for chunk in range(0, len(rows), 20_000):
-        _insert(connection, AppointmentRow, rows[chunk : chunk + 20_000])
+    _bulk_insert_appointments(connection, rows)
+
+
+def _bulk_insert_appointments(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Straight to the driver with the times already in their stored form.
+
+    SQLAlchemy's per-value type processing is about half the cost of 100,000 rows; the text
+    comes from the column type's own `timestamp_text`, so the stored form is the same.
+    """
+    table = AppointmentRow.__table__
+    columns = [column.name for column in table.columns]
+    times = {column.name for column in table.columns if isinstance(column.type, UtcTimestamp)}
+    sql = (
+        f"INSERT INTO {AppointmentRow.__tablename__} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    values = [
+        tuple(
+            timestamp_text(row[name]) if name in times and row[name] is not None else row[name]
+            for name in columns
+        )
+        for row in rows
+    ]
+    connection.exec_driver_sql(sql, values)
 
 
 def _provider_day(

@@ -47,8 +47,8 @@ def timestamp_text(value: datetime) -> str:
 
 
 def timestamp_value(text: str) -> datetime:
-    """The aware UTC instant of a stored text."""
-    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+    """The aware UTC instant of a stored text (Python 3.11 reads the `Z` as UTC itself)."""
+    return datetime.fromisoformat(text)
 
 
 class UtcTimestamp(TypeDecorator[datetime]):
