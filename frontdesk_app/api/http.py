@@ -198,6 +198,8 @@ class HttpSession:
             self.limiter.release()
 
     def _log(self, name: str, response: httpx.Response) -> None:
+        if not log.isEnabledFor(logging.DEBUG):
+            return
         replayed = " (replayed)" if response.headers.get("idempotent-replayed") == "true" else ""
         log.debug(
             "%s -> %d%s in %.0f ms [%s]",

@@ -128,7 +128,8 @@ class RateLimiter:
             if self._tokens is not None:
                 self._tokens -= 1.0
             self._outstanding += 1
-            self._publish(pacing=False)
+            if self.budget.value.pacing:
+                self._publish(pacing=False)
 
     def release(self) -> None:
         """The request is over (answered or failed); it no longer counts as in flight."""

@@ -100,19 +100,32 @@ async def call_with_retries(
         log.info("%s: %s, retry %d in %.2f s", label, exc.error.code, tries, wait)
         return wait
 
+    async def counted() -> T:
+        nonlocal tries
+        tries += 1
+        return await attempt()
+
     try:
         async with asyncio.timeout(policy.deadline):
+            # The first try runs on its own: stamina's machinery costs more than a request to
+            # a nearby server, and is only needed once something has failed.
+            try:
+                return await counted()
+            except RetryableFailure as exc:
+                wait = decide(exc) if retry_safe and policy.attempts > 1 else False
+                if wait is False:
+                    raise
+                await asyncio.sleep(wait)
             async for try_ in stamina.retry_context(
                 on=decide,
-                attempts=policy.attempts if retry_safe else 1,
-                timeout=policy.deadline,
+                attempts=policy.attempts - 1,
+                timeout=max(1e-3, policy.deadline - (clock() - start)),
                 wait_initial=policy.initial_wait,
                 wait_max=policy.max_wait,
                 wait_jitter=policy.jitter,
             ):
                 with try_:
-                    tries += 1
-                    return await attempt()
+                    return await counted()
     except RetryableFailure as exc:
         raise exc.error from None
     except TimeoutError:
