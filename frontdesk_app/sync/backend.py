@@ -47,10 +47,14 @@ from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.sync import apply, mirror, outbox
 from frontdesk_app.sync.conflicts import ConflictHandling
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
+from frontdesk_app.sync.failures import classify
 from frontdesk_app.sync.network_reads import NetworkReads
-from frontdesk_app.sync.pull import MirrorPuller
+from frontdesk_app.sync.pull import APPOINTMENT_PAGE, MirrorPuller, store_server_appointments
 from frontdesk_app.sync.replayer import Replayer, ReplayNotice, precise_now
 
+# A calendar asks for a day or a week; a span longer than this is not pulled on demand.
+MAX_FETCH_SPAN = timedelta(days=62)
+MAX_FETCH_PAGES = 20
 # Closed entries are forgotten after the server's own idempotency window.
 KEEP_CLOSED = timedelta(hours=24)
 _PROBE_POLICY = RetryPolicy(attempts=1, deadline=5.0)  # the monitor's backoff is the retry
@@ -86,6 +90,7 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         super().__init__(local, api, clock=clock, monitor=monitor)
         self._write_deadline = write_deadline
         self._unsubscribers: list[Callable[[], None]] = []
+        self._fetched: list[tuple[datetime, datetime]] = []
         self._started = False
         self.puller: MirrorPuller | None = None
         if api is not None and monitor is not None:
@@ -314,7 +319,41 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         return await self.local.get_appointment(await self._known(appointment_id))
 
     async def list_appointments(self, query: AppointmentQuery) -> Page[Appointment]:
+        """From the mirror; a span outside the pulled window is fetched into it first."""
+        if query.start is not None and query.end is not None and not self._covers(query):
+            await self._fetch_span(query.start, query.end)
         return await self.local.list_appointments(query)
+
+    def _covers(self, query: AppointmentQuery) -> bool:
+        assert query.start is not None and query.end is not None
+        spans = list(self._fetched)
+        if self.puller is not None and self.puller.window is not None:
+            spans.append(self.puller.window)
+        return any(start <= query.start and query.end <= end for start, end in spans)
+
+    async def _fetch_span(self, start: datetime, end: datetime) -> None:
+        """Pull the server's appointments of a span the mirror lacks (a week far ahead, say).
+
+        Once fetched, the live stream keeps the span current like the rest of the mirror.
+        Offline, or for an unreasonably long span, the mirror answers with what it has.
+        """
+        if self.api is None or not self.reachable or end - start > MAX_FETCH_SPAN:
+            return
+        query = AppointmentQuery(start=start, end=end, limit=APPOINTMENT_PAGE)
+        found: list[Appointment] = []
+        try:
+            for _ in range(MAX_FETCH_PAGES):
+                page = await self._network(self.api.list_appointments(query))
+                found.extend(page.data)
+                if not page.next_cursor:
+                    break
+                query = query.model_copy(update={"cursor": page.next_cursor})
+            await store_server_appointments(self._db, self.api, found)
+        except Exception as exc:
+            if classify(exc) in ("refusal", "auth"):
+                raise
+            return  # the mirror's own copy will do until the connection is better
+        self._fetched.append((start, end))
 
     async def list_providers(self) -> list[Provider]:
         return await self.local.list_providers()

@@ -135,6 +135,8 @@ class MirrorPuller:
         self.last_seq = 0
         # The live feed's state as the API client reports it (`streaming` when live).
         self.stream_state = "idle"
+        # The span of appointments the mirror holds in full (the stream keeps it current).
+        self.window: tuple[datetime, datetime] | None = None
 
     def start(self) -> None:
         if self._task is None:
@@ -245,6 +247,7 @@ class MirrorPuller:
                 break
             query = query.model_copy(update={"cursor": result.next_cursor})
         await self._apply_appointments(appointments)
+        self.window = (query.start or now, query.end or now)
 
     async def _apply_appointments(
         self, appointments: list[Appointment], extra: list[tuple[str, str]] | None = None

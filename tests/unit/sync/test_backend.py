@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -184,3 +184,12 @@ async def test_sync_status_command_reads_the_queue(
     await desk.backend.create_appointment(booking(desk, local(TUESDAY, 9)))
     assert print_status(desk.mirror_path, as_json=True) == 0
     assert '"pending": 1' in capsys.readouterr().out
+
+
+async def test_a_week_beyond_the_pulled_window_is_fetched_when_asked_for(desk: Desk) -> None:
+    far = TUESDAY + timedelta(days=35)
+    theirs = await desk.server.create_appointment(booking(desk, local(far, 10)))
+    week = AppointmentQuery(start=local(far, 0), end=local(far + timedelta(days=7), 0))
+    assert [a.id for a in (await desk.backend.list_appointments(week)).data] == [theirs.id]
+    desk.unplug()  # once fetched, the mirror has it offline too
+    assert [a.id for a in (await desk.backend.list_appointments(week)).data] == [theirs.id]
