@@ -22,6 +22,13 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help="how many appointments (default: two weeks around today)",
     )
+    parser.add_argument(
+        "--providers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="how many providers (default: the ten of the demo cast)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument(
         "--replace", action="store_true", help="delete an existing database at --db first"
@@ -44,6 +51,9 @@ def run_demo_data(args: argparse.Namespace) -> int:
     if args.appointments is not None and args.appointments < 0:
         print("--appointments must be zero or more", file=sys.stderr)
         return 2
+    if args.providers is not None and args.providers < 1:
+        print("--providers must be one or more", file=sys.stderr)
+        return 2
     if args.replace:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -52,7 +62,9 @@ def run_demo_data(args: argparse.Namespace) -> int:
         if not is_empty(store):
             print(f"{path} already holds a clinic; use --replace to rebuild it", file=sys.stderr)
             return 1
-        build_demo_clinic(store, appointments=args.appointments, seed=args.seed)
+        build_demo_clinic(
+            store, appointments=args.appointments, seed=args.seed, providers=args.providers
+        )
         with store.read() as session:
             count = session.scalar(select(func.count()).select_from(AppointmentRow))
     print(f"built {path}: {count} appointments in {time.perf_counter() - began:.1f} s")

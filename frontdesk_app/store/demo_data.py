@@ -30,7 +30,7 @@ from frontdesk_app.domain.scheduling import overlaps, working_windows
 from frontdesk_app.domain.timeutil import local_instant, utc_now
 from frontdesk_app.store.call_scripts import SCENARIOS, generate_call
 from frontdesk_app.store.db import Store
-from frontdesk_app.store.demo_people import AGENTS, PAYERS, PROVIDERS, ProviderSpec
+from frontdesk_app.store.demo_people import AGENTS, PAYERS, ProviderSpec, provider_specs
 from frontdesk_app.store.repositories import calls as calls_repo
 from frontdesk_app.store.repositories import directory
 from frontdesk_app.store.synthetic import (
@@ -119,12 +119,16 @@ def build_demo_clinic(
     seed: int = 7,
     today: date | None = None,
     now: datetime | None = None,
+    providers: int | None = None,
 ) -> None:
     """Fill an empty store with the demo clinic.
 
     Without `appointments` the calendar covers the two weeks around `today` (clinic time);
     with a number, it spreads outwards from today until that many appointments exist.
+    `providers` (at least 1) trims or extends the ten-provider cast with made-up colleagues
+    working the cast's hours (the calendar benchmark wants twenty).
     """
+    specs = provider_specs(providers, seed=seed)
     if not is_empty(store):
         raise ValueError("the store already holds a clinic")
     rng = random.Random(seed)
@@ -140,10 +144,10 @@ def build_demo_clinic(
             ClinicRow,
             [{"id": 1, "name": CLINIC_NAME, "timezone": CLINIC_TIMEZONE, "created_at": now}],
         )
-        providers = _providers(connection, rng, today, zone)
+        staff = _providers(connection, rng, specs, today, zone)
         _payers(connection)
         patient_ids = _patients(connection, rng, today)
-        clinic = _Clinic(providers, patient_ids, zone)
+        clinic = _Clinic(staff, patient_ids, zone)
         _prescriptions(connection, rng, clinic, now)
         _agents(connection)
         _appointments(connection, rng, clinic, today=today, now=now, wanted=appointments)
@@ -152,12 +156,16 @@ def build_demo_clinic(
 
 
 def _providers(
-    connection: Connection, rng: random.Random, today: date, zone: ZoneInfo
+    connection: Connection,
+    rng: random.Random,
+    specs: list[ProviderSpec],
+    today: date,
+    zone: ZoneInfo,
 ) -> list[Provider]:
     providers: list[Provider] = []
     hours_rows: list[dict[str, Any]] = []
     block_rows: list[dict[str, Any]] = []
-    for spec in PROVIDERS:
+    for spec in specs:
         pid = _rid(rng, "prov")
         weekly = {day: [TimeRange(start=s, end=e) for s, e in spec.hours] for day in spec.days}
         for day, ranges in weekly.items():

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import time
+
+from frontdesk_app.store.synthetic import FIRST_NAMES, LAST_NAMES
 
 WEEKDAYS = (0, 1, 2, 3, 4)
 Hours = tuple[tuple[time, time], ...]
@@ -113,3 +116,18 @@ AGENTS: tuple[tuple[str, str, str], ...] = (
     ("agt_theobrandvold", "Theo Brandvold", "available"),
     ("agt_priyankasethi", "Priyanka Sethi-Lowe", "away"),
 )
+
+
+def provider_specs(count: int | None, *, seed: int) -> list[ProviderSpec]:
+    """The cast, cut to `count` or extended with made-up colleagues on the cast's hours."""
+    if count is None:
+        return list(PROVIDERS)
+    if count < 1:
+        raise ValueError("a clinic needs at least one provider")
+    rng = random.Random(seed * 7919 + count)
+    specs = list(PROVIDERS[:count])
+    while len(specs) < count:
+        model = PROVIDERS[len(specs) % len(PROVIDERS)]
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        specs.append(ProviderSpec(f"Dr. {first} {last}", model.specialty, model.days, model.hours))
+    return specs

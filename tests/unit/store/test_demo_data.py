@@ -164,6 +164,14 @@ def test_the_demo_data_command(tmp_path: Path, capsys: pytest.CaptureFixture[str
     with Store.open(path) as store:
         assert len(all_appointments(store)) == 120
     assert _run_cli("--db", str(path), "--appointments", "-1") == 2
+    assert _run_cli("--db", str(path), "--providers", "0") == 2
+    assert (
+        _run_cli("--db", str(path), "--replace", "--providers", "20", "--appointments", "600") == 0
+    )
+    with Store.open(path) as store, store.read() as session:
+        staff = directory.list_providers(session)
+        assert len(staff) == 20 and len({p.name for p in staff}) == 20
+        assert len({a.provider_id for a in all_appointments(store)}) == 20
 
 
 @pytest.mark.slow
