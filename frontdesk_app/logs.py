@@ -17,7 +17,7 @@ from frontdesk_app.config import log_dir
 _REDACTED: Final = "[redacted]"
 _PATTERNS: Final[tuple[re.Pattern[str], ...]] = (
     # Credentials: API keys, webhook secrets, bearer tokens, OAuth form fields.
-    re.compile(r"\bfdk_(?:test|live)_[A-Za-z0-9_\-]+"),
+    re.compile(r"\bfdk_[a-z]+_[A-Za-z0-9_\-]+"),
     re.compile(r"\bwhsec_[A-Za-z0-9+/=_\-]+"),
     re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=\-]+"),
     re.compile(r"(?i)\b((?:client_secret|access_token|refresh_token|password|api_key)=)[^&\s]+"),
