@@ -1,10 +1,11 @@
 """Build the one-folder app with packaging/build.sh and run the frozen binary as a clinic would.
 
 One build per module (about two minutes on two cores), into a temporary dist/work folder, then:
-`--version` from the package metadata; `--smoke` offscreen with the bundled sandbox (exit 0
-once the calendar shows appointments); the frozen `sandbox` sub-command serving the API to a
-second frozen app that reads its key from a keyrings.alt keyring; and the folder's contents
-(migrations, resources, metadata, the trimmed Qt plugins, no test tools).
+`--version` from the package metadata; `--smoke` offscreen (and under Xvfb where installed)
+with the bundled sandbox (exit 0 once the calendar shows appointments); the frozen `sandbox`
+sub-command serving the API to a second frozen app that reads its key from a keyrings.alt
+keyring; and the folder's contents (migrations, resources, metadata, the trimmed Qt plugins,
+no test tools).
 """
 
 from __future__ import annotations
@@ -153,6 +154,26 @@ def test_smoke_with_the_bundled_sandbox(built: Built) -> None:
             (revision,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
         assert revision == head_revision(), name
     assert list((home / "logs").glob("*.log")), "the app writes its log under FRONTDESK_HOME"
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs Xvfb (packaging/bootstrap.sh)")
+def test_smoke_under_x11(built: Built) -> None:
+    """The xcb platform plugin and the X11 libraries it needs are in the folder."""
+    env = built.env("x11", keyring_backend="frontdesk_app.secrets.MemoryKeyring")
+    env["QT_QPA_PLATFORM"] = "xcb"
+    xvfb = shutil.which("xvfb-run")
+    assert xvfb is not None
+    result = subprocess.run(
+        [xvfb, "-a", str(built.exe), "--smoke", "--smoke-timeout", SMOKE_TIMEOUT],
+        env=env,
+        cwd=built.tmp,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "smoke: ok" in result.stdout
 
 
 @pytest.fixture
