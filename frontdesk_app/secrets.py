@@ -6,9 +6,14 @@ act on; nothing ever falls back to a plain file silently.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import keyring
 import keyring.backend
+import keyring.backends.chainer
 import keyring.errors
+import keyring.util.platform_
 
 SERVICE = "FrontDesk"
 
@@ -17,23 +22,52 @@ class SecretStoreUnavailable(RuntimeError):
     """No usable keyring: the app must explain the choices instead of saving secrets in a file."""
 
 
+# keyring ranks plain-text and "fail" backends below 1; it still picks one when nothing better
+# exists, which would put secrets in a file in the home folder without telling anyone.
+_MIN_SECURE_PRIORITY = 1.0
+
+
+def _chosen_explicitly() -> bool:
+    """An administrator picked the backend (environment or keyringrc.cfg): respect it."""
+    if os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return True
+    config = Path(keyring.util.platform_.config_root()) / "keyringrc.cfg"
+    return config.is_file()
+
+
+def secure_backend() -> keyring.backend.KeyringBackend:
+    """The keyring to use, refusing a plain-text fallback nobody chose."""
+    backend: keyring.backend.KeyringBackend = keyring.get_keyring()
+    if _chosen_explicitly():
+        return backend
+    if isinstance(backend, keyring.backends.chainer.ChainerBackend):
+        candidates = list(backend.backends)
+    else:
+        candidates = [backend]
+    secure = [b for b in candidates if b.priority >= _MIN_SECURE_PRIORITY]
+    if not secure:
+        raise SecretStoreUnavailable(_explain(keyring.errors.NoKeyringError()))
+    best: keyring.backend.KeyringBackend = max(secure, key=lambda b: b.priority)
+    return best
+
+
 def get_secret(name: str) -> str | None:
     try:
-        return keyring.get_password(SERVICE, name)
+        return secure_backend().get_password(SERVICE, name)
     except keyring.errors.KeyringError as exc:
         raise SecretStoreUnavailable(_explain(exc)) from None
 
 
 def set_secret(name: str, value: str) -> None:
     try:
-        keyring.set_password(SERVICE, name, value)
+        secure_backend().set_password(SERVICE, name, value)
     except keyring.errors.KeyringError as exc:
         raise SecretStoreUnavailable(_explain(exc)) from None
 
 
 def delete_secret(name: str) -> None:
     try:
-        keyring.delete_password(SERVICE, name)
+        secure_backend().delete_password(SERVICE, name)
     except keyring.errors.PasswordDeleteError:
         return
     except keyring.errors.KeyringError as exc:
