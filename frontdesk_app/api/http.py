@@ -20,7 +20,7 @@ import httpx
 
 from frontdesk_app import __version__
 from frontdesk_app.api.auth import Authenticator, Credentials
-from frontdesk_app.api.environments import validate_base_url
+from frontdesk_app.api.environments import is_loopback_host, validate_base_url
 from frontdesk_app.api.errors import error_from_response, offline_error
 from frontdesk_app.api.ratelimit import RateLimiter
 from frontdesk_app.api.retry import (
@@ -107,7 +107,9 @@ class HttpSession:
             headers={"User-Agent": f"FrontDesk/{__version__}", "Accept": "application/json"},
             verify=True,
             follow_redirects=False,
-            trust_env=False,
+            # A clinic's proxy settings (HTTPS_PROXY …) apply to a remote API, never to the
+            # sandbox on this computer.
+            trust_env=not is_loopback_host(httpx.URL(self.base_url).host),
         )
         self.limiter = RateLimiter(window=rate_window)
         self.auth: Authenticator = credentials.authenticator(self.client, self.retry)

@@ -32,7 +32,7 @@ def api_for(
 
 
 _SECRET_PATTERNS = (
-    r"fdk_(?:test|live)_\w+",
+    r"fdk_(?:test|live|cs)_\w+",
     r"whsec_\w+",
     # A bearer credential; `Bearer error="invalid_token"` (a WWW-Authenticate answer) is not.
     r"(?i)bearer\s+(?!error=|realm=|scope=)\S+",

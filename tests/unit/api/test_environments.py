@@ -83,10 +83,6 @@ def test_bundled_sandbox_is_loopback_only() -> None:
         bundled_url(8765, host="0.0.0.0")
 
 
-async def _close(api: ApiBackend) -> None:
-    await api.aclose()
-
-
 @pytest.mark.asyncio
 async def test_for_environment_uses_the_public_hosts() -> None:
     api = ApiBackend.for_environment("sandbox", credentials=ApiKey("fdk_test_x"))
@@ -98,3 +94,15 @@ async def test_for_environment_uses_the_public_hosts() -> None:
         await api.aclose()
     with pytest.raises(ValueError, match="unknown environment"):
         ApiBackend.for_environment("qa", credentials=ApiKey("fdk_test_x"))
+
+
+@pytest.mark.asyncio
+async def test_proxy_settings_apply_to_remote_hosts_only() -> None:
+    remote = ApiBackend(base_url="https://api.frontdeskos.co", credentials=ApiKey("fdk_test_x"))
+    local = ApiBackend(base_url="http://127.0.0.1:8765", credentials=ApiKey("fdk_test_x"))
+    try:
+        assert remote.session.client.trust_env is True
+        assert local.session.client.trust_env is False
+    finally:
+        await remote.aclose()
+        await local.aclose()
