@@ -12,12 +12,18 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from frontdesk_app.ui.errors import ErrorSink
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+
+def _owner_of(callback: object) -> QObject | None:
+    target = getattr(callback, "__self__", None)
+    return target if isinstance(target, QObject) else None
 
 
 class AsyncBridge(QObject):
@@ -45,9 +51,16 @@ class AsyncBridge(QObject):
         where: object | None = None,
         busy: str | None = None,
         context: str = "",
+        owner: QObject | None = None,
     ) -> asyncio.Task[T]:
-        """Start `coro`; `on_error` returns True when it dealt with the error itself."""
+        """Start `coro`; `on_error` returns True when it dealt with the error itself.
+
+        The callbacks are skipped once their `owner` (by default the QObject whose bound
+        method `on_success` is) has been deleted: a dialog closed while its request was in
+        flight must not be touched when the answer arrives.
+        """
         task: asyncio.Task[T] = asyncio.ensure_future(coro)
+        owners = [o for o in (owner, _owner_of(on_success), _owner_of(on_error)) if o is not None]
         self._tasks.add(task)
         if busy:
             self._busy[task] = busy
@@ -59,6 +72,10 @@ class AsyncBridge(QObject):
             if self._busy.pop(finished, None) is not None:
                 self._update_busy()
             if finished.cancelled():
+                return
+            if any(not shiboken6.isValid(o) for o in owners):
+                if finished.exception() is not None:
+                    log.info("an answer arrived for a closed window (%s)", context or "work")
                 return
             exc = finished.exception()
             if exc is not None:

@@ -219,6 +219,7 @@ class ConflictListDialog(QDialog):
             self._backend.resolve_conflict(item.id, new_start_time=start),
             on_success=lambda _r: self._on_resolved(item.id),
             on_error=self._on_failed,
+            owner=self,
             busy="Resolving…",
             context="resolving a conflict",
         )

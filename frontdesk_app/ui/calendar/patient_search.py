@@ -89,6 +89,7 @@ class PatientSearch(QWidget):
             self._backend.search_patients(query, limit=RESULTS),
             on_success=lambda page: self._show(generation, page),
             where=self.parentWidget(),
+            owner=self,
             context="searching for a patient",
         )
 

@@ -78,6 +78,7 @@ class SlotPicker(QComboBox):
             on_error=failed,
             where=self.window(),
             context="loading free times",
+            owner=self,
         )
 
     def _fill(
