@@ -31,7 +31,6 @@ from frontdesk_app.api.retry import (
     RetryPolicy,
     call_with_retries,
 )
-from frontdesk_app.domain.errors import FrontDeskError
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +257,6 @@ __all__ = [
     "ApiKey",
     "Authenticator",
     "Credentials",
-    "FrontDeskError",
     "OAuthAuthenticator",
     "OAuthClient",
     "forget_credentials",

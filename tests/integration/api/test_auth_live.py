@@ -35,7 +35,7 @@ async def test_tokens_are_renewed_before_they_expire(
             calls += 1
             await asyncio.sleep(0.1)
         log_hygiene.secrets.add((await auth.authorization()).removeprefix("Bearer "))
-    assert calls >= 20
+    assert calls >= 10
     assert auth.tokens_fetched >= 3  # the first, then renewals before each expiry
 
 
