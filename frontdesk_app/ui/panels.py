@@ -75,8 +75,16 @@ def unregister_panel(key: str) -> None:
 def builtin_panels() -> list[PanelSpec]:
     """The panels every desk has. Imports stay inside so the first window opens quickly."""
     from frontdesk_app.ui.calendar.panel import calendar_panel_spec
+    from frontdesk_app.ui.calls.panel import calls_panel_spec
+    from frontdesk_app.ui.eligibility.panel import eligibility_panel_spec
+    from frontdesk_app.ui.prescriptions.panel import prescriptions_panel_spec
 
-    return [calendar_panel_spec()]
+    return [
+        calendar_panel_spec(),
+        eligibility_panel_spec(),
+        prescriptions_panel_spec(),
+        calls_panel_spec(),
+    ]
 
 
 def panel_specs() -> list[PanelSpec]:

@@ -1,0 +1,509 @@
+"""The live-calls panel: this agent's availability, their queue of transfers, the open call.
+
+Transfers arrive from the event feed (`transfer.created`) and become cards at once, most
+pressing first; `transfer.accepted` by another agent removes a card live. Accepting, completing
+and the one-click actions go through the backend on the qasync loop, never blocking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from frontdesk_app.domain.backend import Backend
+from frontdesk_app.domain.errors import FrontDeskError, InvalidState, NotFound
+from frontdesk_app.domain.models import (
+    Agent,
+    AgentStatus,
+    AppointmentQuery,
+    Event,
+    Transfer,
+    TransferCompletion,
+)
+from frontdesk_app.domain.timeutil import utc_now
+from frontdesk_app.ui.async_bridge import AsyncBridge
+from frontdesk_app.ui.calls.actions import (
+    ACTION_KINDS,
+    ActionKind,
+    CallAction,
+    build_action,
+    pick_appointment,
+)
+from frontdesk_app.ui.calls.availability import AgentControl
+from frontdesk_app.ui.calls.card import TransferCard
+from frontdesk_app.ui.calls.detail import CallDetailView
+from frontdesk_app.ui.calls.notifier import TransferNotifier
+from frontdesk_app.ui.calls.queue import QueueChange, TransferQueue, sort_key
+from frontdesk_app.ui.events import EventFeed
+from frontdesk_app.ui.message_bar import MessageBar
+from frontdesk_app.ui.panels import SLOT_CALLS, PanelContext, PanelSpec
+
+WAIT_REFRESH_MS = 15_000
+STATUS_VALUES: dict[str, AgentStatus] = {"available": "available", "busy": "busy", "away": "away"}
+NEEDS_APPOINTMENT: frozenset[ActionKind] = frozenset({"reschedule", "cancel", "eligibility"})
+
+
+class CardList(QWidget):
+    """Cards in priority order; inserts and removes one card without rebuilding the rest."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cards: dict[str, TransferCard] = {}
+        self._order: list[str] = []
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(8)
+
+    def put(self, card: TransferCard) -> None:
+        """Place `card` at its sorted position (new, or moved after a priority change)."""
+        tid = card.transfer.transfer_id
+        if tid in self.cards:
+            self._layout.removeWidget(self.cards[tid])
+            self._order.remove(tid)
+        self.cards[tid] = card
+        key = sort_key(card.transfer)
+        index = sum(1 for other in self._order if sort_key(self.cards[other].transfer) < key)
+        self._order.insert(index, tid)
+        self._layout.insertWidget(index, card)
+
+    def take(self, transfer_id: str) -> TransferCard | None:
+        card = self.cards.pop(transfer_id, None)
+        if card is not None:
+            self._layout.removeWidget(card)
+            self._order.remove(transfer_id)
+        return card
+
+    def ordered_ids(self) -> list[str]:
+        return list(self._order)
+
+
+class CallsPanel(QWidget):
+    """Live calls for the agent `agent_id` (chosen in settings or in the panel's header)."""
+
+    action_requested = Signal(object)  # a CallAction from actions.py
+    agent_changed = Signal(str)  # the person chose who they are: save it in the settings
+
+    def __init__(
+        self,
+        backend: Backend,
+        bridge: AsyncBridge,
+        feed: EventFeed | None,
+        *,
+        zone: ZoneInfo,
+        agent_id: str = "",
+        notifier: TransferNotifier | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("callsPanel")
+        self.setAccessibleName("Live calls")
+        self._backend = backend
+        self._bridge = bridge
+        self._zone = zone
+        self._clock = clock
+        self.notifier = notifier if notifier is not None else TransferNotifier(self)
+        self.agent_id = agent_id
+        self.queue = TransferQueue(agent_id)
+        self._unlisten_queue = self.queue.add_listener(self.on_queue_changed)
+        self._loaded = False
+        self._announced: set[str] = set()
+        self.router: object | None = None  # the main window's CallActionRouter, if any
+
+        self.control = AgentControl(self)
+        self.message = MessageBar(self)
+        self.waiting = QLabel(self)
+        self.waiting.setProperty("role", "hint")
+        self.waiting.setWordWrap(True)
+        self.mine_title = QLabel("On the line", self)
+        self.mine_title.setProperty("role", "heading")
+        self.mine_list = CardList(self)
+        self.queue_title = QLabel("Waiting for you", self)
+        self.queue_title.setProperty("role", "heading")
+        self.queue_list = CardList(self)
+        self.empty = QLabel("No calls waiting.", self)
+        self.empty.setProperty("role", "hint")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail = CallDetailView(zone, self)
+        self._build_layout()
+
+        self.control.agent_chosen.connect(self.on_control_agent_chosen)
+        self.control.status_chosen.connect(self.on_control_status_chosen)
+        self.detail.accept_requested.connect(self.on_accept_requested)
+        self.detail.action_requested.connect(self.on_detail_action_requested)
+        self.detail.complete_requested.connect(self.on_detail_complete_requested)
+        unsubscribe_feed = feed.subscribe(self.on_feed_events) if feed else None
+        self._unsubscribe_feed = unsubscribe_feed
+        if unsubscribe_feed is not None:
+            # The feed outlives panels (tests make several): never call into a deleted one.
+            self.destroyed.connect(lambda *_: unsubscribe_feed())
+        add_state_listener = getattr(backend, "add_state_listener", None)
+        if callable(add_state_listener):
+            # An offline-first backend: reload the queue when the connection comes back.
+            unsubscribe_state = add_state_listener(self.on_backend_state_changed)
+            self.destroyed.connect(lambda *_: unsubscribe_state())
+        self._was_offline = False
+        self._tick = QTimer(self)
+        self._tick.setInterval(WAIT_REFRESH_MS)
+        self._tick.timeout.connect(self.on_tick_timeout)
+        self._tick.start()
+        self._update_sections()
+        self.reload()
+
+    def _build_layout(self) -> None:
+        column = QWidget(self)
+        cards = QVBoxLayout(column)
+        cards.setContentsMargins(0, 0, 8, 0)
+        cards.setSpacing(10)
+        cards.addWidget(self.mine_title)
+        cards.addWidget(self.mine_list)
+        cards.addWidget(self.queue_title)
+        cards.addWidget(self.queue_list)
+        cards.addWidget(self.empty)
+        cards.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # Let the tab's white page show through instead of the scroll area's grey.
+        scroll.setObjectName("panelScroll")
+        scroll.setStyleSheet(
+            "QScrollArea#panelScroll, QScrollArea#panelScroll > QWidget > QWidget"
+            " { background: transparent; }"
+        )
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(column)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.waiting)
+        left_layout.addWidget(scroll, 1)
+        left.setMinimumWidth(400)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([440, 760])
+        top = QHBoxLayout()
+        top.addWidget(self.control, 1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 12, 16, 12)
+        outer.setSpacing(10)
+        outer.addLayout(top)
+        outer.addWidget(self.message)
+        outer.addWidget(splitter, 1)
+
+    # --- public ---
+
+    def reload(self) -> None:
+        """Load the agents and this agent's transfers (start-up, agent change, reconnect)."""
+        self._bridge.run(
+            self._load(), on_success=self._on_loaded, where=self, context="loading live calls"
+        )
+
+    def set_agent(self, agent_id: str) -> None:
+        if agent_id == self.agent_id:
+            return
+        self.agent_id = agent_id
+        self._unlisten_queue()
+        self.queue = TransferQueue(agent_id)
+        self._unlisten_queue = self.queue.add_listener(self.on_queue_changed)
+        for card_list in (self.mine_list, self.queue_list):
+            for tid in list(card_list.cards):
+                self._drop_card(card_list, tid)
+        self.detail.clear()
+        self.reload()
+
+    def card(self, transfer_id: str) -> TransferCard | None:
+        return self.queue_list.cards.get(transfer_id) or self.mine_list.cards.get(transfer_id)
+
+    def open_transfer(self, transfer_id: str) -> None:
+        transfer = self.queue.get(transfer_id)
+        if transfer is None:
+            return
+        self.detail.show_transfer(transfer, mine=self.queue.place_of(transfer) == "mine")
+        if transfer.call is None:
+            self._bridge.run(
+                self._backend.get_call(transfer.call_id),
+                on_success=lambda call: self._with_call(transfer_id, call),
+                where=self,
+                context="opening the call",
+            )
+
+    def accept(self, transfer_id: str) -> None:
+        if not self.agent_id:
+            self.message.show_message("Choose who you are first", level="warning")
+            return
+        self._bridge.run(
+            self._backend.accept_transfer(transfer_id, self.agent_id),
+            on_success=self._on_accepted,
+            on_error=lambda exc: self._on_accept_failed(transfer_id, exc),
+            where=self,
+            busy="Accepting the call",
+            context="accepting a call",
+        )
+
+    def show_error(self, error: FrontDeskError) -> None:
+        self.message.show_error(error)
+
+    # --- loading ---
+
+    async def _load(self) -> tuple[list[Agent], list[Transfer]]:
+        agents = await self._backend.list_agents()
+        if not self.agent_id:
+            return agents, []
+        queued = await self._backend.list_transfers(status="queued")
+        own = await self._backend.list_transfers(agent_id=self.agent_id)
+        return agents, queued + [t for t in own if t.status != "completed"]
+
+    def _on_loaded(self, loaded: tuple[list[Agent], list[Transfer]]) -> None:
+        agents, transfers = loaded
+        self.control.set_agents(agents, self.agent_id)
+        me = next((a for a in agents if a.id == self.agent_id), None)
+        self.queue.status = me.status if me else "away"
+        self.control.set_status(me.status if me else None)
+        self.queue.replace_all(transfers)
+        self._loaded = True
+        self._update_sections()
+
+    # --- events ---
+
+    def on_feed_events(self, events: list[Event]) -> None:
+        self.queue.apply_events(events)
+        self.control.set_status(self.queue.status if self.agent_id else None)
+        # The waiting count changes even when nothing visible to this agent did.
+        self._update_sections()
+
+    def on_queue_changed(self, change: QueueChange) -> None:
+        for tid in change.removed:
+            for card_list in (self.mine_list, self.queue_list):
+                self._drop_card(card_list, tid)
+            if self.detail.transfer is not None and self.detail.transfer.transfer_id == tid:
+                self.detail.clear()
+        for transfer in (*change.added, *change.updated):
+            self._place_card(transfer)
+        self._update_sections()
+        # Ring once per caller who starts waiting for this agent, however the desk learnt of
+        # them (the event, or a listing that arrived first).
+        for transfer in change.added:
+            if (
+                transfer.transfer_id not in self._announced
+                and self.queue.place_of(transfer) == "queue"
+            ):
+                self._announced.add(transfer.transfer_id)
+                self.notifier.notify(transfer)
+
+    def _place_card(self, transfer: Transfer) -> None:
+        place = self.queue.place_of(transfer)
+        target, other = (
+            (self.mine_list, self.queue_list)
+            if place == "mine"
+            else (self.queue_list, self.mine_list)
+        )
+        card = other.take(transfer.transfer_id) or target.cards.get(transfer.transfer_id)
+        if card is None:
+            card = TransferCard(transfer, self._zone)
+            card.open_requested.connect(self.open_transfer)
+            card.accept_requested.connect(self.on_accept_requested)
+        card.set_transfer(transfer, mine=place == "mine")
+        card.refresh_wait(self._clock())
+        target.put(card)
+        card.show()
+        if self.detail.transfer is not None and (
+            self.detail.transfer.transfer_id == transfer.transfer_id
+        ):
+            self.detail.show_transfer(transfer, mine=place == "mine")
+
+    def _drop_card(self, card_list: CardList, transfer_id: str) -> None:
+        card = card_list.take(transfer_id)
+        if card is not None:
+            card.hide()
+            card.deleteLater()
+
+    def _update_sections(self) -> None:
+        has_mine = bool(self.mine_list.cards)
+        self.mine_title.setVisible(has_mine)
+        self.mine_list.setVisible(has_mine)
+        has_queue = bool(self.queue_list.cards)
+        self.queue_title.setVisible(has_queue)
+        self.queue_list.setVisible(has_queue)
+        self.empty.setVisible(not has_mine and not has_queue)
+        waiting = self.queue.waiting_count()
+        if not self.agent_id:
+            self.empty.setText("Choose who you are to see calls transferred to you.")
+            self.waiting.setText("")
+        else:
+            self.empty.setText("No calls waiting." if self._loaded else "Loading calls…")
+            status = self.queue.status
+            hidden = waiting and status != "available"
+            self.waiting.setText(
+                f"{waiting} caller{'s' if waiting != 1 else ''} waiting for any agent"
+                + (" — set yourself Available to see them" if hidden else "")
+                if waiting
+                else ""
+            )
+        self.waiting.setVisible(bool(self.waiting.text()))
+
+    # --- agent and status ---
+
+    def on_control_agent_chosen(self, agent_id: str) -> None:
+        self.set_agent(agent_id)
+        self.agent_changed.emit(agent_id)
+
+    def on_control_status_chosen(self, status: str) -> None:
+        chosen = STATUS_VALUES.get(status)
+        if not self.agent_id or chosen is None:
+            return
+        self._bridge.run(
+            self._backend.set_agent_status(self.agent_id, chosen),
+            on_success=self._on_status_set,
+            where=self,
+            context="changing your status",
+        )
+
+    def _on_status_set(self, agent: Agent) -> None:
+        if agent.id != self.agent_id:
+            return
+        self.control.set_status(agent.status)
+        self.queue.set_status(agent.status)
+        if agent.status == "available":
+            # Queued transfers may have been assigned meanwhile: fetch the current truth.
+            self.reload()
+        self._update_sections()
+
+    def set_status(self, status: AgentStatus) -> None:
+        self.on_control_status_chosen(status)
+
+    # --- accept, complete, actions ---
+
+    def on_accept_requested(self, transfer_id: str) -> None:
+        self.accept(transfer_id)
+
+    def _on_accepted(self, transfer: Transfer) -> None:
+        self.queue.apply([transfer])
+        self.open_transfer(transfer.transfer_id)
+
+    def _on_accept_failed(self, transfer_id: str, exc: BaseException) -> bool:
+        if isinstance(exc, InvalidState | NotFound):
+            # Another agent was quicker: say so and show the queue as it is now.
+            self.message.show_message(
+                "Another agent took this call", "It has left your queue.", level="info"
+            )
+            self.reload()
+            return True
+        return False
+
+    def on_detail_complete_requested(self, transfer_id: str, disposition: str, notes: str) -> None:
+        self._bridge.run(
+            self._backend.complete_transfer(
+                transfer_id, TransferCompletion(disposition=disposition, notes=notes or None)
+            ),
+            on_success=self._on_completed,
+            where=self,
+            busy="Completing the call",
+            context="completing a call",
+        )
+
+    def _on_completed(self, transfer: Transfer) -> None:
+        self.queue.apply([transfer])
+        self.detail.clear()
+        self.message.show_message("Call completed", level="info", timeout_ms=4000)
+
+    def on_detail_action_requested(self, kind: str) -> None:
+        transfer = self.detail.transfer
+        action = next((k for k in ACTION_KINDS if k == kind), None)
+        if transfer is None or action is None:
+            return
+        self._bridge.run(
+            self._build(action, transfer),
+            on_success=self.action_requested.emit,
+            where=self,
+            context="preparing the caller's request",
+        )
+
+    async def _build(self, kind: ActionKind, transfer: Transfer) -> CallAction:
+        now = self._clock()
+        today = now.astimezone(self._zone).date()
+        call = transfer.call
+        appointment = None
+        if kind in NEEDS_APPOINTMENT and call is not None and call.caller.patient_id:
+            page = await self._backend.list_appointments(
+                AppointmentQuery(patient_id=call.caller.patient_id, start=now, limit=50)
+            )
+            day = call.collected_data.get("current_appointment_day")
+            appointment = pick_appointment(page.data, day, self._zone, now)
+        return build_action(kind, transfer, today=today, zone=self._zone, appointment=appointment)
+
+    def _with_call(self, transfer_id: str, call: object) -> None:
+        transfer = self.queue.get(transfer_id)
+        if transfer is not None and transfer.call is None:
+            self.queue.apply([transfer.model_copy(update={"call": call})])
+
+    def on_window_settings_changed(self, settings: object, _reconnect: bool) -> None:
+        """The person chose who they are in the settings dialog."""
+        agent_id = getattr(settings, "agent_id", None)
+        if isinstance(agent_id, str):
+            self.set_agent(agent_id)
+
+    def on_backend_state_changed(self, state: object) -> None:
+        offline = getattr(state, "connection", None) == "offline"
+        if self._was_offline and not offline:
+            self.message.hide()
+            self.reload()
+        self._was_offline = offline
+
+    def on_tick_timeout(self) -> None:
+        now = self._clock()
+        for card_list in (self.mine_list, self.queue_list):
+            for card in card_list.cards.values():
+                card.refresh_wait(now)
+
+    def shutdown(self) -> None:
+        """Stop listening to the feed and the clock (the window is closing)."""
+        self._tick.stop()
+        if self._unsubscribe_feed is not None:
+            self._unsubscribe_feed()
+            self._unsubscribe_feed = None
+        self.notifier.close()
+
+
+def calls_panel_spec() -> PanelSpec:
+    return PanelSpec("calls", "Live calls", SLOT_CALLS, build_calls_panel, icon="calls")
+
+
+def build_calls_panel(ctx: PanelContext) -> CallsPanel:
+    """The panel for the main window: its agent from the settings, its actions routed."""
+    from frontdesk_app.ui.calls.routing import CallActionRouter
+
+    panel = CallsPanel(
+        ctx.backend,
+        ctx.bridge,
+        ctx.events,
+        zone=ctx.zone,
+        agent_id=ctx.settings.agent_id,
+        notifier=TransferNotifier(ctx.window),
+    )
+    # Kept on the panel: a signal holds only a weak reference to a plain object's method.
+    panel.router = CallActionRouter(ctx, where=panel)
+    panel.action_requested.connect(panel.router.route)
+
+    def on_agent_changed(agent_id: str) -> None:
+        ctx.settings.agent_id = agent_id
+        ctx.window.save_settings()
+
+    panel.agent_changed.connect(on_agent_changed)
+    # A slot of the panel itself: Qt drops the connection when the panel is deleted.
+    ctx.window.settings_changed.connect(panel.on_window_settings_changed)
+    return panel

@@ -1,0 +1,184 @@
+"""One agent's view of the transfers: who is waiting for them, kept current by events; no Qt.
+
+A transfer offered to this agent (`connected` to them) or waiting for anyone (`queued`, shown
+while the agent is available) is in the queue; one the agent accepted is theirs until it is
+completed; one another agent accepted leaves at once. Emergencies sort first, then urgent
+calls, then by how long the caller has waited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import ValidationError
+
+from frontdesk_app.domain.models import AgentStatus, Event, Transfer, TransferPriority
+
+PRIORITY_RANK: dict[TransferPriority, int] = {"emergency": 0, "urgent": 1, "normal": 2}
+TRANSFER_EVENTS = frozenset({"transfer.created", "transfer.accepted", "transfer.completed"})
+
+Place = Literal["queue", "mine", "none"]
+
+
+def is_loud(priority: TransferPriority) -> bool:
+    """Urgent and emergency calls must be impossible to miss."""
+    return priority != "normal"
+
+
+def sort_key(transfer: Transfer) -> tuple[int, float, str]:
+    return (
+        PRIORITY_RANK.get(transfer.priority, 2),
+        transfer.transferred_at.timestamp(),
+        transfer.transfer_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueChange:
+    """What one update did: transfers that arrived in the queue, left it, or changed."""
+
+    added: tuple[Transfer, ...] = ()
+    removed: tuple[str, ...] = ()
+    updated: tuple[Transfer, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.updated)
+
+
+QueueListener = Callable[[QueueChange], None]
+
+
+class TransferQueue:
+    """The transfers one agent sees, updated from `Backend.list_transfers` and live events."""
+
+    def __init__(self, agent_id: str, status: AgentStatus = "away") -> None:
+        self.agent_id = agent_id
+        self.status: AgentStatus = status
+        self._all: dict[str, Transfer] = {}
+        # Completed transfers are dropped, but remembered so a late event cannot revive one.
+        self._completed: set[str] = set()
+        self._listeners: list[QueueListener] = []
+
+    # --- reading ---
+
+    def place_of(self, transfer: Transfer) -> Place:
+        """Where a transfer belongs for this agent."""
+        mine = transfer.agent is not None and transfer.agent.id == self.agent_id
+        if transfer.status == "queued":
+            return "queue" if self.status == "available" else "none"
+        if transfer.status == "connected":
+            return "queue" if mine else "none"
+        if transfer.status == "accepted":
+            return "mine" if mine else "none"
+        return "none"
+
+    def queue(self) -> list[Transfer]:
+        """Waiting for this agent, most pressing first."""
+        return sorted((t for t in self._all.values() if self.place_of(t) == "queue"), key=sort_key)
+
+    def mine(self) -> list[Transfer]:
+        """Accepted by this agent and not yet completed."""
+        return sorted((t for t in self._all.values() if self.place_of(t) == "mine"), key=sort_key)
+
+    def visible(self) -> list[Transfer]:
+        return self.mine() + self.queue()
+
+    def get(self, transfer_id: str) -> Transfer | None:
+        return self._all.get(transfer_id)
+
+    def waiting_count(self) -> int:
+        """Callers waiting for any agent, shown even to an agent who is away."""
+        return sum(1 for t in self._all.values() if t.status == "queued")
+
+    # --- updating ---
+
+    def add_listener(self, listener: QueueListener) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def replace_all(self, transfers: Iterable[Transfer]) -> QueueChange:
+        """Start over from a full listing (first load, reconnect)."""
+        before = self._snapshot()
+        listed = list(transfers)
+        self._completed.update(t.transfer_id for t in listed if t.status == "completed")
+        self._all = {t.transfer_id: t for t in listed if t.status != "completed"}
+        return self._publish(before)
+
+    def apply(self, transfers: Iterable[Transfer]) -> QueueChange:
+        """Merge newer versions of some transfers (from an event or an accept/complete)."""
+        before = self._snapshot()
+        self._merge(transfers)
+        return self._publish(before)
+
+    def apply_events(self, events: Iterable[Event]) -> QueueChange:
+        """Fold a batch of events in; returns what changed for this agent."""
+        before = self._snapshot()
+        transfers: list[Transfer] = []
+        for event in events:
+            if event.type in TRANSFER_EVENTS:
+                try:
+                    transfers.append(Transfer.model_validate(event.data))
+                except ValidationError:
+                    continue  # a malformed event is skipped; the next full refresh heals it
+            elif event.type == "agent.status_changed" and event.data.get("id") == self.agent_id:
+                status = event.data.get("status")
+                if status in ("available", "busy", "away"):
+                    self.status = status
+        self._merge(transfers)
+        return self._publish(before)
+
+    def _merge(self, transfers: Iterable[Transfer]) -> None:
+        for transfer in transfers:
+            known = self._all.get(transfer.transfer_id)
+            if transfer.transfer_id in self._completed or (
+                known is not None and _older(transfer, known)
+            ):
+                continue  # a late event must not undo what this desk already saw happen
+            if transfer.status == "completed":
+                self._completed.add(transfer.transfer_id)
+                self._all.pop(transfer.transfer_id, None)
+            else:
+                self._all[transfer.transfer_id] = _keep_call(transfer, known)
+
+    def set_status(self, status: AgentStatus) -> QueueChange:
+        """This agent's own availability changed: queued callers appear or hide."""
+        before = self._snapshot()
+        self.status = status
+        return self._publish(before)
+
+    def _snapshot(self) -> dict[str, Transfer]:
+        return {t.transfer_id: t for t in self.visible()}
+
+    def _publish(self, before: dict[str, Transfer]) -> QueueChange:
+        after = self._snapshot()
+        change = QueueChange(
+            added=tuple(t for i, t in after.items() if i not in before),
+            removed=tuple(i for i in before if i not in after),
+            updated=tuple(t for i, t in after.items() if i in before and before[i] != t),
+        )
+        if change:
+            for listener in list(self._listeners):
+                listener(change)
+        return change
+
+
+_STATUS_ORDER = {"queued": 0, "connected": 1, "accepted": 2, "completed": 3}
+
+
+def _older(candidate: Transfer, known: Transfer) -> bool:
+    """A transfer only moves forward (queued → connected → accepted → completed)."""
+    return _STATUS_ORDER[candidate.status] < _STATUS_ORDER[known.status]
+
+
+def _keep_call(transfer: Transfer, known: Transfer | None) -> Transfer:
+    """Events after `transfer.created` may omit the call; keep the one already known."""
+    if transfer.call is None and known is not None and known.call is not None:
+        return transfer.model_copy(update={"call": known.call})
+    return transfer

@@ -1,0 +1,134 @@
+"""Send a call's one-click request to the panel that does it, with the caller filled in.
+
+A booking opens the calendar's booking dialog, a reschedule or cancel its change dialogs on
+the caller's appointment, an eligibility check and a prescription lookup their panels. Panels
+are found by key through the main window, so this module knows their methods, not their code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, time
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from frontdesk_app.domain.models import Patient
+from frontdesk_app.domain.timeutil import local_instant
+from frontdesk_app.ui.calls.actions import (
+    BookingRequest,
+    CallAction,
+    CancelRequest,
+    EligibilityLookup,
+    PrescriptionLookup,
+    RescheduleRequest,
+)
+from frontdesk_app.ui.panels import PanelContext
+
+CALENDAR_LOAD_TIMEOUT = 10.0
+DEFAULT_TIME = time(9, 0)
+
+
+class CallActionRouter:
+    """`router.route(action)`: shows the right panel or dialog, prefilled, without blocking."""
+
+    def __init__(self, ctx: PanelContext, *, where: QWidget | None = None) -> None:
+        self._ctx = ctx
+        self._where = where
+
+    def route(self, action: CallAction) -> None:
+        self._ctx.bridge.run(
+            self.open(action), where=self._where, context="opening the caller's request"
+        )
+
+    async def open(self, action: CallAction) -> QWidget | None:
+        """Open what `action` asks for; returns the dialog or panel shown (for tests)."""
+        patient = (
+            await self._ctx.backend.get_patient(action.patient_id) if action.patient_id else None
+        )
+        if isinstance(action, BookingRequest):
+            return self._book(action, patient)
+        if isinstance(action, RescheduleRequest | CancelRequest):
+            return await self._change(action)
+        if isinstance(action, EligibilityLookup):
+            return self._eligibility(action, patient)
+        return self._prescriptions(action, patient)
+
+    def _book(self, action: BookingRequest, patient: Patient | None) -> QWidget | None:
+        calendar: Any = self._ctx.show_panel("calendar")
+        if calendar is None:
+            return None
+        start: datetime | None = None
+        if action.preferred_day is not None:
+            start = local_instant(
+                action.preferred_day, action.preferred_time or DEFAULT_TIME, self._ctx.zone
+            )
+        dialog: QWidget = calendar.open_booking(patient=patient, notes=action.notes, start=start)
+        return dialog
+
+    async def _change(self, action: RescheduleRequest | CancelRequest) -> QWidget | None:
+        if action.appointment_id is None:
+            self._tell("No upcoming appointment", "The caller has no upcoming appointment.")
+            return None
+        calendar: Any = self._ctx.show_panel("calendar")
+        if calendar is None:
+            return None
+        appointment = await self._ctx.backend.get_appointment(action.appointment_id)
+        opener = (
+            calendar.open_reschedule
+            if isinstance(action, RescheduleRequest)
+            else calendar.open_cancel
+        )
+        loaded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_loaded(_count: int) -> None:
+            if not loaded.done():
+                loaded.set_result(None)
+
+        calendar.data_loaded.connect(on_loaded)
+        try:
+            calendar.show_instant(appointment.provider_id, appointment.start_time)
+            dialog: QWidget | None = opener(appointment.id)
+            if dialog is None:
+                # The calendar is loading that day: open the dialog once it shows it.
+                async with asyncio.timeout(CALENDAR_LOAD_TIMEOUT):
+                    await loaded
+                dialog = opener(appointment.id)
+        finally:
+            calendar.data_loaded.disconnect(on_loaded)
+        return dialog
+
+    def _eligibility(self, action: EligibilityLookup, patient: Patient | None) -> QWidget | None:
+        panel: Any = self._ctx.show_panel("eligibility")
+        if panel is None:
+            return None
+        if patient is not None:
+            panel.prefill(patient, date_of_service=action.date_of_service)
+        else:
+            self._search_by_name(panel, action)
+        shown: QWidget = panel
+        return shown
+
+    def _prescriptions(self, action: PrescriptionLookup, patient: Patient | None) -> QWidget | None:
+        panel: Any = self._ctx.show_panel("prescriptions")
+        if panel is None:
+            return None
+        if patient is not None:
+            panel.show_patient(patient, medication=action.medication)
+        else:
+            self._search_by_name(panel, action)
+        shown: QWidget = panel
+        return shown
+
+    @staticmethod
+    def _search_by_name(panel: Any, action: EligibilityLookup | PrescriptionLookup) -> None:
+        """A caller the clinic could not match: start a search with the name they gave."""
+        name = action.context.collected.get("patient_name")
+        if isinstance(name, str) and name.strip():
+            panel.picker.search_now(name)
+
+    def _tell(self, title: str, text: str) -> None:
+        message = getattr(self._where, "message", None)
+        show = getattr(message, "show_message", None)
+        if callable(show):
+            show(title, text, level="info")

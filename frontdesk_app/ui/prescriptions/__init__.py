@@ -1,0 +1,1 @@
+"""The prescriptions panel: status, refills and pharmacy, by prescription id or by patient."""

@@ -1,0 +1,435 @@
+"""The live-calls panel against a demo clinic: a transferred call becomes a card with its
+transcript, sentiment, intent and collected data; accepting removes it from another agent's
+queue live; one click starts a booking for the caller; complete records the disposition.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import wave
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from pytestqt.qtbot import QtBot
+
+from frontdesk_app.config import Settings
+from frontdesk_app.domain.models import (
+    AgentRef,
+    AppointmentQuery,
+    Call,
+    Caller,
+    Event,
+    Intent,
+    Sentiment,
+    SimulatedCallRequest,
+    Transfer,
+)
+from frontdesk_app.ui.calendar.booking_dialog import BookingDialog
+from frontdesk_app.ui.calendar.change_dialogs import CancelDialog, RescheduleDialog
+from frontdesk_app.ui.calls.actions import BookingRequest, EligibilityLookup, PrescriptionLookup
+from frontdesk_app.ui.calls.chime import SOUND_FILES, wav_bytes
+from frontdesk_app.ui.calls.labels import intent_label, sentiment_text
+from frontdesk_app.ui.calls.panel import CallsPanel
+from frontdesk_app.ui.calls.queue import TransferQueue
+from frontdesk_app.ui.eligibility.panel import EligibilityPanel
+from frontdesk_app.ui.main_window import MainWindow
+from frontdesk_app.ui.prescriptions.panel import PrescriptionsPanel
+from frontdesk_app.ui.resources import resources_dir
+from tests.ui.panel_support import (
+    BACKENDS,
+    WAIT,
+    ZONE,
+    Desk,
+    open_desk,
+    patient,
+    patients_by_enrolment,
+    run,
+)
+
+pytestmark = [
+    pytest.mark.ui,
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def desk(
+    request: pytest.FixtureRequest, qtbot: QtBot, loop: object, tmp_path: Path
+) -> Iterator[Desk]:
+    yield from open_desk(qtbot, tmp_path / "clinic.db", request.param)
+
+
+@pytest.fixture
+def agents(qtbot: QtBot, desk: Desk) -> list[str]:
+    """The demo agents' ids, all set away so that a transfer waits in the queue."""
+    found = run(qtbot, desk.backend.list_agents())
+    for agent in found:
+        run(qtbot, desk.backend.set_agent_status(agent.id, "away"))
+    return [a.id for a in found]
+
+
+def make_panel(qtbot: QtBot, desk: Desk, agent_id: str) -> CallsPanel:
+    panel = CallsPanel(desk.backend, desk.bridge, desk.feed, zone=ZONE, agent_id=agent_id)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 760)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.control.agent.count() > 1, timeout=WAIT)
+    return panel
+
+
+def set_status(qtbot: QtBot, panel: CallsPanel, status: str) -> None:
+    qtbot.mouseClick(panel.control.buttons[status], Qt.MouseButton.LeftButton)  # type: ignore[index]
+    qtbot.waitUntil(lambda: panel.queue.status == status, timeout=WAIT)
+
+
+def simulate(qtbot: QtBot, desk: Desk, **kwargs: object) -> Call:
+    return run(
+        qtbot,
+        desk.backend.simulate_call(SimulatedCallRequest(transfer=True, **kwargs)),  # type: ignore[arg-type]
+    )
+
+
+def transfer_of(qtbot: QtBot, desk: Desk, call: Call) -> Transfer:
+    found = [t for t in run(qtbot, desk.backend.list_transfers()) if t.call_id == call.id]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_transferred_call_shows_as_a_card_with_its_details(
+    qtbot: QtBot, desk: Desk, agents: list[str]
+) -> None:
+    me = agents[0]
+    panel = make_panel(qtbot, desk, me)
+    set_status(qtbot, panel, "available")
+
+    call = simulate(qtbot, desk, priority="emergency", scenario="urgent_symptoms")
+    transfer = transfer_of(qtbot, desk, call)
+    # The only available agent gets it: offered to them, at once, without a reload.
+    qtbot.waitUntil(lambda: panel.card(transfer.transfer_id) is not None, timeout=WAIT)
+    card = panel.card(transfer.transfer_id)
+    assert card is not None
+    assert "EMERGENCY" in card.badge.text()
+    assert card.caller.text() == (call.caller.name or call.caller.phone)
+    assert intent_label(call.intent.name) in card.intent.text()
+    assert card.sentiment.text() == sentiment_text(call.sentiment)
+    assert card.summary.text()
+    assert panel.notifier.sent and panel.notifier.sent[-1][0] == "EMERGENCY call waiting"
+    # The tray message names the kind of call, never the caller.
+    assert (call.caller.name or "") not in panel.notifier.sent[-1][1]
+
+    qtbot.mouseClick(card.open_button, Qt.MouseButton.LeftButton)
+    detail = panel.detail
+    assert detail.transfer is not None and detail.transfer.transfer_id == transfer.transfer_id
+    text = detail.transcript_text()
+    for line in call.transcript:
+        assert line.text in text
+    assert sentiment_text(call.sentiment) in detail.sentiment.text()
+    assert intent_label(call.intent.name) in detail.intent.text()
+    assert detail.summary.text() == call.summary
+    collected = detail.collected_text()
+    assert collected["Symptom"] == call.collected_data["symptom"]
+    assert len(collected) == len(call.collected_data)
+    assert not detail.accept_button.isHidden()
+    assert detail.complete_box.isHidden()  # only once accepted
+
+
+def test_accept_removes_the_call_from_another_agents_queue(
+    qtbot: QtBot, desk: Desk, agents: list[str]
+) -> None:
+    first = make_panel(qtbot, desk, agents[0])
+    second = make_panel(qtbot, desk, agents[1])
+
+    # Nobody is free: the call waits in the queue for any agent.
+    call = simulate(qtbot, desk, priority="urgent")
+    transfer = transfer_of(qtbot, desk, call)
+    assert transfer.status == "queued"
+    assert first.card(transfer.transfer_id) is None  # hidden while away…
+    qtbot.waitUntil(lambda: "1 caller waiting" in first.waiting.text(), timeout=WAIT)
+
+    set_status(qtbot, first, "available")
+    set_status(qtbot, second, "available")
+    # …and visible to every available agent.
+    qtbot.waitUntil(lambda: first.card(transfer.transfer_id) is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: second.card(transfer.transfer_id) is not None, timeout=WAIT)
+
+    card = first.card(transfer.transfer_id)
+    assert card is not None
+    qtbot.mouseClick(card.accept_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: second.card(transfer.transfer_id) is None, timeout=WAIT)
+    qtbot.waitUntil(lambda: transfer.transfer_id in first.mine_list.cards, timeout=WAIT)
+    assert transfer.transfer_id not in first.queue_list.cards
+    # The accepted call opens (the event may have moved the card before the answer came).
+    qtbot.waitUntil(lambda: first.detail.transfer is not None and first.detail.mine, timeout=WAIT)
+    assert not first.detail.complete_box.isHidden()
+    # Accepting made the agent busy, which the status buttons show.
+    qtbot.waitUntil(lambda: first.control.status == "busy", timeout=WAIT)
+
+
+def test_one_click_booking_from_a_call_prefills_the_patient(
+    qtbot: QtBot, desk: Desk, agents: list[str]
+) -> None:
+    known = patients_by_enrolment(desk, active=True)[0]
+    panel = make_panel(qtbot, desk, agents[0])
+    set_status(qtbot, panel, "available")
+    call = simulate(qtbot, desk, patient_id=known, scenario="book_appointment")
+    transfer = transfer_of(qtbot, desk, call)
+    qtbot.waitUntil(lambda: panel.card(transfer.transfer_id) is not None, timeout=WAIT)
+    panel.accept(transfer.transfer_id)
+    qtbot.waitUntil(lambda: panel.detail.mine, timeout=WAIT)
+
+    with qtbot.waitSignal(panel.action_requested, timeout=WAIT) as blocker:
+        qtbot.mouseClick(panel.detail.action_buttons["book"], Qt.MouseButton.LeftButton)
+    booking = blocker.args[0]
+    assert isinstance(booking, BookingRequest)
+    assert booking.patient_id == known
+    assert booking.context.transfer_id == transfer.transfer_id
+    assert booking.preferred_day is not None
+    assert booking.preferred_day.strftime("%A") == call.collected_data["preferred_day"]
+    assert call.collected_data["reason"] in booking.notes
+
+    with qtbot.waitSignal(panel.action_requested, timeout=WAIT) as blocker:
+        qtbot.mouseClick(panel.detail.action_buttons["eligibility"], Qt.MouseButton.LeftButton)
+    assert isinstance(blocker.args[0], EligibilityLookup)
+    assert blocker.args[0].patient_id == known
+    with qtbot.waitSignal(panel.action_requested, timeout=WAIT) as blocker:
+        qtbot.mouseClick(panel.detail.action_buttons["prescription"], Qt.MouseButton.LeftButton)
+    assert isinstance(blocker.args[0], PrescriptionLookup)
+
+
+def test_complete_records_disposition_and_notes(
+    qtbot: QtBot, desk: Desk, agents: list[str]
+) -> None:
+    panel = make_panel(qtbot, desk, agents[0])
+    set_status(qtbot, panel, "available")
+    call = simulate(qtbot, desk, scenario="billing_question")
+    transfer = transfer_of(qtbot, desk, call)
+    qtbot.waitUntil(lambda: panel.card(transfer.transfer_id) is not None, timeout=WAIT)
+    panel.accept(transfer.transfer_id)
+    qtbot.waitUntil(lambda: panel.detail.mine, timeout=WAIT)
+
+    detail = panel.detail
+    detail.disposition.setCurrentIndex(detail.disposition.findData("information_given"))
+    detail.notes.setPlainText("Explained the statement; insurance will be re-billed.")
+    qtbot.mouseClick(detail.complete_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: panel.card(transfer.transfer_id) is None, timeout=WAIT)
+    assert detail.transfer is None
+    done = next(t for t in run(qtbot, desk.backend.list_transfers()) if t.call_id == call.id)
+    assert done.status == "completed"
+    assert done.disposition == "information_given"
+    assert done.notes == "Explained the statement; insurance will be re-billed."
+    # Completing frees the agent again.
+    qtbot.waitUntil(lambda: panel.control.status == "available", timeout=WAIT)
+
+
+# --- the queue's rules, without Qt ------------------------------------------------------------
+
+
+def _transfer(
+    tid: str, priority: str, minute: int, status: str = "queued", agent: str | None = None
+) -> Transfer:
+    at = datetime(2030, 1, 1, 9, minute, tzinfo=UTC)
+    call = Call(
+        id=f"call_{tid}",
+        status="transferring",
+        caller=Caller(phone="555-0100"),
+        started_at=at - timedelta(minutes=2),
+        intent=Intent(name="billing_question", confidence=0.9),
+        sentiment=Sentiment(label="neutral", score=0.0),
+        transcript=[],
+        summary="s",
+    )
+    return Transfer(
+        transfer_id=tid,
+        call_id=call.id,
+        status=status,  # type: ignore[arg-type]
+        agent=AgentRef(id=agent, name="A") if agent else None,
+        context_passed=True,
+        transferred_at=at,
+        priority=priority,
+        call=call,  # type: ignore[arg-type]
+    )
+
+
+def _event(seq: int, kind: str, transfer: Transfer) -> Event:
+    return Event(
+        id=f"evt_{seq}",
+        seq=seq,
+        type=kind,
+        created_at=transfer.transferred_at,
+        data=transfer.model_dump(mode="json"),
+    )
+
+
+def test_queue_orders_by_priority_then_wait_and_follows_events() -> None:
+    queue = TransferQueue("agt_me", "available")
+    normal_old = _transfer("x1", "normal", 0)
+    urgent = _transfer("x2", "urgent", 5)
+    emergency = _transfer("x3", "emergency", 9)
+    normal_new = _transfer("x4", "normal", 7)
+    elsewhere = _transfer("x5", "emergency", 1, status="connected", agent="agt_other")
+    changes = []
+    queue.add_listener(changes.append)
+    queue.apply_events(
+        [
+            _event(i, "transfer.created", t)
+            for i, t in enumerate([normal_old, urgent, emergency, normal_new, elsewhere])
+        ]
+    )
+    assert [t.transfer_id for t in queue.queue()] == ["x3", "x2", "x1", "x4"]
+    assert len(changes) == 1 and len(changes[0].added) == 4
+
+    # Another agent accepts the urgent call: it leaves this queue.
+    taken = urgent.model_copy(
+        update={"status": "accepted", "agent": AgentRef(id="agt_other", name="B")}
+    )
+    change = queue.apply_events([_event(10, "transfer.accepted", taken)])
+    assert change.removed == ("x2",)
+    # A late "created" event for it cannot bring it back.
+    queue.apply_events([_event(2, "transfer.created", urgent)])
+    assert "x2" not in [t.transfer_id for t in queue.queue()]
+
+    # Away: queued callers are hidden but counted.
+    queue.set_status("away")
+    assert queue.queue() == [] and queue.waiting_count() == 3
+
+    # This agent accepts one; it is theirs, and completing it drops it for good.
+    queue.set_status("available")
+    mine = normal_old.model_copy(
+        update={"status": "accepted", "agent": AgentRef(id="agt_me", name="Me")}
+    )
+    queue.apply([mine.model_copy(update={"call": None})])
+    assert [t.transfer_id for t in queue.mine()] == ["x1"]
+    assert queue.mine()[0].call is not None  # the call from the first event is kept
+    queue.apply([mine.model_copy(update={"status": "completed"})])
+    queue.apply([mine])
+    assert queue.mine() == []
+
+
+# --- in the main window: the one-click actions land in the other panels, prefilled -----------
+
+
+@pytest.fixture
+def window(qtbot: QtBot, desk: Desk, tmp_path: Path) -> Iterator[MainWindow]:
+    settings = Settings(environment="standalone", clinic_timezone=ZONE.key)
+    qsettings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings, qsettings=qsettings, settings_path=tmp_path / "s.json")
+    win.resize(1280, 800)
+    win.show()
+    win.attach(desk.backend, environment="standalone")
+    try:
+        yield win
+    finally:
+        run(qtbot, win.bridge.wait_idle())
+        run(qtbot, win.detach())
+        win.errors.close_reports()
+        win.close()
+        win.deleteLater()
+
+
+def accepted_call_in(
+    qtbot: QtBot, desk: Desk, panel: CallsPanel, patient_id: str, scenario: str
+) -> tuple[Call, Transfer]:
+    set_status(qtbot, panel, "available")
+    call = simulate(qtbot, desk, patient_id=patient_id, scenario=scenario)
+    transfer = transfer_of(qtbot, desk, call)
+    qtbot.waitUntil(lambda: panel.card(transfer.transfer_id) is not None, timeout=WAIT)
+    panel.accept(transfer.transfer_id)
+    qtbot.waitUntil(lambda: panel.detail.mine, timeout=WAIT)
+    return call, transfer
+
+
+def test_main_window_routes_booking_eligibility_and_prescriptions(
+    qtbot: QtBot, desk: Desk, agents: list[str], window: MainWindow
+) -> None:
+    calls = window.show_panel("calls")  # Ctrl+4
+    assert isinstance(calls, CallsPanel)
+    calls.set_agent(agents[0])
+    qtbot.waitUntil(lambda: calls.control.agent.currentData() == agents[0], timeout=WAIT)
+    known = patients_by_enrolment(desk, active=True)[0]
+    who = patient(qtbot, desk.backend, known)
+    call, _ = accepted_call_in(qtbot, desk, calls, known, "book_appointment")
+
+    qtbot.mouseClick(calls.detail.action_buttons["book"], Qt.MouseButton.LeftButton)
+    calendar = window.panel("calendar")
+    qtbot.waitUntil(lambda: bool(calendar.findChildren(BookingDialog)), timeout=WAIT)
+    dialog = calendar.findChildren(BookingDialog)[-1]
+    assert window.current_panel_key() == "calendar"
+    assert dialog.patient.patient == who
+    assert call.collected_data["reason"] in dialog.notes.toPlainText()
+    assert dialog.chosen_day().strftime("%A") == call.collected_data["preferred_day"]
+    dialog.reject()
+
+    window.show_panel("calls")
+    qtbot.mouseClick(calls.detail.action_buttons["eligibility"], Qt.MouseButton.LeftButton)
+    eligibility = window.panel("eligibility")
+    assert isinstance(eligibility, EligibilityPanel)
+    qtbot.waitUntil(lambda: eligibility.patient == who, timeout=WAIT)
+    assert window.current_panel_key() == "eligibility"
+    assert who.insurance is not None
+    assert eligibility.member_id.text() == who.insurance.member_id
+
+    window.show_panel("calls")
+    qtbot.mouseClick(calls.detail.action_buttons["prescription"], Qt.MouseButton.LeftButton)
+    prescriptions = window.panel("prescriptions")
+    assert isinstance(prescriptions, PrescriptionsPanel)
+    qtbot.waitUntil(lambda: prescriptions.patient == who, timeout=WAIT)
+    assert window.current_panel_key() == "prescriptions"
+
+
+def test_chimes_are_valid_quiet_wavs_matching_the_shipped_files() -> None:
+    for name, filename in SOUND_FILES.items():
+        data = wav_bytes(name)
+        with wave.open(io.BytesIO(data)) as sound:
+            assert (sound.getnchannels(), sound.getsampwidth()) == (1, 2)
+            seconds = sound.getnframes() / sound.getframerate()
+            frames = sound.readframes(sound.getnframes())
+        assert 0.5 < seconds < 2.5
+        loudest = max(abs(v) for (v,) in struct.iter_unpack("<h", frames))
+        assert 0.3 * 32767 < loudest < 0.5 * 32767  # audible, never harsh
+        # The WAVs in resources/ are exactly what the generator makes.
+        assert (resources_dir() / "sounds" / filename).read_bytes() == data
+
+
+def test_main_window_opens_reschedule_and_cancel_on_the_callers_next_appointment(
+    qtbot: QtBot, desk: Desk, agents: list[str], window: MainWindow
+) -> None:
+    now = datetime.now(UTC)
+    upcoming = run(
+        qtbot,
+        desk.backend.list_appointments(
+            AppointmentQuery(start=now + timedelta(days=1), end=now + timedelta(days=6))
+        ),
+    ).data
+    target = next(a for a in upcoming if a.active)
+    calls = window.show_panel("calls")
+    assert isinstance(calls, CallsPanel)
+    calls.set_agent(agents[0])
+    qtbot.waitUntil(lambda: calls.control.agent.currentData() == agents[0], timeout=WAIT)
+    accepted_call_in(qtbot, desk, calls, target.patient_id, "reschedule_appointment")
+    mine = run(
+        qtbot, desk.backend.list_appointments(AppointmentQuery(patient_id=target.patient_id))
+    ).data
+    first_upcoming = min(
+        (a for a in mine if a.active and a.start_time > now), key=lambda a: a.start_time
+    )
+    calendar = window.panel("calendar")
+    assert calendar is not None
+
+    for kind, dialog_type in (("reschedule", RescheduleDialog), ("cancel", CancelDialog)):
+        window.show_panel("calls")
+        qtbot.mouseClick(calls.detail.action_buttons[kind], Qt.MouseButton.LeftButton)  # type: ignore[index]
+        qtbot.waitUntil(lambda t=dialog_type: bool(calendar.findChildren(t)), timeout=WAIT)
+        dialog = calendar.findChildren(dialog_type)[-1]
+        # The caller's own appointment: on the weekday they named, else their next one.
+        assert dialog.view.patient_id == target.patient_id
+        assert dialog.view.id in {a.id for a in mine if a.active and a.start_time > now}
+        assert dialog.view.start >= first_upcoming.start_time
+        dialog.reject()
+        qtbot.waitUntil(lambda d=dialog: not d.isVisible(), timeout=WAIT)
+        dialog.deleteLater()
