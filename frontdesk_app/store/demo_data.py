@@ -8,10 +8,8 @@ to a few seconds.
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,16 +18,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Table, insert, select
 
 from frontdesk_app.domain.models import (
-    APPOINTMENT_TYPES,
-    CANCEL_REASON_CODES,
     BlockedTime,
     Provider,
     TimeRange,
 )
-from frontdesk_app.domain.scheduling import overlaps, working_windows
 from frontdesk_app.domain.timeutil import local_instant, utc_now
 from frontdesk_app.store.call_scripts import SCENARIOS, generate_call
 from frontdesk_app.store.db import Store
+from frontdesk_app.store.demo_calendar import add_calendar, rid
 from frontdesk_app.store.demo_people import AGENTS, PAYERS, ProviderSpec, provider_specs
 from frontdesk_app.store.repositories import calls as calls_repo
 from frontdesk_app.store.repositories import directory
@@ -41,7 +37,6 @@ from frontdesk_app.store.synthetic import (
 )
 from frontdesk_app.store.tables import (
     AgentRow,
-    AppointmentRow,
     ClinicRow,
     PatientRow,
     PayerMemberRow,
@@ -51,50 +46,20 @@ from frontdesk_app.store.tables import (
     ProviderBlockRow,
     ProviderHoursRow,
     ProviderRow,
-    UtcTimestamp,
-    timestamp_text,
 )
 
 CLINIC_NAME = "Maplewood Family Health"
 CLINIC_TIMEZONE = "America/New_York"
 PATIENTS = 500
-DEMO_DAYS_EACH_SIDE = 7
-FILL_RATE = 0.6
 INSURED_SHARE = 0.92
-STEP = timedelta(minutes=15)
 BULK_CACHE_KIB = 128 * 1024
 DEFAULT_CACHE_KIB = 2000
-# (type, weight, possible lengths in minutes)
-_KINDS: tuple[tuple[str, int, tuple[int, ...]], ...] = (
-    ("consultation", 30, (30, 30, 45)),
-    ("follow-up", 35, (15, 20, 30)),
-    ("new-patient", 10, (45, 60)),
-    ("procedure", 10, (30, 45, 60, 90)),
-    ("telehealth", 15, (15, 20, 30)),
-)
-_NOTES = (
-    "Bring previous lab results.",
-    "Interpreter requested.",
-    "Fasting since midnight.",
-    "Wheelchair access needed.",
-    "Referred by school nurse.",
-)
-_RESCHEDULE_REASONS = ("patient request", "provider running late", "conflict at work")
-_KIND_NAMES = [kind for kind, _, _ in _KINDS]
-_KIND_CUM_WEIGHTS = list(itertools.accumulate(weight for _, weight, _ in _KINDS))
-_KIND_LENGTHS = {kind: lengths for kind, _, lengths in _KINDS}
-assert set(_KIND_NAMES) <= set(APPOINTMENT_TYPES)
 
 
 def is_empty(store: Store) -> bool:
     """True for a store nobody has filled yet (no clinic settings)."""
     with store.read() as session:
         return session.scalar(select(ClinicRow.id)) is None
-
-
-def _rid(rng: random.Random, prefix: str) -> str:
-    """A reproducible id shaped like `ids.new_id`'s (12 lower-case letters and digits)."""
-    return f"{prefix}_{rng.getrandbits(48):012x}"
 
 
 def _insert(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -150,7 +115,15 @@ def build_demo_clinic(
         clinic = _Clinic(staff, patient_ids, zone)
         _prescriptions(connection, rng, clinic, now)
         _agents(connection)
-        _appointments(connection, rng, clinic, today=today, now=now, wanted=appointments)
+        add_calendar(
+            connection,
+            rng,
+            providers=clinic.providers,
+            patient_ids=clinic.patient_ids,
+            today=today,
+            now=now,
+            wanted=appointments,
+        )
         connection.exec_driver_sql(f"PRAGMA cache_size=-{DEFAULT_CACHE_KIB}")
     _calls(store, rng, now=now)
 
@@ -166,7 +139,7 @@ def _providers(
     hours_rows: list[dict[str, Any]] = []
     block_rows: list[dict[str, Any]] = []
     for spec in specs:
-        pid = _rid(rng, "prov")
+        pid = rid(rng, "prov")
         weekly = {day: [TimeRange(start=s, end=e) for s, e in spec.hours] for day in spec.days}
         for day, ranges in weekly.items():
             hours_rows.extend(
@@ -259,7 +232,7 @@ def _patients(connection: Connection, rng: random.Random, today: date) -> list[s
             phone = f"(555) 01{rng.randrange(10)}-{rng.randrange(10_000):04d}"
         phones.add(phone)
         born = today - timedelta(days=rng.randrange(365 * 2, 365 * 90))
-        pid = _rid(rng, "pat")
+        pid = rid(rng, "pat")
         payer_id = member_id = None
         if rng.random() < INSURED_SHARE:
             payer = rng.choices(PAYERS, weights=[p.share for p in PAYERS])[0]
@@ -348,7 +321,7 @@ def _prescription(
         last_filled = created + timedelta(days=rng.randrange(1, 10))
     pharmacy_name, pharmacy_phone = rng.choice(PHARMACIES)
     return {
-        "id": _rid(rng, "rx"),
+        "id": rid(rng, "rx"),
         "patient_id": patient_id,
         "prescriber_id": rng.choice(clinic.providers).id,
         "medication": rng.choice(MEDICATIONS),
@@ -396,144 +369,3 @@ def _calls(store: Store, rng: random.Random, *, now: datetime) -> None:
             if not live:
                 call = call.model_copy(update={"status": "completed"})
             session.add(calls_repo.call_to_row(call))
-
-
-# --- the calendar ----------------------------------------------------------------------------
-
-
-def _days_outward(today: date) -> Iterator[date]:
-    """today, tomorrow, yesterday, the day after tomorrow, … (about ±27 years at most)."""
-    yield today
-    for offset in range(1, 10_000):
-        yield today + timedelta(days=offset)
-        yield today - timedelta(days=offset)
-
-
-def _appointments(
-    connection: Connection,
-    rng: random.Random,
-    clinic: _Clinic,
-    *,
-    today: date,
-    now: datetime,
-    wanted: int | None,
-) -> None:
-    rows: list[dict[str, Any]] = []
-    for day in _days_outward(today):
-        if wanted is None and abs((day - today).days) > DEMO_DAYS_EACH_SIDE:
-            break
-        if wanted is not None and len(rows) >= wanted:
-            break
-        busy_patients: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
-        for provider in clinic.providers:
-            for span in _provider_day(rng, provider, day):
-                patient = _free_patient(rng, clinic.patient_ids, busy_patients, span)
-                if patient is not None:
-                    busy_patients[patient].append(span[1:])
-                    rows.append(_appointment(rng, provider.id, patient, span, now=now))
-    if wanted is not None:
-        del rows[wanted:]
-    _bulk_insert_appointments(connection, rows)
-
-
-def _bulk_insert_appointments(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Straight to the driver with the times already in their stored form.
-
-    SQLAlchemy's per-value type processing is about half the cost of 100,000 rows; the text
-    comes from the column type's own `timestamp_text`, so the stored form is the same.
-    """
-    table = AppointmentRow.__table__
-    columns = [column.name for column in table.columns]
-    times = {column.name for column in table.columns if isinstance(column.type, UtcTimestamp)}
-    sql = (
-        f"INSERT INTO {AppointmentRow.__tablename__} ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})"
-    )
-    values = [
-        tuple(
-            timestamp_text(row[name]) if name in times and row[name] is not None else row[name]
-            for name in columns
-        )
-        for row in rows
-    ]
-    connection.exec_driver_sql(sql, values)
-
-
-def _provider_day(
-    rng: random.Random, provider: Provider, day: date
-) -> Iterator[tuple[str, datetime, datetime]]:
-    """(type, start, end) of a plausible, gap-free-of-rules day for one provider."""
-    for w_start, w_end in working_windows(provider, day):
-        start = w_start
-        while start + STEP <= w_end:
-            kind = rng.choices(_KIND_NAMES, cum_weights=_KIND_CUM_WEIGHTS)[0]
-            end = start + timedelta(minutes=rng.choice(_KIND_LENGTHS[kind]))
-            if (
-                rng.random() >= FILL_RATE
-                or end > w_end
-                or any(overlaps(start, end, b.start_time, b.end_time) for b in provider.blocked)
-            ):
-                start += STEP
-                continue
-            yield kind, start, end
-            # The next one starts at the next quarter hour, as a front desk books.
-            start += -((start - end) // STEP) * STEP
-
-
-def _free_patient(
-    rng: random.Random,
-    patient_ids: list[str],
-    busy: dict[str, list[tuple[datetime, datetime]]],
-    span: tuple[str, datetime, datetime],
-) -> str | None:
-    _, start, end = span
-    for _ in range(8):
-        candidate = rng.choice(patient_ids)
-        if not any(overlaps(start, end, s, e) for s, e in busy[candidate]):
-            return candidate
-    return None
-
-
-def _appointment(
-    rng: random.Random,
-    provider_id: str,
-    patient_id: str,
-    span: tuple[str, datetime, datetime],
-    *,
-    now: datetime,
-) -> dict[str, Any]:
-    kind, start, end = span
-    created = min(start, now) - timedelta(days=rng.randrange(1, 22), minutes=rng.randrange(600))
-    roll = rng.random()
-    row: dict[str, Any] = {
-        "id": _rid(rng, "apt"),
-        "status": "confirmed",
-        "patient_id": patient_id,
-        "provider_id": provider_id,
-        "start_time": start,
-        "end_time": end,
-        "duration_minutes": int((end - start).total_seconds() // 60),
-        "type": kind,
-        "notes": rng.choice(_NOTES) if rng.random() < 0.12 else None,
-        "created_at": created,
-        "updated_at": created,
-        "previous_time": None,
-        "reschedule_reason": None,
-        "reason_code": None,
-        "cancelled_at": None,
-    }
-    if roll < 0.07:
-        cancelled = created + (min(start, now) - created) * rng.random()
-        row.update(
-            status="cancelled",
-            reason_code=rng.choice(CANCEL_REASON_CODES),
-            cancelled_at=cancelled,
-            updated_at=cancelled,
-        )
-    elif roll < 0.13:
-        row.update(
-            status="rescheduled",
-            previous_time=start - timedelta(days=rng.randrange(1, 5)),
-            reschedule_reason=rng.choice(_RESCHEDULE_REASONS),
-        )
-    return row
