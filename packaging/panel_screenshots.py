@@ -1,6 +1,6 @@
 """Screenshots of the eligibility, prescriptions and live-calls panels in the main window.
 
-`PANEL_SHOTS` lists (file name, staging coroutine): each stages its panel with the demo clinic
+`PANEL_SHOTS` lists (image name, staging coroutine): each stages its panel with the demo clinic
 (a check run, a patient's prescriptions, an incoming emergency transfer) in an attached
 `MainWindow`, for the repo's screenshot script to grab. Run alone it writes the three PNGs:
 
@@ -91,9 +91,9 @@ async def stage_calls(window: Any, backend: Backend) -> None:
 
 
 PANEL_SHOTS: list[tuple[str, Stage]] = [
-    ("eligibility.png", stage_eligibility),
-    ("prescriptions.png", stage_prescriptions),
-    ("calls.png", stage_calls),
+    ("eligibility", stage_eligibility),
+    ("prescriptions", stage_prescriptions),
+    ("live-calls", stage_calls),
 ]
 
 
@@ -119,8 +119,8 @@ async def _main(out: Path) -> None:
         await _settle(1.5)
         for filename, stage in PANEL_SHOTS:
             await stage(window, backend)
-            window.grab().save(str(out / filename))
-            print(out / filename)
+            window.grab().save(str(out / f"{filename}.png"))
+            print(out / f"{filename}.png")
         await window.bridge.wait_idle()
         await window.detach()
         await backend.aclose()
@@ -137,7 +137,7 @@ def main(argv: list[str]) -> int:
     app.setStyleSheet(stylesheet())
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    out = Path(argv[1]) if len(argv) > 1 else Path("docs/screenshots")
+    out = Path(argv[1]) if len(argv) > 1 else Path("resources/screenshots")
     out.mkdir(parents=True, exist_ok=True)
     with loop:
         loop.run_until_complete(_main(out))
