@@ -62,6 +62,8 @@ class ConflictListDialog(QDialog):
         self._patients = patient_names or {}
         self.items: list[ConflictItem] = []
         self.message = MessageBar(self)
+        heading = QLabel("Changes that need your decision")
+        heading.setProperty("role", "heading")
         intro = QLabel(
             "These changes were made while FrontDesk was offline, and the server refused them "
             "when the connection came back. Choose another time for each, or discard it."
@@ -78,7 +80,10 @@ class ConflictListDialog(QDialog):
         for column in range(4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.currentItemChanged.connect(self._on_current_changed)
-        self.table.setWordWrap(True)
+        self.reason = QLabel()
+        self.reason.setAccessibleName("Why the server refused it")
+        self.reason.setWordWrap(True)
+        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.day = QDateEdit()
         self.day.setAccessibleName("Date for the new time")
@@ -109,9 +114,11 @@ class ConflictListDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
         layout.setSpacing(10)
+        layout.addWidget(heading)
         layout.addWidget(self.message)
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.reason)
         layout.addWidget(self.empty)
         layout.addLayout(picker)
         layout.addWidget(buttons)
@@ -152,6 +159,7 @@ class ConflictListDialog(QDialog):
             self.table.addTopLevelItem(row)
         self.empty.setVisible(not items)
         self.table.setVisible(bool(items))
+        self.reason.setVisible(bool(items))
         first = self.table.topLevelItem(0)
         if first is not None:
             self.table.setCurrentItem(first)
@@ -173,6 +181,7 @@ class ConflictListDialog(QDialog):
 
     def _on_current_changed(self, *_args: object) -> None:
         item = self.current()
+        self.reason.setText(f"<b>Why:</b> {item.reason}" if item else "")
         if item is None:
             self._set_actions_enabled(False)
             return

@@ -622,16 +622,15 @@ class CalendarView(QAbstractScrollArea):
         self.viewport().update()
 
     def _ensure_cursor_visible(self) -> None:
+        """Scroll only when the cursor is out of view, then put it a third of the way down."""
         if self._cursor is None:
             return
         index, minute = self._cursor
         y = self.grid.y_of_minute(minute)
         bar = self.verticalScrollBar()
         body_h = self.viewport().height() - HEADER_HEIGHT
-        if y < bar.value():
-            bar.setValue(int(y))
-        elif y + 30 > bar.value() + body_h:
-            bar.setValue(int(y + 30 - body_h))
+        if y < bar.value() or y + 30 > bar.value() + body_h:
+            bar.setValue(int(y - body_h / 3))
         x = self.grid.x_of(index)
         hbar = self.horizontalScrollBar()
         body_w = self.viewport().width() - GUTTER_WIDTH

@@ -1,0 +1,256 @@
+"""Screenshots of the main views for the README, taken under Xvfb (a real X server, no screen).
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python packaging/screenshots.py
+
+(run without a display it re-runs itself under `xvfb-run`; install Debian's `xvfb` first).
+It starts the bundled sandbox with the demo clinic in a temporary folder, connects through the
+same offline-first backend as the app, and saves PNGs in `resources/screenshots/`: the day and
+week views, the booking dialog, the calendar while offline with changes waiting, and the
+conflict list after a booking another desk took first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "resources" / "screenshots"
+SIZE = (1440, 880)
+
+
+def ensure_display() -> None:
+    """Re-run under xvfb-run when there is no X display (CI, a server)."""
+    if os.environ.get("DISPLAY") or os.environ.get("FRONTDESK_SHOTS_CHILD"):
+        return
+    xvfb = shutil.which("xvfb-run")
+    if xvfb is None:
+        sys.exit("xvfb-run is missing: apt-get install xvfb xauth")
+    env = {**os.environ, "FRONTDESK_SHOTS_CHILD": "1", "QT_QPA_PLATFORM": "xcb"}
+    command = [xvfb, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, __file__]
+    sys.exit(subprocess.run(command, env=env, check=False).returncode)  # noqa: S603 - our own
+
+
+ensure_display()
+sys.path.insert(0, str(ROOT))
+HOME = Path(tempfile.mkdtemp(prefix="frontdesk-shots-"))
+os.environ["FRONTDESK_HOME"] = str(HOME)
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "frontdesk_app.secrets.MemoryKeyring")
+
+import qasync  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
+
+from frontdesk_app.api import ApiBackend, ApiKey  # noqa: E402
+from frontdesk_app.config import Settings  # noqa: E402
+from frontdesk_app.domain.models import AppointmentCreate, Patient, Provider  # noqa: E402
+from frontdesk_app.local.backend import LocalBackend  # noqa: E402
+from frontdesk_app.sandbox.server import SandboxServer  # noqa: E402
+from frontdesk_app.sync.backend import OfflineFirstBackend  # noqa: E402
+from frontdesk_app.ui.calendar.booking_dialog import BookingDialog  # noqa: E402
+from frontdesk_app.ui.calendar.panel import CalendarPanel  # noqa: E402
+from frontdesk_app.ui.main_window import MainWindow  # noqa: E402
+from frontdesk_app.ui.resources import icon, stylesheet  # noqa: E402
+
+
+async def settle(seconds: float = 0.6) -> None:
+    """Let loads finish and paint happen."""
+    await asyncio.sleep(seconds)
+    QApplication.processEvents()
+
+
+async def until(check: Callable[[], bool], within: float = 60.0) -> None:
+    """Poll widget state (Qt has no awaitable for "the calendar has loaded")."""
+    async with asyncio.timeout(within):
+        while not check():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+def save(widget: QWidget, name: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"saved {path.relative_to(ROOT)}")
+
+
+def next_weekday(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+async def free_start(backend: Any, provider: Provider, day: date, minutes: int = 30) -> datetime:
+    for offset in range(14):
+        slots = (
+            await backend.provider_availability(provider.id, day + timedelta(days=offset), minutes)
+        ).slots
+        if slots:
+            return slots[len(slots) // 2].start_time
+    raise RuntimeError("no free slot")
+
+
+class Session:
+    def __init__(self) -> None:
+        self.server = SandboxServer(HOME / "bundled-sandbox.sqlite", demo=True)
+        self.backend: OfflineFirstBackend | None = None
+        self.window: MainWindow | None = None
+
+    async def open(self) -> tuple[MainWindow, CalendarPanel]:
+        await asyncio.to_thread(self.server.start)
+        api = ApiBackend(base_url=self.server.base_url, credentials=ApiKey(self.server.api_key))
+        self.backend = await OfflineFirstBackend.open(HOME / "mirror.sqlite", api)
+        assert self.backend.puller is not None
+        await self.backend.puller.wait_pulled(60)
+        window = MainWindow(
+            settings=Settings(),
+            qsettings=QSettings(str(HOME / "window.ini"), QSettings.Format.IniFormat),
+        )
+        window.resize(*SIZE)
+        window.show()
+        window.attach(self.backend, environment="Demo clinic")
+        self.window = window
+        panel = window.panel("calendar")
+        assert isinstance(panel, CalendarPanel)
+        await until(lambda: panel.loaded)
+        return window, panel
+
+    async def close(self) -> None:
+        if self.window is not None:
+            await self.window.detach()
+            self.window.close()
+        if self.backend is not None:
+            await self.backend.aclose()
+        await asyncio.to_thread(self.server.stop)
+
+
+async def shoot(session: Session) -> None:
+    window, panel = await session.open()
+    backend = session.backend
+    assert backend is not None
+    providers = panel.model.providers
+    patients: list[Patient] = (await backend.search_patients(None, limit=3)).data
+    day = next_weekday(date.today())
+    shown = providers[:6]
+    panel.model.set_shown([p.id for p in shown])
+    panel.toolbar.set_providers(providers, panel.model.shown_provider_ids)
+    panel.set_anchor(day, force=True)
+    await until(lambda: panel.loaded)
+    await settle(1.0)
+    panel.view.scroll_to_minute(8 * 60 + 30)
+    first = next((v for v in panel.model.all() if panel.model.local_day(v.start) == day), None)
+    if first is not None:
+        panel.view.select(first.id)
+    await settle()
+    save(window, "calendar-day")
+
+    panel.model.set_shown([p.id for p in providers[:4]])
+    panel.set_mode("week")
+    await settle(1.5)
+    panel.view.scroll_to_minute(8 * 60 + 30)
+    await settle()
+    save(window, "calendar-week")
+    panel.set_mode("day")
+    panel.model.set_shown([p.id for p in shown])
+    panel.set_anchor(day, force=True)
+    await settle(1.0)
+
+    start = await free_start(backend, shown[1], day)
+    dialog = panel.open_booking(provider_id=shown[1].id, start=start)
+    assert isinstance(dialog, BookingDialog)
+    dialog.patient.set_patient(patients[0])
+    dialog.type.setCurrentIndex(dialog.type.findData("new-patient"))
+    dialog.notes.setPlainText("Referred for a check-up; bring previous lab results.")
+    await until(lambda: not dialog.time.loading)
+    await settle()
+    save(dialog, "booking-dialog")
+    dialog.reject()
+
+    # Offline: the sandbox stops, two bookings wait here; another desk takes one slot first.
+    taken = await free_start(backend, shown[2], day)
+    other = await free_start(backend, shown[3], day)
+    await asyncio.to_thread(session.server.stop)
+    for provider, when, patient in ((shown[2], taken, patients[1]), (shown[3], other, patients[2])):
+        await backend.create_appointment(
+            AppointmentCreate(
+                patient_id=patient.id,
+                provider_id=provider.id,
+                start_time=when,
+                duration_minutes=30,
+                type="follow-up",
+                notes="Booked while offline",
+            )
+        )
+    await until(lambda: window.status.snapshot.pending >= 2)
+    panel.show_instant(shown[2].id, taken)
+    await settle(1.0)
+    save(window, "calendar-offline")
+    rival = await asyncio.to_thread(LocalBackend.open, HOME / "bundled-sandbox.sqlite")
+    await rival.create_appointment(
+        AppointmentCreate(
+            patient_id=patients[0].id,
+            provider_id=shown[2].id,
+            start_time=taken,
+            duration_minutes=30,
+            type="consultation",
+        )
+    )
+    await rival.aclose()
+    await asyncio.to_thread(session.server.start)
+    await until(lambda: window.status.snapshot.conflicts >= 1, within=90)
+    await until(lambda: window.status.snapshot.pending == 0, within=90)
+
+    def both_shown() -> bool:  # the other desk's booking arrives through the event stream
+        return (
+            sum(v.start == taken and v.provider_id == shown[2].id for v in panel.model.all()) >= 2
+        )
+
+    await until(both_shown, within=60)
+    await settle(1.0)
+    save(window, "calendar-conflict")
+    conflicts = window.open_conflicts()
+    assert isinstance(conflicts, QDialog)
+    await until(lambda: bool(getattr(conflicts, "items", None)))
+    await until(lambda: not conflicts.time.loading)  # type: ignore[attr-defined]
+    await settle()
+    save(conflicts, "conflict-list")
+    conflicts.close()
+
+
+async def main() -> None:
+    session = Session()
+    try:
+        await shoot(session)
+    finally:
+        await session.close()
+
+
+def run(work: Callable[[], Awaitable[None]] = main) -> None:
+    app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)  # closing the window must not stop the loop
+    app.setStyleSheet(stylesheet())
+    app.setWindowIcon(icon("app"))
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(work())
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        icon.cache_clear()
+        loop.close()
+        shutil.rmtree(HOME, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,156 @@
+"""Benchmark 1: time to the first window, and to the calendar showing data (`--smoke`).
+
+Each run is a new process, timed from just before it is spawned (offscreen Qt, a home of its
+own). The floor is a bare PySide6 program showing one window, started the same way in the same
+run, alternating with the app so drift hits both. Marks come from `startup_probe` (the first
+paint; the first paint of the calendar with appointments). Modes:
+
+- bundled (what a fresh install opens): the sandbox in-process with the demo clinic, the
+  offline-first mirror, the first pull — measured warm: an untimed first start builds the
+  clinic and the mirror, as a desk's second and later starts find them;
+- standalone: the embedded store only (also warm);
+- cold: the very first bundled start, clinic creation included (reported, no target).
+
+    .venv/bin/python -m tests.bench.bench_startup [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.bench import procs
+from tests.bench.harness import Result
+
+NUMBERS = (1,)
+WINDOW_TARGET = 2.0
+CALENDAR_TARGET = 5.0
+TIMEOUT = 180.0
+
+
+@dataclass
+class Launch:
+    marks: dict[str, float]
+    exit_code: int
+    max_rss_kib: int
+    stdout: str
+
+
+def launch(args: list[str], home: Path, *, timeout: float = TIMEOUT) -> Launch:
+    """Spawn `startup_probe` with `args`; seconds from spawn to each mark, and peak RSS."""
+    home.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.bench.startup_probe", *args],
+        cwd=procs.ROOT,
+        env=procs.child_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    killer = threading.Timer(timeout, process.kill)
+    killer.start()
+    try:
+        assert process.stdout is not None
+        output = process.stdout.read()
+        # wait4, not wait(): the child's own peak RSS comes with its exit status.
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        killer.cancel()
+    marks: dict[str, float] = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "BENCH-MARK":
+            marks.setdefault(parts[1], float(parts[2]) - started)
+    return Launch(marks, process.returncode, usage.ru_maxrss, output)
+
+
+def app_args(mode: str) -> list[str]:
+    return ["app", "--", "--smoke", f"--{mode}"]
+
+
+def _needed(result: Launch, *names: str) -> Launch:
+    missing = [n for n in names if n not in result.marks]
+    if result.exit_code != 0 or missing:
+        raise RuntimeError(
+            f"start-up run failed (exit {result.exit_code}, missing {missing}): "
+            + result.stdout[-1500:]
+        )
+    return result
+
+
+def run(quick: bool = False) -> list[Result]:
+    runs = 2 if quick else 5
+    modes = ["bundled"] if quick else ["bundled", "standalone"]
+    folder = procs.scratch("startup")
+    cold = {m: _needed(launch(app_args(m), folder / m), "window", "calendar") for m in modes}
+    floors: list[float] = []
+    samples: dict[str, list[Launch]] = {m: [] for m in modes}
+    for index in range(runs):
+        floors.append(_needed(launch(["floor"], folder / "floor"), "window").marks["window"])
+        for mode in modes if index % 2 == 0 else reversed(modes):
+            samples[mode].append(_needed(launch(app_args(mode), folder / mode), "calendar"))
+    floor = statistics.median(floors)
+    results: list[Result] = []
+    for mode in modes:
+        window = statistics.median(s.marks["window"] for s in samples[mode])
+        calendar = statistics.median(s.marks["calendar"] for s in samples[mode])
+        if mode == modes[0]:
+            results.append(
+                _row(f"start-up: first window ({mode})", window, floor, WINDOW_TARGET, runs)
+            )
+        name = f"start-up: calendar with data ({mode}, warm)"
+        results.append(_row(name, calendar, floor, CALENDAR_TARGET, runs))
+        results.append(
+            Result(
+                number=1,
+                name=f"start-up: calendar with data ({mode}, first start)",
+                value=cold[mode].marks["calendar"],
+                unit="s",
+                target="reported",
+                met=None,
+                floor=floor,
+                floor_name="bare PySide6 window",
+                ratio=cold[mode].marks["calendar"] / floor,
+                details={
+                    "creates": "the clinic" + (" and the mirror" if mode == "bundled" else "")
+                },
+            )
+        )
+    return results
+
+
+def _row(name: str, value: float, floor: float, target: float, runs: int) -> Result:
+    return Result(
+        number=1,
+        name=name,
+        value=value,
+        unit="s",
+        target=f"≤ {target:g} × floor",
+        met=value / floor <= target,
+        floor=floor,
+        floor_name="bare PySide6 window",
+        ratio=value / floor,
+        runs=runs,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    for result in run(quick=args.quick):
+        print(f"{result.name}: {result.value:.3f} s, ratio {result.ratio:.2f} ({result.target})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

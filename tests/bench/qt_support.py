@@ -1,0 +1,127 @@
+"""Qt for benchmark workers: the app's qasync loop, the desk window, and a stall meter.
+
+Imported only by worker processes (offscreen Qt), never by the suite runner itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import qasync
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from frontdesk_app.config import Settings
+from frontdesk_app.domain.backend import Backend
+from frontdesk_app.ui.main_window import MainWindow
+from frontdesk_app.ui.panels import PanelSpec
+from tests.bench.harness import percentile
+
+T = TypeVar("T")
+ZONE = "America/New_York"
+TICK_MS = 5
+
+
+def run_qt(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run `main()` on a qasync loop over a fresh QApplication, as the app does."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    loop = qasync.QEventLoop(app)
+    executor = ThreadPoolExecutor(4, thread_name_prefix="bench-default")
+    loop.set_default_executor(executor)
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(main())
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        app.processEvents()
+        loop.close()
+        asyncio.set_event_loop(None)
+        executor.shutdown(wait=True)
+
+
+def open_desk(
+    backend: Backend,
+    home: Path,
+    *,
+    specs: list[PanelSpec] | None = None,
+    agent_id: str = "",
+    environment: str = "Benchmark",
+) -> MainWindow:
+    """The main window at a desk's usual size, showing, with panels over `backend`."""
+    settings = Settings(environment="standalone", clinic_timezone=ZONE, agent_id=agent_id)
+    qsettings = QSettings(str(home / "window.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, qsettings=qsettings, settings_path=home / "s.json")
+    window.resize(1400, 900)
+    window.show()
+    window.attach(backend, environment=environment, specs=specs)
+    return window
+
+
+async def close_desk(window: MainWindow) -> None:
+    await window.detach()
+    window.hide()
+    window.deleteLater()
+    QApplication.processEvents()
+
+
+async def wait_until(condition: Callable[[], bool], within: float, what: str) -> None:
+    """Let the loop run until `condition()` holds; bounded in time."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen within {within:g} s")
+        await asyncio.sleep(0.005)
+
+
+class StallMeter:
+    """A 5 ms precise Qt timer; the gaps between its ticks are how long the loop was busy."""
+
+    def __init__(self, interval_ms: int = TICK_MS) -> None:
+        self.interval = interval_ms / 1000
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._on_tick)
+        self._last = 0.0
+        self.gaps: list[float] = []
+
+    def start(self) -> None:
+        self.gaps = []
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._on_tick()
+
+    def _on_tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    @property
+    def longest(self) -> float:
+        return max(self.gaps, default=0.0)
+
+    def summary(self) -> dict[str, float]:
+        """Milliseconds: the longest gap, its 99th percentile and median; tick counts."""
+        if not self.gaps:
+            return {"longest_ms": 0.0, "p99_ms": 0.0, "median_ms": 0.0, "ticks": 0}
+        return {
+            "longest_ms": round(self.longest * 1000, 2),
+            "p99_ms": round(percentile(self.gaps, 99) * 1000, 2),
+            "median_ms": round(statistics.median(self.gaps) * 1000, 2),
+            "ticks": len(self.gaps),
+            "gaps_over_16ms": sum(1 for g in self.gaps if g > 0.016),
+        }
