@@ -146,19 +146,27 @@ class LocalBackend(Backend):
         return await self._run(self._readers, work)
 
     async def _write(self, fn: Callable[[Session, datetime], Outcome[R]]) -> R:
-        """Run `fn` and append its events in one transaction, then tell the listeners."""
+        """Run `fn` and append its events in one transaction, then tell the listeners.
 
-        def work() -> tuple[R, list[Event]]:
+        The listeners are scheduled on the caller's loop from the write thread as soon as the
+        transaction commits, before the caller resumes, and even when the caller was
+        cancelled meanwhile: a committed write is always announced.
+        """
+        loop = asyncio.get_running_loop()
+
+        def work() -> R:
             now = self._clock()
             with self.store.write() as session:
                 outcome = fn(session, now)
                 appended = events_repo.append(session, outcome.events, now=now)
-            return outcome.result, appended
+            if appended:
+                try:
+                    loop.call_soon_threadsafe(self._notify, appended)
+                except RuntimeError:
+                    log.warning("event loop closed; %d events not announced", len(appended))
+            return outcome.result
 
-        result, appended = await self._run(self._writer, work)
-        if appended:
-            self._notify(appended)
-        return result
+        return await self._run(self._writer, work)
 
     def _notify(self, appended: list[Event]) -> None:
         for listener in list(self._listeners):

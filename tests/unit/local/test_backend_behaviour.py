@@ -179,3 +179,34 @@ async def test_open_with_demo_fills_only_an_empty_store(tmp_path: Path, clock: C
         assert await plain.list_providers() == []
     finally:
         await plain.aclose()
+
+
+async def test_a_write_whose_caller_gave_up_is_still_announced(
+    backend: LocalBackend, clinic: SmallClinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    heard: list[Event] = []
+    backend.add_event_listener(heard.extend)
+    started = threading.Event()
+    release = threading.Event()
+    original = appointments_repo.insert
+
+    def slow_insert(*args: object, **kwargs: object) -> object:
+        started.set()
+        release.wait(10)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(appointments_repo, "insert", slow_insert)
+    task = asyncio.ensure_future(backend.create_appointment(at(clinic, 9)))
+    while not started.is_set():
+        await asyncio.sleep(0.005)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    release.set()
+    # The write commits on its thread after the caller is gone; the event still arrives.
+    for _ in range(400):
+        if heard:
+            break
+        await asyncio.sleep(0.005)
+    assert [e.type for e in heard] == ["appointment.created"]
+    assert len((await backend.list_events()).data) == 1
