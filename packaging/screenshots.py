@@ -223,6 +223,14 @@ async def shoot(session: Session) -> None:
     save(conflicts, "conflict-list")
     conflicts.close()
 
+    # Eligibility, prescriptions and live calls (staged by packaging/panel_screenshots.py).
+    from panel_screenshots import PANEL_SHOTS
+
+    for name, stage in PANEL_SHOTS:
+        await stage(window, backend)
+        await settle()
+        save(window, name)
+
 
 async def main() -> None:
     session = Session()
