@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from frontdesk_app.config import Settings
 from frontdesk_app.domain.models import (
     AgentRef,
+    Appointment,
     AppointmentQuery,
     Call,
     Caller,
@@ -30,7 +31,16 @@ from frontdesk_app.domain.models import (
 )
 from frontdesk_app.ui.calendar.booking_dialog import BookingDialog
 from frontdesk_app.ui.calendar.change_dialogs import CancelDialog, RescheduleDialog
-from frontdesk_app.ui.calls.actions import BookingRequest, EligibilityLookup, PrescriptionLookup
+from frontdesk_app.ui.calls.actions import (
+    BookingRequest,
+    CancelRequest,
+    EligibilityLookup,
+    PrescriptionLookup,
+    RescheduleRequest,
+    build_action,
+    next_weekday,
+    pick_appointment,
+)
 from frontdesk_app.ui.calls.chime import SOUND_FILES, wav_bytes
 from frontdesk_app.ui.calls.labels import intent_label, sentiment_text
 from frontdesk_app.ui.calls.panel import CallsPanel
@@ -433,3 +443,57 @@ def test_main_window_opens_reschedule_and_cancel_on_the_callers_next_appointment
         dialog.reject()
         qtbot.waitUntil(lambda d=dialog: not d.isVisible(), timeout=WAIT)
         dialog.deleteLater()
+
+
+def test_actions_pick_the_appointment_the_caller_means() -> None:
+    now = datetime(2030, 1, 7, 15, 0, tzinfo=UTC)  # a Monday
+
+    def visit(aid: str, day: int, status: str = "confirmed") -> Appointment:
+        start = datetime(2030, 1, day, 15, 0, tzinfo=UTC)
+        return Appointment(
+            id=aid,
+            status=status,
+            patient_id="pat_1",
+            provider_id="prov_1",  # type: ignore[arg-type]
+            start_time=start,
+            end_time=start + timedelta(minutes=30),
+            duration_minutes=30,
+            type="follow-up",
+            created_at=now,
+            updated_at=now,
+        )
+
+    past, tue, thu, fri_cancelled = (
+        visit("a0", 3),
+        visit("a1", 8),
+        visit("a2", 10),
+        visit("a3", 11, "cancelled"),
+    )
+    booked = [past, thu, tue, fri_cancelled]
+    assert pick_appointment(booked, "Thursday", ZONE, now) == thu
+    assert pick_appointment(booked, "Friday", ZONE, now) == tue  # cancelled: the next one
+    assert pick_appointment(booked, None, ZONE, now) == tue
+    assert pick_appointment([past], "Thursday", ZONE, now) is None
+
+    transfer = _transfer("x9", "normal", 0)
+    call = transfer.call
+    assert call is not None
+    transfer = transfer.model_copy(
+        update={
+            "call": call.model_copy(
+                update={
+                    "caller": Caller(phone="555-0100", patient_id="pat_1"),
+                    "collected_data": {"requested_day": "Wednesday", "requested_time": "afternoon"},
+                }
+            )
+        }
+    )
+    moved = build_action("reschedule", transfer, today=now.date(), zone=ZONE, appointment=thu)
+    assert isinstance(moved, RescheduleRequest)
+    assert moved.appointment_id == "a2" and moved.patient_id == "pat_1"
+    assert moved.preferred_day == datetime(2030, 1, 9).date()  # the coming Wednesday
+    assert moved.preferred_time is not None and moved.preferred_time.hour == 13
+    cancel = build_action("cancel", transfer, today=now.date(), zone=ZONE, appointment=None)
+    assert isinstance(cancel, CancelRequest) and cancel.appointment_id is None
+    assert next_weekday("monday", now.date()) == datetime(2030, 1, 14).date()  # a week on
+    assert next_weekday("someday", now.date()) is None

@@ -26,7 +26,8 @@ from frontdesk_app.store.tables import PatientRow
 from frontdesk_app.ui.eligibility import eligibility_state_for
 from frontdesk_app.ui.eligibility.panel import EligibilityPanel, parse_codes
 from frontdesk_app.ui.eligibility.patient_picker import PatientPicker
-from frontdesk_app.ui.eligibility.state import CheckHistory, format_age
+from frontdesk_app.ui.eligibility.service import retry_text
+from frontdesk_app.ui.eligibility.state import BatchSummary, CheckHistory, format_age
 from tests.ui.panel_support import (
     BACKENDS,
     WAIT,
@@ -371,3 +372,17 @@ def test_ages_read_naturally() -> None:
     assert format_age(timedelta(minutes=12)) == "12 min ago"
     assert format_age(timedelta(hours=3, minutes=40)) == "3 h ago"
     assert format_age(timedelta(days=3)) == "3 days ago"
+
+
+def test_retry_advice_and_day_summary_read_naturally() -> None:
+    now = datetime(2030, 3, 10, 15, 0, tzinfo=ZONE)
+    assert retry_text(None, now, ZONE) == "Try again in a few minutes."
+    assert retry_text(30, now, ZONE) == "Try again in about 30 s (after 15:00)."
+    assert retry_text(300, now, ZONE) == "Try again in about 5 min (after 15:05)."
+    summary = BatchSummary(eligible=10, not_eligible=1, no_insurance=2, payer_down=1)
+    assert summary.total == 14
+    assert summary.text() == (
+        "14 appointments: 10 eligible, 1 not eligible, 2 without insurance on file,"
+        " 1 payer not answering"
+    )
+    assert parse_codes(" 99213,20610; 99213 j1100 ") == ["99213", "20610", "J1100"]
