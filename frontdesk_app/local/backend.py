@@ -78,6 +78,10 @@ class LocalBackend(Backend):
     `idempotency_key` arguments are accepted and ignored: every call here acts exactly once
     and there is no network to retry over. The sandbox server implements HTTP idempotency
     (`Idempotency-Key`) in front of this class, and the sync outbox relies on the server's.
+
+    Beyond `Backend`: `add_event_listener`, `last_event_seq()`, `last_eligibility(patient)`,
+    and `store` (the open `Store`). How transfers pick and occupy agents is in
+    `local.call_ops`; the eligibility rules are in `local.eligibility`.
     """
 
     def __init__(
