@@ -69,10 +69,11 @@ def open_desk(
 
 
 async def close_desk(window: MainWindow) -> None:
+    """Detach and hide; never `processEvents()` here: inside a qasync task it re-enters the loop."""
     await window.detach()
     window.hide()
     window.deleteLater()
-    QApplication.processEvents()
+    await asyncio.sleep(0.05)
 
 
 async def wait_until(condition: Callable[[], bool], within: float, what: str) -> None:
