@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -57,6 +57,7 @@ from frontdesk_app.domain.timeutil import local_day_bounds, utc_now
 from frontdesk_app.local import appointment_ops, call_ops
 from frontdesk_app.local.appointment_ops import Outcome
 from frontdesk_app.local.eligibility import MemberTerms, ServiceRule, evaluate
+from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
 from frontdesk_app.store.db import Store
 from frontdesk_app.store.repositories import appointments as appointments_repo
 from frontdesk_app.store.repositories import calls as calls_repo
@@ -70,6 +71,8 @@ R = TypeVar("R")
 Clock = Callable[[], datetime]
 EventListener = Callable[[list[Event]], None]
 READ_THREADS = 4
+# What an audited write records: (action, patient id, object id); see `store.audit`.
+AuditNote = tuple[str, str | None, str | None]
 
 
 class LocalBackend(Backend):
@@ -85,9 +88,16 @@ class LocalBackend(Backend):
     """
 
     def __init__(
-        self, store: Store, *, clock: Clock = utc_now, rng: random.Random | None = None
+        self,
+        store: Store,
+        *,
+        clock: Clock = utc_now,
+        rng: random.Random | None = None,
+        audit: AuditTrail | None = None,
     ) -> None:
         self.store = store
+        # The desk's audit trail (None in the sandbox: a server audits its own callers).
+        self.audit = audit
         self._clock = clock
         # Only the call simulator draws from it, on the single write thread.
         self._rng = rng or random.Random()
@@ -104,9 +114,15 @@ class LocalBackend(Backend):
         demo: bool = False,
         clock: Clock = utc_now,
         synchronous_full: bool = False,
+        key: str | None = None,
+        audit: AuditTrail | None = None,
     ) -> LocalBackend:
-        """Open (or create) the store at `path`; with `demo`, fill an empty one with the demo."""
-        store = Store.open(path, synchronous_full=synchronous_full)
+        """Open (or create) the store at `path`; with `demo`, fill an empty one with the demo.
+
+        With `key` the store is encrypted (`Store.open`); with `audit` lookups and writes of
+        patient data are recorded in its audit log.
+        """
+        store = Store.open(path, synchronous_full=synchronous_full, key=key)
         try:
             if demo:
                 from frontdesk_app.store.demo_data import build_demo_clinic, is_empty
@@ -118,7 +134,7 @@ class LocalBackend(Backend):
         except BaseException:
             store.close()
             raise
-        return cls(store, clock=clock)
+        return cls(store, clock=clock, audit=audit)
 
     # --- plumbing --------------------------------------------------------------------------
 
@@ -149,8 +165,13 @@ class LocalBackend(Backend):
 
         return await self._run(self._readers, work)
 
-    async def _write(self, fn: Callable[[Session, datetime], Outcome[R]]) -> R:
-        """Run `fn` and append its events in one transaction, then tell the listeners.
+    async def _write(
+        self,
+        fn: Callable[[Session, datetime], Outcome[R]],
+        note: Callable[[Outcome[R]], AuditNote | None] | None = None,
+    ) -> R:
+        """Run `fn` and append its events (and `note`'s audit entry) in one transaction, then
+        tell the listeners.
 
         The listeners are scheduled on the caller's loop from the write thread as soon as the
         transaction commits, before the caller resumes, and even when the caller was
@@ -163,6 +184,10 @@ class LocalBackend(Backend):
             with self.store.write() as session:
                 outcome = fn(session, now)
                 appended = events_repo.append(session, outcome.events, now=now)
+                noted = note(outcome) if note is not None and self.audit is not None else None
+                if noted is not None and self.audit is not None:
+                    action, patient_id, object_id = noted
+                    self.audit.record(session, action, patient_id=patient_id, object_id=object_id)
             if appended:
                 try:
                     loop.call_soon_threadsafe(self._notify, appended)
@@ -171,6 +196,18 @@ class LocalBackend(Backend):
             return outcome.result
 
         return await self._run(self._writer, work)
+
+    async def _note(self, action: str, patient_id: str | None, object_id: str | None) -> None:
+        """Record a lookup in the audit log (on the write thread: reads never write)."""
+        audit = self.audit
+        if audit is None:
+            return
+
+        def work() -> None:
+            with self.store.write() as session:
+                audit.record(session, action, patient_id=patient_id, object_id=object_id)
+
+        await self._run(self._writer, work)
 
     def _notify(self, appended: list[Event]) -> None:
         for listener in list(self._listeners):
@@ -197,7 +234,9 @@ class LocalBackend(Backend):
     async def create_appointment(
         self, request: AppointmentCreate, *, idempotency_key: str | None = None
     ) -> Appointment:
-        return await self._write(lambda s, now: appointment_ops.create(s, request, now=now))
+        return await self._write(
+            lambda s, now: appointment_ops.create(s, request, now=now), _appointment_note
+        )
 
     async def reschedule_appointment(
         self,
@@ -207,7 +246,8 @@ class LocalBackend(Backend):
         idempotency_key: str | None = None,
     ) -> RescheduleResult:
         return await self._write(
-            lambda s, now: appointment_ops.reschedule(s, appointment_id, request, now=now)
+            lambda s, now: appointment_ops.reschedule(s, appointment_id, request, now=now),
+            _appointment_note,
         )
 
     async def cancel_appointment(
@@ -218,7 +258,8 @@ class LocalBackend(Backend):
         idempotency_key: str | None = None,
     ) -> CancelResult:
         return await self._write(
-            lambda s, now: appointment_ops.cancel(s, appointment_id, request, now=now)
+            lambda s, now: appointment_ops.cancel(s, appointment_id, request, now=now),
+            _appointment_note,
         )
 
     async def get_appointment(self, appointment_id: str) -> Appointment:
@@ -275,17 +316,24 @@ class LocalBackend(Backend):
     async def check_eligibility(
         self, request: EligibilityRequest, *, idempotency_key: str | None = None
     ) -> EligibilityResult:
-        return await self._write(lambda s, now: _check_eligibility(s, request, now))
+        return await self._write(
+            lambda s, now: _check_eligibility(s, request, now),
+            lambda o: ("eligibility.check", o.result.patient_id, o.result.id),
+        )
 
     async def get_prescription(self, prescription_id: str) -> Prescription:
-        return await self._read(lambda s: care.get_prescription(s, prescription_id))
+        found = await self._read(lambda s: care.get_prescription(s, prescription_id))
+        await self._note("prescription.view", found.patient_id, found.id)
+        return found
 
     async def list_prescriptions(
         self, patient_id: str, *, limit: int = 50, cursor: str | None = None
     ) -> Page[Prescription]:
-        return await self._read(
+        page = await self._read(
             lambda s: care.list_prescriptions(s, patient_id, limit=limit, cursor=cursor)
         )
+        await self._note("prescription.list", patient_id, None)
+        return page
 
     async def last_eligibility(self, patient_id: str) -> EligibilityResult | None:
         """The newest eligibility answer stored for a patient (for showing while offline)."""
@@ -322,7 +370,10 @@ class LocalBackend(Backend):
     async def accept_transfer(
         self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
     ) -> Transfer:
-        return await self._write(lambda s, now: call_ops.accept(s, transfer_id, agent_id, now=now))
+        return await self._write(
+            lambda s, now: call_ops.accept(s, transfer_id, agent_id, now=now),
+            lambda o: ("transfer.accept", caller_patient(o.result), o.result.transfer_id),
+        )
 
     async def complete_transfer(
         self,
@@ -331,7 +382,10 @@ class LocalBackend(Backend):
         *,
         idempotency_key: str | None = None,
     ) -> Transfer:
-        return await self._write(lambda s, now: call_ops.complete(s, transfer_id, request, now=now))
+        return await self._write(
+            lambda s, now: call_ops.complete(s, transfer_id, request, now=now),
+            lambda o: ("transfer.complete", caller_patient(o.result), o.result.transfer_id),
+        )
 
     # --- events and the sandbox's extras ---------------------------------------------------
 
@@ -353,6 +407,20 @@ class LocalBackend(Backend):
         return await self._read(
             lambda s: appointments_repo.list_notifications(s, appointment_id=appointment_id)
         )
+
+
+def _appointment_note(outcome: Outcome[Any]) -> AuditNote | None:
+    """The audit entry of an appointment write, from the event it emits (ids only)."""
+    for kind, data in outcome.events:
+        action = WRITE_ACTIONS.get(kind)
+        if action is not None:
+            return action, data.get("patient_id"), data.get("id")
+    return None
+
+
+def caller_patient(transfer: Transfer) -> str | None:
+    """The patient a transferred call is about, when the AI identified them."""
+    return transfer.call.caller.patient_id if transfer.call is not None else None
 
 
 def _check_eligibility(

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from frontdesk_app.store import encryption
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -37,22 +39,33 @@ class Store:
         self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
         self._closed = False
         self._lock = threading.Lock()
+        self.encrypted = False
 
     @classmethod
-    def open(cls, path: str | Path, *, synchronous_full: bool = False) -> Store:
+    def open(
+        cls, path: str | Path, *, synchronous_full: bool = False, key: str | None = None
+    ) -> Store:
         """Open (creating if needed) the database at `path` and upgrade it to the newest schema.
 
         `synchronous_full` trades some write speed for durability on power loss (the sync
-        outbox needs it: with NORMAL a committed write can be lost).
+        outbox needs it: with NORMAL a committed write can be lost). With `key` the store is
+        encrypted with SQLCipher (a plain one is encrypted in place first); see `encryption`.
+        A wrong or missing key raises `StoreLocked` and leaves the file as it is.
         """
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            f"sqlite:///{target}",
-            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-        )
-        _configure(engine, synchronous="FULL" if synchronous_full else "NORMAL")
+        connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+        if key is None:
+            encryption.require_plain(target)
+            engine = create_engine(f"sqlite:///{target}", connect_args=connect_args)
+        else:
+            encryption.prepare(target, key)
+            engine = create_engine(
+                f"sqlite:///{target}", module=encryption.dbapi(), connect_args=connect_args
+            )
+        _configure(engine, synchronous="FULL" if synchronous_full else "NORMAL", key=key)
         store = cls(target, engine)
+        store.encrypted = key is not None
         try:
             from frontdesk_app.store.migrate import upgrade_to_head
 
@@ -107,11 +120,14 @@ class Store:
         self.close()
 
 
-def _configure(engine: Engine, *, synchronous: str) -> None:
+def _configure(engine: Engine, *, synchronous: str, key: str | None = None) -> None:
     """Pragmas on every new connection, and our own BEGIN so writes can be IMMEDIATE."""
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
+        if key is not None:
+            # Before anything else touches the file: every page is encrypted, the first too.
+            encryption.apply_key(dbapi_connection, key)
         # sqlite3 would otherwise emit its own deferred BEGIN; SQLAlchemy emits it instead.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

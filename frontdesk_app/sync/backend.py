@@ -15,6 +15,7 @@ What the UI calls besides `Backend`: `state`, `add_state_listener`, `add_event_l
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -44,6 +45,7 @@ from frontdesk_app.domain.models import (
 )
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.local.backend import LocalBackend
+from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
 from frontdesk_app.sync import apply, mirror, outbox
 from frontdesk_app.sync.conflicts import ConflictHandling
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
@@ -116,11 +118,19 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
 
     @classmethod
     async def open(
-        cls, path: str | Path, api: ApiBackend | None, **options: Any
+        cls,
+        path: str | Path,
+        api: ApiBackend | None,
+        *,
+        key: str | None = None,
+        audit: AuditTrail | None = None,
+        **options: Any,
     ) -> OfflineFirstBackend:
         """Open the mirror at `path` (`synchronous=FULL`: the outbox must survive power loss)
-        and start syncing."""
-        local = await asyncio.to_thread(LocalBackend.open, path, synchronous_full=True)
+        and start syncing. `key` encrypts the mirror; `audit` records lookups and writes."""
+        local = await asyncio.to_thread(
+            functools.partial(LocalBackend.open, path, synchronous_full=True, key=key, audit=audit)
+        )
         backend = cls(local, api, **options)
         await backend.start()
         return backend
@@ -219,7 +229,21 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             if earlier is not None:
                 return earlier
         now = self._clock()
-        queued = await self._db.write(lambda s: queue(s, now))
+
+        def queue_and_audit(session: Session) -> apply.Queued:
+            done = queue(session, now)
+            trail, action = self.local.audit, WRITE_ACTIONS.get(event_type)
+            if trail is not None and action is not None:
+                # In the write's own transaction: the entry exists exactly when the change does.
+                trail.record(
+                    session,
+                    action,
+                    patient_id=done.appointment.patient_id,
+                    object_id=done.appointment.id,
+                )
+            return done
+
+        queued = await self._db.write(queue_and_audit)
         entry = queued.entry
         future = self.replayer.attach(entry.id, undo_on_refusal=True) if self.reachable else None
         self.replayer.add(entry)

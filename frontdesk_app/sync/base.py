@@ -138,6 +138,18 @@ class SyncBackendBase(Backend):
         await store_server_appointments(self._db, self.api, [appointment])
         return appointment
 
+    async def _audit(self, action: str, patient_id: str | None, object_id: str | None) -> None:
+        """Record a lookup the server answered in the mirror's audit log (see `store.audit`).
+
+        Standalone (`api` None) every call goes to `local`, which records its own.
+        """
+        trail = self.local.audit
+        if trail is None or self.api is None:
+            return
+        await self._db.write(
+            lambda s: trail.record(s, action, patient_id=patient_id, object_id=object_id)
+        )
+
     def _spawn(self, coro: Awaitable[Any]) -> None:
         """Run in the background, keeping a strong reference until it ends."""
         task = asyncio.ensure_future(coro)

@@ -28,6 +28,7 @@ from frontdesk_app.domain.models import (
     TransferRequest,
     TransferStatus,
 )
+from frontdesk_app.local.backend import caller_patient
 from frontdesk_app.sync import cache
 from frontdesk_app.sync.base import SyncBackendBase
 from frontdesk_app.sync.cache import Cached
@@ -71,11 +72,13 @@ class NetworkReads(SyncBackendBase):
                     cache.clear_recheck(session, request)
 
                 await self._db.write(keep)
+                await self._audit("eligibility.check", result.patient_id, result.id)
                 return result
         await self._db.write(lambda s: cache.request_recheck(s, request))
         cached = await self.cached_eligibility(request)
         if cached is None:
             raise Offline(NO_ELIGIBILITY_OFFLINE)
+        await self._audit("eligibility.check", cached.value.patient_id, cached.value.id)
         return cached.value
 
     async def cached_eligibility(
@@ -109,6 +112,7 @@ class NetworkReads(SyncBackendBase):
             cached = await self.cached_prescription(prescription_id)
             if cached is None:
                 raise Offline(NO_PRESCRIPTION_OFFLINE)
+            await self._audit("prescription.view", cached.value.patient_id, cached.value.id)
             return cached.value
 
         if not self.reachable:
@@ -121,6 +125,7 @@ class NetworkReads(SyncBackendBase):
             return await cached_value()
         now = self._clock()
         await self._db.write(lambda s: cache.store_prescriptions(s, [found], now=now))
+        await self._audit("prescription.view", found.patient_id, found.id)
         return found
 
     async def cached_prescription(self, prescription_id: str) -> Cached[Prescription] | None:
@@ -138,6 +143,7 @@ class NetworkReads(SyncBackendBase):
             cached = await self.cached_prescriptions(patient_id)
             if cached is None:
                 raise Offline(NO_PRESCRIPTION_OFFLINE)
+            await self._audit("prescription.list", patient_id, None)
             return Page[Prescription](data=cached.value[:limit], next_cursor=None)
 
         if not self.reachable:
@@ -152,6 +158,7 @@ class NetworkReads(SyncBackendBase):
             return await cached_page()
         now = self._clock()
         await self._db.write(lambda s: cache.store_prescriptions(s, page.data, now=now))
+        await self._audit("prescription.list", patient_id, None)
         return page
 
     async def cached_prescriptions(self, patient_id: str) -> Cached[list[Prescription]] | None:
@@ -190,9 +197,11 @@ class NetworkReads(SyncBackendBase):
     ) -> Transfer:
         if self.api is None:
             return await self.local.accept_transfer(transfer_id, agent_id)
-        return await self._online(
+        accepted = await self._online(
             self.api.accept_transfer(transfer_id, agent_id, idempotency_key=idempotency_key)
         )
+        await self._audit("transfer.accept", caller_patient(accepted), accepted.transfer_id)
+        return accepted
 
     async def complete_transfer(
         self,
@@ -203,9 +212,11 @@ class NetworkReads(SyncBackendBase):
     ) -> Transfer:
         if self.api is None:
             return await self.local.complete_transfer(transfer_id, request)
-        return await self._online(
+        completed = await self._online(
             self.api.complete_transfer(transfer_id, request, idempotency_key=idempotency_key)
         )
+        await self._audit("transfer.complete", caller_patient(completed), completed.transfer_id)
+        return completed
 
     async def simulate_call(
         self, request: SimulatedCallRequest, *, idempotency_key: str | None = None

@@ -20,7 +20,7 @@ from frontdesk_app.store.tables import Base
 
 # Other packages ship tables in the store's migrations too (the sync outbox does) and check
 # them against their own metadata; this file checks the store's ORM, table by table.
-OTHER_METADATA = ("frontdesk_app.sync.tables",)
+OTHER_METADATA = ("frontdesk_app.sync.tables", "frontdesk_app.store.audit")
 
 
 def _owned(metadata: sa.MetaData) -> Callable[..., bool]:
