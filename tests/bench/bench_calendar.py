@@ -36,7 +36,7 @@ PROVIDERS = 20
 
 def run(quick: bool = False) -> list[Result]:
     stored = 5_000 if quick else 100_000
-    runs = 4 if quick else 15
+    runs = 3 if quick else 15
     template = procs.clinic(stored, PROVIDERS)
     folder = procs.scratch("calendar")
     path = procs.copy_db(template, folder / "clinic.sqlite")

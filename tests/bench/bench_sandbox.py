@@ -79,7 +79,7 @@ def run(quick: bool = False) -> list[Result]:
     from tests.bench.bench_sync_drain import plan_bookings
 
     rounds = 2 if quick else 5
-    gets, posts = (300, 100) if quick else (3000, 600)
+    gets, posts = (200, 60) if quick else (3000, 600)
     folder = procs.scratch("sandbox")
     template = procs.clinic()
     db = procs.copy_db(template, folder / "server" / "clinic.sqlite")

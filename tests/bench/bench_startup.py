@@ -88,7 +88,7 @@ def _needed(result: Launch, *names: str) -> Launch:
 
 
 def run(quick: bool = False) -> list[Result]:
-    runs = 2 if quick else 5
+    runs = 1 if quick else 5
     modes = ["bundled"] if quick else ["bundled", "standalone"]
     folder = procs.scratch("startup")
     cold = {m: _needed(launch(app_args(m), folder / m), "window", "calendar") for m in modes}

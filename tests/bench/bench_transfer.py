@@ -33,7 +33,7 @@ INTERVAL = 0.3  # a card must be painted before the agent answers (else: missing
 
 
 def run(quick: bool = False) -> list[Result]:
-    count = 15 if quick else 200
+    count = 10 if quick else 200
     folder = procs.scratch("transfer")
     db = procs.copy_db(procs.clinic(), folder / "server" / "clinic.sqlite")
     with procs.sandbox_process(db) as (url, key):

@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -56,17 +57,21 @@ def main(argv: list[str] | None = None) -> int:
     wanted = {int(n) for n in args.only.split(",") if n.strip()}
     results: list[Result] = []
     failures: list[str] = []
+    seconds: dict[str, float] = {}
     for name in MODULES:
         module = importlib.import_module(f"tests.bench.{name}")
         numbers = set(getattr(module, "NUMBERS", ()))
         if wanted and numbers and not (numbers & wanted):
             continue
         print(f"running {name} …", file=sys.stderr, flush=True)
+        began = time.perf_counter()
         try:
             results.extend(module.run(quick=args.quick))
         except Exception:
             failures.append(name)
             traceback.print_exc()
+        seconds[name] = round(time.perf_counter() - began, 1)
+        print(f"  {name}: {seconds[name]} s", file=sys.stderr, flush=True)
     table = format_table(results)
     print(table)
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -78,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                 "machine": machine(),
                 "results": [r.as_dict() for r in results],
                 "failed_modules": failures,
+                "module_seconds": seconds,
             },
             indent=2,
         ),
