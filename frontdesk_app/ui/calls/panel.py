@@ -119,6 +119,7 @@ class CallsPanel(QWidget):
         self._unlisten_queue = self.queue.add_listener(self.on_queue_changed)
         self._loaded = False
         self._announced: set[str] = set()
+        self._changes = 0  # events seen: a listing started before one of them is stale
         self.router: object | None = None  # the main window's CallActionRouter, if any
 
         self.control = AgentControl(self)
@@ -209,8 +210,12 @@ class CallsPanel(QWidget):
 
     def reload(self) -> None:
         """Load the agents and this agent's transfers (start-up, agent change, reconnect)."""
+        mark = (self._changes, self.agent_id)
         self._bridge.run(
-            self._load(), on_success=self._on_loaded, where=self, context="loading live calls"
+            self._load(),
+            on_success=lambda loaded: self._on_loaded(loaded, mark),
+            where=self,
+            context="loading live calls",
         )
 
     def set_agent(self, agent_id: str) -> None:
@@ -268,19 +273,27 @@ class CallsPanel(QWidget):
         own = await self._backend.list_transfers(agent_id=self.agent_id)
         return agents, queued + [t for t in own if t.status != "completed"]
 
-    def _on_loaded(self, loaded: tuple[list[Agent], list[Transfer]]) -> None:
+    def _on_loaded(self, loaded: tuple[list[Agent], list[Transfer]], mark: tuple[int, str]) -> None:
         agents, transfers = loaded
+        if mark[1] != self.agent_id:
+            return  # loaded for the agent this desk was before
         self.control.set_agents(agents, self.agent_id)
-        me = next((a for a in agents if a.id == self.agent_id), None)
-        self.queue.status = me.status if me else "away"
-        self.control.set_status(me.status if me else None)
-        self.queue.replace_all(transfers)
+        if mark[0] == self._changes:
+            me = next((a for a in agents if a.id == self.agent_id), None)
+            self.queue.status = me.status if me else "away"
+            self.queue.replace_all(transfers)
+        else:
+            # Events arrived while loading: they are newer than this listing, so merge it
+            # (transfers only move forward) and keep the status the events gave.
+            self.queue.apply(transfers)
+        self.control.set_status(self.queue.status if self.agent_id else None)
         self._loaded = True
         self._update_sections()
 
     # --- events ---
 
     def on_feed_events(self, events: list[Event]) -> None:
+        self._changes += 1
         self.queue.apply_events(events)
         self.control.set_status(self.queue.status if self.agent_id else None)
         # The waiting count changes even when nothing visible to this agent did.
