@@ -76,6 +76,7 @@ class PrescriptionsPanel(QWidget):
         self.prescriptions: list[Prescription] = []
         self.current: Prescription | None = None
         self._highlight: str | None = None
+        self._generation = 0
 
         self.rx_id = QLineEdit(self)
         self.rx_id.setPlaceholderText("Prescription ID, e.g. rx_4m5n6o7p")
@@ -194,7 +195,7 @@ class PrescriptionsPanel(QWidget):
         self.message.hide()
         self._bridge.run(
             self.service.by_id(wanted),
-            on_success=self._on_found_by_id,
+            on_success=self._latest(self._on_found_by_id),
             where=self,
             busy="Looking up the prescription",
             context="looking up a prescription",
@@ -206,7 +207,7 @@ class PrescriptionsPanel(QWidget):
         self.list_hint.setText("Loading prescriptions…")
         self._bridge.run(
             self.service.by_patient(patient.id),
-            on_success=self._on_found_for_patient,
+            on_success=self._latest(self._on_found_for_patient),
             where=self,
             busy="Loading prescriptions",
             context="loading a patient's prescriptions",
@@ -225,6 +226,17 @@ class PrescriptionsPanel(QWidget):
         self._copied_timer.start()
 
     # --- internals ---
+
+    def _latest(self, show: Callable[[Lookup], None]) -> Callable[[Lookup], None]:
+        """`show` only if no newer lookup started since: a slow answer never overwrites."""
+        self._generation += 1
+        generation = self._generation
+
+        def maybe_show(lookup: Lookup) -> None:
+            if generation == self._generation:
+                show(lookup)
+
+        return maybe_show
 
     def _on_found_by_id(self, lookup: Lookup) -> None:
         self._show_notice(lookup)
