@@ -1,4 +1,4 @@
-"""Qt tests: one qasync event loop for the whole session, and no task left behind a test.
+"""Qt tests: one qasync event loop for all of tests/ui, and no task left behind a test.
 
 qasync's loop runs inside Qt's own (`already_running=True`), so `qtbot.waitUntil` drives both
 Qt events and coroutines. Never `loop.stop()` here: it would quit the application.
@@ -15,7 +15,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     loop = qasync.QEventLoop(qapp, already_running=True)
     # A plain pool instead of qasync's QThread one, so it can be shut down here: the loop
@@ -24,6 +24,9 @@ def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
     yield loop
+    # Leaving the Qt tests: undo what `already_running=True` did, or every asyncio test that
+    # runs after them would find a "running" loop and refuse to start its own.
+    asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
     executor.shutdown(wait=True)
 
