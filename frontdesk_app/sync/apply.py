@@ -24,11 +24,11 @@ from frontdesk_app.domain.models import (
 )
 from frontdesk_app.local import appointment_ops
 from frontdesk_app.store.repositories import appointments as appointments_repo
-from frontdesk_app.sync import mirror, outbox
+from frontdesk_app.sync import mirror, outbox, settle
 from frontdesk_app.sync.entries import OutboxEntry, apply_locally, payload_of
 
-LAST_SYNC = "last_sync"
-REMAP_PREFIX = "remap:"
+LAST_SYNC = settle.LAST_SYNC
+REMAP_PREFIX = settle.REMAP_PREFIX
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,29 +132,7 @@ def settle_success(
     session: Session, entry: OutboxEntry, response: dict[str, Any], *, now: datetime
 ) -> Settled:
     """The server accepted: record its answer, give an offline booking its id, close."""
-    keep_local = bool(_later(session, entry))
-    remapped_from: str | None = None
-    appointment: Appointment | None
-    if entry.kind == "create":
-        server = Appointment.model_validate(response)
-        if server.id != entry.appointment_id:
-            remapped_from = entry.appointment_id
-            appointment = mirror.remap_appointment(
-                session, entry.appointment_id, server, keep_local=keep_local
-            )
-            outbox.remap_appointment(session, entry.appointment_id, server.id)
-            outbox.set_meta(session, REMAP_PREFIX + entry.appointment_id, server.id)
-        else:
-            mirror.upsert_appointment(session, server)
-            appointment = server
-    elif keep_local:
-        appointment = mirror.get_appointment(session, entry.appointment_id)
-    elif entry.kind == "reschedule":
-        appointment = mirror.apply_rescheduled(session, RescheduleResult.model_validate(response))
-    else:
-        appointment = mirror.apply_cancelled(session, CancelResult.model_validate(response))
-    outbox.finish(session, entry.seq, state="done", result=response, now=now)
-    outbox.set_meta(session, LAST_SYNC, now.isoformat())
+    appointment, remapped_from = settle.settle_success(session, entry, response, now=now)
     return Settled(appointment, remapped_from, (entry.seq,))
 
 

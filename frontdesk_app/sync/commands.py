@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, closing
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,12 +40,22 @@ def mirror_path(db: str | None) -> Path:
     return data_dir() / f"mirror-{load_settings().environment}.sqlite"
 
 
+def mirror_key(path: Path) -> str | None:
+    """The keyring's store key when the mirror is encrypted (the app encrypts it), else None."""
+    from frontdesk_app.store import encryption
+
+    if encryption.file_state(path) != "encrypted":
+        return None
+    return encryption.workstation_key(path)
+
+
 def read_summary(path: Path) -> QueueSummary | None:
     """Counts straight from the file, read-only: a status look never migrates or locks it."""
     if not path.exists():
         return None
-    uri = path.resolve().as_uri() + "?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True, timeout=5.0)) as conn:
+    from frontdesk_app.store import encryption
+
+    with encryption.read_only(path, mirror_key(path)) as conn:
         tables = {
             row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
@@ -68,7 +77,13 @@ def read_summary(path: Path) -> QueueSummary | None:
 
 def print_status(path: Path, *, as_json: bool) -> int:
     """Print the queue; exit 0, 1 when conflicts wait for a person, 2 with no mirror yet."""
-    summary = read_summary(path)
+    from frontdesk_app.domain.errors import FrontDeskError
+
+    try:
+        summary = read_summary(path)
+    except FrontDeskError as exc:  # encrypted, and the keyring has no key for it
+        print(f"The offline copy at {path} cannot be read: {exc.message}")
+        return EXIT_NO_MIRROR
     if summary is None:
         print(f"No offline copy at {path}: FrontDesk has not synced on this computer yet.")
         return EXIT_NO_MIRROR
@@ -96,11 +111,16 @@ def _describe_time(value: str | None) -> str:
 
 def retry(path: Path, *, base_url: str | None, timeout: float, as_json: bool) -> int:
     """Send the waiting writes now; report what was sent, what conflicts, what still waits."""
-    if read_summary(path) is None:
-        print(f"No offline copy at {path}: there is nothing to send.")
-        return EXIT_NO_MIRROR
     from frontdesk_app.domain.errors import FrontDeskError
 
+    try:
+        found = read_summary(path)
+    except FrontDeskError as exc:  # encrypted, and the keyring has no key for it
+        print(f"The offline copy at {path} cannot be read: {exc.message}")
+        return EXIT_NO_MIRROR
+    if found is None:
+        print(f"No offline copy at {path}: there is nothing to send.")
+        return EXIT_NO_MIRROR
     try:
         outcome = asyncio.run(_retry(path, base_url=base_url, within=timeout))
     except FrontDeskError as exc:
@@ -128,7 +148,8 @@ async def _retry(
 
     before = read_summary(path) or QueueSummary(0, 0, None)
     async with _api(base_url) as api:
-        backend = await OfflineFirstBackend.open(path, api, follow_events=False)
+        key = await asyncio.to_thread(mirror_key, path)
+        backend = await OfflineFirstBackend.open(path, api, follow_events=False, key=key)
         try:
             assert backend.monitor is not None
             reachable = await backend.monitor.wait_online(within=min(within, 30.0))

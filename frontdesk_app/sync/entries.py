@@ -50,15 +50,6 @@ class OutboxEntry:
         """The request body this entry sends, exactly as it was queued."""
         return request_of(self.kind, self.payload)
 
-    @property
-    def resources(self) -> tuple[str, str, str]:
-        """What the write touches: later writes sharing any of these wait for it."""
-        return (
-            "apt:" + self.appointment_id,
-            "prov:" + self.provider_id,
-            "pat:" + self.patient_id,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class SyncConflict:

@@ -16,11 +16,9 @@ from sqlalchemy.orm import Session
 from frontdesk_app.domain.models import (
     Agent,
     Appointment,
-    CancelResult,
     Patient,
     Payer,
     Provider,
-    RescheduleResult,
 )
 from frontdesk_app.store.repositories import appointments as appointments_repo
 from frontdesk_app.store.repositories.directory import digits
@@ -202,45 +200,6 @@ def get_appointment(session: Session, appointment_id: str) -> Appointment | None
     return None if row is None else appointments_repo.to_model(row)
 
 
-def apply_rescheduled(session: Session, result: RescheduleResult) -> Appointment | None:
-    """The server's answer to a reschedule, onto the row."""
-    row = session.get(AppointmentRow, result.id)
-    if row is None:
-        return None
-    current = appointments_repo.to_model(row)
-    moved = current.model_copy(
-        update={
-            "status": result.status,
-            "start_time": result.new_start_time,
-            "end_time": result.new_end_time,
-            "duration_minutes": result.duration_minutes,
-            "previous_time": result.previous_time,
-            "reschedule_reason": result.reason,
-            "updated_at": result.rescheduled_at,
-        }
-    )
-    appointments_repo.apply(row, moved)
-    return moved
-
-
-def apply_cancelled(session: Session, result: CancelResult) -> Appointment | None:
-    """The server's answer to a cancel, onto the row."""
-    row = session.get(AppointmentRow, result.id)
-    if row is None:
-        return None
-    current = appointments_repo.to_model(row)
-    cancelled = current.model_copy(
-        update={
-            "status": "cancelled",
-            "reason_code": result.reason_code,
-            "cancelled_at": result.cancelled_at,
-            "updated_at": result.cancelled_at,
-        }
-    )
-    appointments_repo.apply(row, cancelled)
-    return cancelled
-
-
 def replace_appointment(session: Session, appointment: Appointment) -> None:
     """Overwrite the row with a locally rebuilt version (a person discarded a queued write)."""
     upsert_appointment(session, appointment)
@@ -251,35 +210,3 @@ def delete_appointment(session: Session, appointment_id: str) -> None:
     """Remove an offline booking that never reached the server (and its notifications)."""
     session.execute(delete(NotificationRow).where(NotificationRow.appointment_id == appointment_id))
     session.execute(delete(AppointmentRow).where(AppointmentRow.id == appointment_id))
-
-
-def remap_appointment(
-    session: Session, temporary_id: str, server: Appointment, *, keep_local: bool
-) -> Appointment:
-    """Give an offline booking the server's id, keeping its local version if `keep_local`.
-
-    `keep_local` is for a booking with later writes still queued (the desk already shows their
-    effect); otherwise the row becomes exactly the server's. A row the live feed already
-    inserted under the server id is replaced, so the calendar never shows the booking twice.
-    """
-    local_row = session.get(AppointmentRow, temporary_id)
-    local = appointments_repo.to_model(local_row) if local_row is not None else None
-    if local is not None and keep_local:
-        final = local.model_copy(update={"id": server.id, "created_at": server.created_at})
-    else:
-        final = server
-    existing = session.get(AppointmentRow, server.id)
-    if existing is None:
-        appointments_repo.insert(session, final)
-    else:
-        appointments_repo.apply(existing, final)
-    session.flush()
-    if local_row is not None:
-        session.execute(
-            update(NotificationRow)
-            .where(NotificationRow.appointment_id == temporary_id)
-            .values(appointment_id=server.id)
-        )
-        session.delete(local_row)
-        session.flush()
-    return final

@@ -103,11 +103,6 @@ def get(session: Session, entry_id: str) -> OutboxEntry | None:
     return None if row is None else _entry(row)
 
 
-def get_by_seq(session: Session, seq: int) -> OutboxEntry | None:
-    row = session.execute(select(outbox).where(outbox.c.seq == seq)).first()
-    return None if row is None else _entry(row)
-
-
 def result_of(session: Session, entry_id: str) -> tuple[EntryState, dict[str, Any] | None]:
     """A finished entry's state and the server's answer (for a caller that stopped waiting)."""
     row = session.execute(
@@ -201,15 +196,6 @@ def requeue(session: Session, seq: int, *, payload: dict[str, Any]) -> str:
     return new
 
 
-def remap_appointment(session: Session, temporary_id: str, server_id: str) -> None:
-    """Point every queued write of an offline booking at the id the server gave it."""
-    session.execute(
-        update(outbox)
-        .where(outbox.c.appointment_id == temporary_id)
-        .values(appointment_id=server_id)
-    )
-
-
 def counts(session: Session) -> tuple[int, int]:
     """(pending, conflicts)."""
     rows = session.execute(
@@ -237,18 +223,6 @@ def statuses(session: Session, appointment_ids: Iterable[str]) -> dict[str, Sync
                 found[appointment_id] = "conflict"
             elif found[appointment_id] != "conflict":
                 found[appointment_id] = "pending"
-    return found
-
-
-def unsynced_appointments(session: Session) -> dict[str, SyncStatus]:
-    """Every appointment with open entries, and whether it is pending or in conflict."""
-    rows = session.execute(
-        select(outbox.c.appointment_id, outbox.c.state).where(outbox.c.state.in_(OPEN_STATES))
-    )
-    found: dict[str, SyncStatus] = {}
-    for appointment_id, state in rows:
-        if state == "conflict" or found.get(appointment_id) != "conflict":
-            found[appointment_id] = "conflict" if state == "conflict" else "pending"
     return found
 
 

@@ -26,7 +26,7 @@ from frontdesk_app.sync import apply
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
 from frontdesk_app.sync.entries import OutboxEntry
 from frontdesk_app.sync.failures import classify, describe
-from frontdesk_app.sync.ordering import plan
+from frontdesk_app.sync.ordering import Span, plan, spans_of
 from frontdesk_app.sync.outbox import open_entries, schedule_retry
 from frontdesk_app.sync.state import SyncStatus
 from frontdesk_app.sync.worker import SyncDb
@@ -85,8 +85,12 @@ class Replayer:
         self._backoff = backoff or Backoff(initial=1.0, maximum=60.0)
         self._entries: dict[int, OutboxEntry] = {}
         self._by_appointment: dict[str, set[int]] = {}
+        # Entries sent and not yet settled: they hold their appointment, provider and patient.
         self._in_flight: dict[int, asyncio.Task[None]] = {}
+        # Requests on the wire: what `concurrency` bounds (settling runs outside the bound).
+        self._sending = 0
         self._network_failures: dict[int, int] = {}
+        self._span_cache: dict[int, tuple[str, tuple[Span, ...]]] = {}
         self._waiters: dict[str, _Waiter] = {}
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -214,6 +218,7 @@ class Replayer:
             return
         self._count(entry, -1)
         self._network_failures.pop(seq, None)
+        self._span_cache.pop(seq, None)
         seqs = self._by_appointment.get(entry.appointment_id)
         if seqs is not None:
             seqs.discard(seq)
@@ -237,6 +242,14 @@ class Replayer:
             self._entries[seq] = replace(entry, appointment_id=server_id)
         if seqs:
             self._by_appointment.setdefault(server_id, set()).update(seqs)
+
+    def _spans(self, entry: OutboxEntry) -> tuple[Span, ...]:
+        """`spans_of`, remembered per entry id (a resolved conflict gets a new id)."""
+        cached = self._span_cache.get(entry.seq)
+        if cached is None or cached[0] != entry.id:
+            cached = (entry.id, spans_of(entry))
+            self._span_cache[entry.seq] = cached
+        return cached[1]
 
     def _has_later(self, entry: OutboxEntry) -> bool:
         return any(seq > entry.seq for seq in self._by_appointment.get(entry.appointment_id, ()))
@@ -273,9 +286,11 @@ class Replayer:
                     self._entries.values(),
                     in_flight=self._in_flight.keys(),
                     now=now,
-                    slots=self._concurrency - len(self._in_flight),
+                    slots=self._concurrency - self._sending,
+                    spans=self._spans,
                 )
                 for entry in chosen.ready:
+                    self._sending += 1
                     self._in_flight[entry.seq] = asyncio.get_running_loop().create_task(
                         self._send(entry), name=f"frontdesk-replay-{entry.seq}"
                     )
@@ -286,6 +301,7 @@ class Replayer:
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def _send(self, entry: OutboxEntry) -> None:
+        sending = True
         try:
             self.sent += 1
             try:
@@ -293,8 +309,10 @@ class Replayer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                sending = self._sent()
                 await self._failed(entry, exc)
             else:
+                sending = self._sent()
                 self._monitor.report_success()
                 await self._succeeded(entry, answer)
         except asyncio.CancelledError:
@@ -304,9 +322,17 @@ class Replayer:
             log.exception("settling outbox entry %s failed", entry.seq)
             self._set(entry.seq, next_attempt_at=self._clock() + timedelta(seconds=5))
         finally:
+            if sending:
+                self._sent()
             self._in_flight.pop(entry.seq, None)
             self._update_idle()
             self._wake.set()
+
+    def _sent(self) -> bool:
+        """The request is answered: its slot goes to the next entry while this one settles."""
+        self._sending -= 1
+        self._wake.set()
+        return False
 
     async def _call(self, entry: OutboxEntry) -> BaseModel:
         request = entry.request()

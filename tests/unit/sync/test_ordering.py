@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from frontdesk_app.sync.entries import EntryState, Kind, OutboxEntry
-from frontdesk_app.sync.ordering import plan
+from frontdesk_app.sync.ordering import ALWAYS, plan, spans_of
 
 NOW = datetime(2026, 3, 2, 14, tzinfo=UTC)
 
@@ -102,3 +103,36 @@ def test_closed_entries_are_ignored_and_no_slots_means_nothing_ready() -> None:
     queue = [entry(1, "a", state="done"), entry(2, "a"), entry(3, "b", provider="prov_b")]
     assert seqs(plan(queue, in_flight=(), now=NOW, slots=1).ready) == [2]
     assert plan(queue, in_flight=(), now=NOW, slots=0).ready == []
+
+
+def booked(seq: int, appointment: str, hour: int, *, patient: str | None = None) -> OutboxEntry:
+    start = NOW.replace(hour=hour)
+    payload = {"start_time": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "duration_minutes": 60}
+    return replace(entry(seq, appointment, patient=patient), payload=payload)
+
+
+def moved(seq: int, appointment: str, old_hour: int, new_hour: int) -> OutboxEntry:
+    old = NOW.replace(hour=old_hour)
+    before = {
+        "start_time": old.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end_time": (old + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "duration_minutes": 60,
+    }
+    payload = {"new_start_time": NOW.replace(hour=new_hour).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return replace(entry(seq, appointment, kind="reschedule"), payload=payload, before=before)
+
+
+def test_the_same_provider_at_other_times_goes_in_parallel() -> None:
+    queue = [booked(1, "a", 9), booked(2, "b", 10), booked(3, "c", 9, patient="pat_x")]
+    # 3 overlaps 1 (same provider, 09:00): it waits; 2 at 10:00 does not.
+    assert seqs(plan(queue, in_flight=(), now=NOW, slots=4).ready) == [1, 2]
+
+
+def test_a_booking_waits_for_the_move_that_frees_its_slot() -> None:
+    queue = [moved(1, "old", 9, 15), booked(2, "new", 9), booked(3, "late", 15), booked(4, "x", 12)]
+    assert spans_of(queue[0])[0] == (NOW.replace(hour=9), NOW.replace(hour=10))
+    assert seqs(plan(queue, in_flight=(), now=NOW, slots=4).ready) == [1, 4]
+
+
+def test_unknown_times_hold_the_whole_provider() -> None:
+    assert spans_of(entry(1, "a")) == (ALWAYS,)
