@@ -243,7 +243,20 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
                 )
             return done
 
-        queued = await self._db.write(queue_and_audit)
+        # Shielded: once committed, the entry reaches the replayer even if the caller gives up
+        # waiting (a closed dialog); otherwise it would sit unsent until the next start.
+        queued, future = await asyncio.shield(
+            asyncio.ensure_future(self._commit_write(queue_and_audit, event_type))
+        )
+        if future is None:
+            return queued.result
+        return await self._await_answer(queued.entry, future, queued.result)
+
+    async def _commit_write(
+        self, queue: Callable[[Session], apply.Queued], event_type: str
+    ) -> tuple[apply.Queued, asyncio.Future[Any] | None]:
+        assert self.replayer is not None
+        queued = await self._db.write(queue)
         entry = queued.entry
         future = self.replayer.attach(entry.id, undo_on_refusal=True) if self.reachable else None
         self.replayer.add(entry)
@@ -254,9 +267,7 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
                 self._status_event(queued.appointment.id),
             ]
         )
-        if future is None:
-            return queued.result
-        return await self._await_answer(entry, future, queued.result)
+        return queued, future
 
     async def _earlier_outcome(self, entry_id: str) -> Any:
         """The same write asked for again with its key: answer as the first time."""

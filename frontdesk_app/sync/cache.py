@@ -20,7 +20,10 @@ from frontdesk_app.sync.tables import cache
 
 T = TypeVar("T")
 ELIGIBILITY = "eligibility"
+ELIGIBILITY_HISTORY = "eligibility_history"
 PRESCRIPTION = "prescription"
+# A patient's history kept here: enough for the panel's list and the calendar's badge.
+HISTORY_KEPT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,55 @@ def cached_eligibility(
     if row is None:
         return None
     return Cached(EligibilityResult.model_validate(row.value), row.fetched_at)
+
+
+def store_eligibility_history(
+    session: Session, patient_id: str, results: list[EligibilityResult], *, now: datetime
+) -> None:
+    """Keep a patient's history as the API listed it, merged with what was kept before (a
+    shorter listing must not forget older answers)."""
+    earlier = session.execute(
+        select(cache.c.value).where(cache.c.kind == ELIGIBILITY_HISTORY, cache.c.key == patient_id)
+    ).scalar()
+    merged = _newest_first(
+        [*results, *(EligibilityResult.model_validate(v) for v in earlier or [])]
+    )
+    _put(
+        session,
+        ELIGIBILITY_HISTORY,
+        patient_id,
+        owner_id=patient_id,
+        value=[r.model_dump(mode="json") for r in merged[:HISTORY_KEPT]],
+        fetched_at=now,
+    )
+
+
+def cached_eligibility_checks(
+    session: Session, patient_id: str
+) -> Cached[list[EligibilityResult]] | None:
+    """Every answer this computer kept for the patient, newest first: the history last listed
+    and each check's latest answer. `fetched_at` is the oldest fetch among them."""
+    rows = session.execute(
+        select(cache.c.kind, cache.c.value, cache.c.fetched_at).where(
+            cache.c.kind.in_((ELIGIBILITY, ELIGIBILITY_HISTORY)),
+            cache.c.owner_id == patient_id,
+            cache.c.value.is_not(None),
+        )
+    ).all()
+    if not rows:
+        return None
+    found: list[EligibilityResult] = []
+    for row in rows:
+        values = row.value if row.kind == ELIGIBILITY_HISTORY else [row.value]
+        found.extend(EligibilityResult.model_validate(v) for v in values)
+    return Cached(_newest_first(found), min(r.fetched_at for r in rows))
+
+
+def _newest_first(results: list[EligibilityResult]) -> list[EligibilityResult]:
+    """One entry per check id (the first seen wins), newest first; ties keep their order."""
+    unique = {r.id: r for r in reversed(results)}
+    ordered = [unique[r_id] for r_id in dict.fromkeys(r.id for r in results)]
+    return sorted(ordered, key=lambda r: r.verified_at, reverse=True)
 
 
 def request_recheck(session: Session, request: EligibilityRequest) -> None:

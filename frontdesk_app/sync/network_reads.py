@@ -40,6 +40,9 @@ NO_ELIGIBILITY_OFFLINE = (
     "No connection, and this computer has no earlier eligibility check for this patient and "
     "payer. It will be checked as soon as the connection is back."
 )
+NO_HISTORY_OFFLINE = (
+    "No connection, and this computer has kept no eligibility checks of this patient."
+)
 NO_PRESCRIPTION_OFFLINE = (
     "No connection, and this prescription has not been looked up on this computer before."
 )
@@ -86,6 +89,44 @@ class NetworkReads(SyncBackendBase):
     ) -> Cached[EligibilityResult] | None:
         """The last answer this computer saw for the patient and payer, with when it came."""
         return await self._db.read(lambda s: cache.cached_eligibility(s, request))
+
+    async def list_eligibility_checks(
+        self, patient_id: str, *, limit: int = 20
+    ) -> list[EligibilityResult]:
+        """The patient's checks as the API lists them (kept here); offline, the ones this
+        computer kept (each answer's `verified_at` tells its age)."""
+        if self.api is None:
+            return await self.local.list_eligibility_checks(patient_id, limit=limit)
+
+        async def kept() -> list[EligibilityResult]:
+            cached = await self.cached_eligibility_checks(patient_id)
+            if cached is None:
+                raise Offline(NO_HISTORY_OFFLINE)
+            return cached.value[:limit]
+
+        if not self.reachable:
+            return await kept()
+        try:
+            found = await self._network(self.api.list_eligibility_checks(patient_id, limit=limit))
+        except Exception as exc:
+            if classify(exc) != "network":
+                raise
+            return await kept()
+        now = self._clock()
+        await self._db.write(
+            lambda s: cache.store_eligibility_history(s, patient_id, found, now=now)
+        )
+        return found
+
+    async def cached_eligibility_checks(
+        self, patient_id: str
+    ) -> Cached[list[EligibilityResult]] | None:
+        """What this computer kept of a patient's checks, without asking the API (the
+        calendar's badges read this); standalone, the local store's own history."""
+        if self.api is None:
+            found = await self.local.list_eligibility_checks(patient_id, limit=cache.HISTORY_KEPT)
+            return Cached(found, self._clock()) if found else None
+        return await self._db.read(lambda s: cache.cached_eligibility_checks(s, patient_id))
 
     async def _run_rechecks(self) -> None:
         """Re-ask the checks requested while offline (the results land in the cache)."""

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from frontdesk_app.domain.backend import Backend
+from frontdesk_app.domain.errors import RateLimited
 from frontdesk_app.domain.models import AppointmentCancel, AppointmentCreate
 from frontdesk_app.sync import apply
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
@@ -377,6 +378,12 @@ class Replayer:
         if kind == "refusal":
             self._monitor.report_success()
             await self._refused(entry, exc, code, message, now)
+            return
+        if isinstance(exc, RateLimited):
+            # The budget, not the entry: wait as told, and count no attempt against it.
+            wait = exc.retry_after if exc.retry_after is not None else 1.0
+            self._set(entry.seq, next_attempt_at=now + timedelta(seconds=max(0.05, wait)))
+            self._on_notice(ReplayNotice("retrying", entry, code=code, message=message))
             return
         self._monitor.report_failure(exc)
         attempts = entry.attempts + 1

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from frontdesk_app.domain.errors import Offline, ServiceUnavailable, SlotUnavailable
+from frontdesk_app.domain.errors import Offline, RateLimited, ServiceUnavailable, SlotUnavailable
 from frontdesk_app.domain.ids import is_temporary
 from frontdesk_app.domain.models import (
     AppointmentCancel,
@@ -263,3 +263,29 @@ async def test_a_new_replayer_resumes_the_queue_left_by_the_last_run(h: Harness)
 @pytest.fixture
 def h(harness: Harness) -> Harness:
     return harness
+
+
+async def test_an_exhausted_budget_delays_entries_without_counting_against_them(
+    h: Harness,
+) -> None:
+    replayer = Replayer(
+        h.db, h.server, h.monitor, on_notice=h.notices.append, max_attempts=2, backoff=FAST
+    )
+    h.replayer = replayer
+    throttled = {"left": 5}
+
+    def over_budget(kind: str, key: str, phase: str) -> Exception | None:
+        if phase == "before" and throttled["left"]:
+            throttled["left"] -= 1
+            return RateLimited("Too many requests.", retry_after=0.01)
+        return None
+
+    h.server.hook = over_budget
+    await replayer.start()
+    h.monitor.start()
+    await queue_create(h, booking(h, local(TUESDAY, 9), patient=h.clinic.alice))
+    h.go_online()
+    assert await replayer.wait_idle(SETTLE)
+    assert (replayer.pending, replayer.conflicts) == (0, 0)
+    assert len(h.server.requests) == 6 and len(h.server.acted) == 1
+    await replayer.aclose()
