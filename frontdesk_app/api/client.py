@@ -278,6 +278,17 @@ class ApiBackend(Backend):
             label="/v1/eligibility/checks",
         )
 
+    async def list_eligibility_checks(
+        self, patient_id: str, *, limit: int = 20
+    ) -> list[EligibilityResult]:
+        page = await self._get(
+            Page[EligibilityResult],
+            "/v1/eligibility/checks",
+            {"patient_id": patient_id, "limit": limit},
+            label="/v1/eligibility/checks",
+        )
+        return page.data
+
     async def get_prescription(self, prescription_id: str) -> Prescription:
         return await self._get(
             Prescription,

@@ -104,6 +104,12 @@ class Backend(abc.ABC):
     ) -> EligibilityResult: ...
 
     @abc.abstractmethod
+    async def list_eligibility_checks(
+        self, patient_id: str, *, limit: int = 20
+    ) -> list[EligibilityResult]:
+        """The patient's earlier eligibility answers, newest first (at most `limit`)."""
+
+    @abc.abstractmethod
     async def get_prescription(self, prescription_id: str) -> Prescription: ...
 
     @abc.abstractmethod

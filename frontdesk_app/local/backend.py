@@ -335,6 +335,16 @@ class LocalBackend(Backend):
         await self._note("prescription.list", patient_id, None)
         return page
 
+    async def list_eligibility_checks(
+        self, patient_id: str, *, limit: int = 20
+    ) -> list[EligibilityResult]:
+        """Every answer this store gave for the patient, newest first, across sessions.
+
+        Not an audited lookup: these are the desk's own answers, each recorded as
+        `eligibility.check` when it was given, and the calendar reads them for its badges.
+        """
+        return await self._read(lambda s: care.list_checks(s, patient_id, limit=limit))
+
     async def last_eligibility(self, patient_id: str) -> EligibilityResult | None:
         """The newest eligibility answer stored for a patient (for showing while offline)."""
         return await self._read(lambda s: care.last_check(s, patient_id))

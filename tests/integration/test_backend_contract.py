@@ -271,6 +271,12 @@ async def scenario(b: Backend) -> Transcript:
         "eligibility, unknown payer",
         b.check_eligibility(check(insured, payer_id="payer_nowhere")),
     )
+    # Every answer given is history (newest first; these share one instant), refusals are not.
+    await t.run("eligibility history", b.list_eligibility_checks(insured.id))
+    await t.run("eligibility history, newest", b.list_eligibility_checks(insured.id, limit=1))
+    await t.run("eligibility history, payer down", b.list_eligibility_checks(stranded.id))
+    await t.run("eligibility history, nobody", b.list_eligibility_checks("pat_000000000000"))
+    await t.run("eligibility history, bad limit", b.list_eligibility_checks(insured.id, limit=0))
     scripts = await t.ok("prescriptions", b.list_prescriptions(patient.id, limit=2))
     if scripts.next_cursor:
         await t.run(

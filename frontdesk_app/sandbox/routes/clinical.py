@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from frontdesk_app.domain.models import EligibilityRequest, EligibilityResult, Page, Prescription
 from frontdesk_app.sandbox.deps import context, guarded, idempotency_key, respond
+from frontdesk_app.store.repositories.paging import MAX_LIMIT
 
 router = APIRouter(prefix="/v1", tags=["eligibility", "prescriptions"])
 
@@ -22,6 +23,22 @@ async def check_eligibility(body: EligibilityRequest, request: Request) -> Respo
         body, idempotency_key=idempotency_key(request)
     )
     return respond(result)
+
+
+@router.get(
+    "/eligibility/checks",
+    response_model=Page[EligibilityResult],
+    summary="A patient's earlier eligibility checks, newest first",
+    **guarded("eligibility"),
+)
+async def list_eligibility_checks(
+    request: Request,
+    patient_id: str = Query(..., max_length=64),
+    limit: int = Query(20, ge=1, le=MAX_LIMIT),
+) -> Response:
+    # One page: a patient's history is short, and the newest answers are the ones that matter.
+    checks = await context(request).backend.list_eligibility_checks(patient_id, limit=limit)
+    return respond(Page[EligibilityResult](data=checks, next_cursor=None))
 
 
 @router.get(

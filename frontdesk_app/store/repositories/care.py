@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import literal_column, select, tuple_
 from sqlalchemy.orm import Session
 
 from frontdesk_app.domain.errors import NotFound
@@ -58,6 +58,22 @@ def last_check(session: Session, patient_id: str) -> EligibilityResult | None:
         .limit(1)
     ).first()
     return None if row is None else EligibilityResult.model_validate(row.result)
+
+
+def list_checks(session: Session, patient_id: str, *, limit: int = 20) -> list[EligibilityResult]:
+    """A patient's stored answers, newest first; two in the same instant by insertion order.
+
+    The row id is random, so it cannot break a tie between checks made in the same instant (a
+    day's batch, a stopped clock); SQLite's `rowid` follows the order they were recorded in.
+    """
+    check_limit(limit)
+    rows = session.scalars(
+        select(EligibilityCheckRow)
+        .where(EligibilityCheckRow.patient_id == patient_id)
+        .order_by(EligibilityCheckRow.verified_at.desc(), literal_column("rowid").desc())
+        .limit(limit)
+    ).all()
+    return [EligibilityResult.model_validate(row.result) for row in rows]
 
 
 # --- prescriptions ---------------------------------------------------------------------------

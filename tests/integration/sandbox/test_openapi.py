@@ -23,6 +23,7 @@ API_MD_ROUTES = {
     ("get", "/v1/patients/{patient_id}"),
     ("get", "/v1/payers"),
     ("post", "/v1/eligibility/checks"),
+    ("get", "/v1/eligibility/checks"),
     ("get", "/v1/prescriptions"),
     ("get", "/v1/prescriptions/{prescription_id}"),
     ("get", "/v1/calls"),

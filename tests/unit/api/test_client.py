@@ -153,6 +153,7 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("GET", "/v1/patients/pat_5e6f7g8h"): PATIENT,
     ("GET", "/v1/payers"): page({"id": "payer_1", "name": "Acme", "available": False}),
     ("POST", "/v1/eligibility/checks"): ELIGIBILITY,
+    ("GET", "/v1/eligibility/checks"): page(ELIGIBILITY, {**ELIGIBILITY, "id": "elig_0"}),
     ("GET", "/v1/prescriptions/rx_4m5n6o7p"): PRESCRIPTION,
     ("GET", "/v1/prescriptions"): page(PRESCRIPTION),
     ("GET", "/v1/calls"): page(CALL),
@@ -266,6 +267,15 @@ async def test_every_operation_speaks_its_route(make_api: Callable[..., ApiBacke
     assert result.coverage.copay == 25
     assert body_of(recorder.requests[-1])["date_of_service"] == "2030-03-15"
     assert "Idempotency-Key" in recorder.requests[-1].headers
+
+    history = await api.list_eligibility_checks("pat_5e6f7g8h", limit=5)
+    assert [c.id for c in history] == ["elig_1", "elig_0"]  # the server's order is kept
+    assert history[0].services[0].code == "99213"
+    request = recorder.requests[-1]
+    assert (request.method, request.url.path) == ("GET", "/v1/eligibility/checks")
+    assert dict(request.url.params) == {"patient_id": "pat_5e6f7g8h", "limit": "5"}
+    await api.list_eligibility_checks("pat_5e6f7g8h")
+    assert recorder.requests[-1].url.params["limit"] == "20"
 
     assert (await api.get_prescription("rx_4m5n6o7p")).pharmacy.name == "CVS Pharmacy #1234"
     await api.list_prescriptions("pat_5e6f7g8h", limit=3, cursor="c1")
