@@ -8,22 +8,29 @@ page. The backend is chosen from the settings (or the command line):
   clinic, on a free loopback port, behind the same offline-first layer as production;
 - sandbox / production / custom: the FrontDeskOS API, credentials from the keyring;
 - standalone: the embedded store only.
+
+The desk's own stores (the standalone clinic, the offline mirror and its outbox) are encrypted
+with SQLCipher under a key kept in the OS keyring, and record an audit log; the bundled
+sandbox's store stays plain (it holds only the synthetic demo clinic). An idle lock hides the
+window's content until the workstation PIN is given (not in `--smoke` runs: nobody is there).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import qasync
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from frontdesk_app.config import APP_NAME, Settings, config_dir, data_dir, load_settings
@@ -31,6 +38,10 @@ from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import AuthenticationFailed, FrontDeskError
 from frontdesk_app.ui.main_window import MainWindow
 from frontdesk_app.ui.resources import icon, stylesheet
+
+if TYPE_CHECKING:
+    from frontdesk_app.store.audit import AuditTrail
+    from frontdesk_app.store.db import Store
 
 log = logging.getLogger(__name__)
 PULL_WAIT = 60.0
@@ -58,6 +69,8 @@ class Services:
     backend: Backend
     environment: str
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # The desk's own (encrypted) store, where the audit log is kept.
+    store: Store | None = None
 
     @property
     def label(self) -> str:
@@ -86,13 +99,19 @@ def effective_settings(settings: Settings, args: argparse.Namespace) -> Settings
 async def start_services(settings: Settings, *, db: str | None, progress: Progress) -> Services:
     """Open the backend the settings ask for. Heavy modules are imported here, not above."""
     env = settings.environment
+    from frontdesk_app.store.encryption import workstation_key
+
+    trail = _audit_trail(settings)
     if env == "standalone":
         progress("Opening the clinic…", "Working on this computer only.")
         from frontdesk_app.local.backend import LocalBackend
 
         path = Path(db) if db else data_dir() / "standalone.sqlite"
-        local = await asyncio.to_thread(LocalBackend.open, path, demo=True)
-        return Services(local, env)
+        store_key = await asyncio.to_thread(workstation_key, path)
+        local = await asyncio.to_thread(
+            functools.partial(LocalBackend.open, path, demo=True, key=store_key, audit=trail)
+        )
+        return Services(local, env, store=local.store)
 
     from frontdesk_app.api import ApiBackend, ApiKey, Credentials, load_credentials
     from frontdesk_app.sync.backend import OfflineFirstBackend
@@ -137,13 +156,14 @@ async def start_services(settings: Settings, *, db: str | None, progress: Progre
     api = ApiBackend(base_url=base_url, credentials=credentials)
     mirror = Path(db) if db else data_dir() / f"mirror-{env}.sqlite"
     try:
-        backend = await OfflineFirstBackend.open(mirror, api)
+        mirror_key = await asyncio.to_thread(workstation_key, mirror)
+        backend = await OfflineFirstBackend.open(mirror, api, key=mirror_key, audit=trail)
     except BaseException:
         await api.aclose()
         for close in closers:
             await close()
         raise
-    services = Services(backend, env, closers)
+    services = Services(backend, env, closers, store=backend.local.store)
     if backend.puller is not None:
         progress("Fetching the clinic's schedule…", "Later starts only fetch what changed.")
         if not await backend.puller.wait_pulled(PULL_WAIT):
@@ -152,6 +172,13 @@ async def start_services(settings: Settings, *, db: str | None, progress: Progre
         await services.aclose()
         raise AuthenticationFailed(backend.state.detail)
     return services
+
+
+def _audit_trail(settings: Settings) -> AuditTrail:
+    """Entries name the person logged in to this computer and the workstation."""
+    from frontdesk_app.store.audit import AuditTrail, current_actor
+
+    return AuditTrail(current_actor(settings.workstation_name))
 
 
 def _base_url(settings: Settings) -> str:
@@ -203,6 +230,23 @@ class AppRunner:
                 "Details are in the log.",
                 failed=True,
             )
+
+    def open_audit(self) -> None:
+        """File → Audit log…: the administrator's read-only view of this desk's audit log."""
+        store = self.services.store if self.services is not None else None
+        if store is None:
+            self.window.message.show_message(
+                "The audit log is not available yet",
+                "It opens once the clinic's data on this computer is open.",
+                level="info",
+            )
+            return
+        from frontdesk_app.ui.audit_view import AuditView
+
+        view = AuditView(store, zone=ZoneInfo(self.settings.clinic_timezone), parent=self.window)
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        view.open()
+        view.search()
 
     async def disconnect(self) -> None:
         await self.window.detach()
@@ -290,6 +334,18 @@ def _install_error_hooks(window: MainWindow, loop: asyncio.AbstractEventLoop) ->
     loop.set_exception_handler(loop_handler)
 
 
+def _install_lock(window: MainWindow, settings: Settings) -> None:
+    """The idle lock; on first run it asks for the workstation PIN before showing anything."""
+    from frontdesk_app.ui.lock.controller import LockController, idle_timeout_ms
+    from frontdesk_app.ui.lock.credential import KeyringHashStore, WorkstationLock
+
+    controller = LockController(
+        window, WorkstationLock(KeyringHashStore()), timeout_ms=idle_timeout_ms(settings)
+    )
+    controller.install()
+    window.settings_changed.connect(controller.on_window_settings_changed)
+
+
 def run(args: argparse.Namespace) -> int:
     from frontdesk_app.logs import configure_logging
 
@@ -310,6 +366,11 @@ def run(args: argparse.Namespace) -> int:
     asyncio.set_event_loop(loop)
     _install_error_hooks(window, loop)
     runner = AppRunner(window, args, settings)
+    from frontdesk_app.ui.audit_view import add_audit_action
+
+    add_audit_action(window, runner.open_audit)
+    if not args.smoke:
+        _install_lock(window, settings)
     try:
         code = int(loop.run_until_complete(runner.main()))
     except KeyboardInterrupt:

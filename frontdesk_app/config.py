@@ -60,6 +60,9 @@ class Settings:
     agent_id: str = ""
     workstation_name: str = ""
     sync_window_days: int = 14
+    # Minutes without keyboard or mouse input before the window hides patient data behind
+    # the lock screen (HIPAA's automatic logoff); see `ui.lock`.
+    idle_lock_minutes: int = 5
     providers_shown: list[str] = field(default_factory=list)
 
     def base_url(self) -> str | None:

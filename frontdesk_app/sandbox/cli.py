@@ -176,7 +176,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def run_sandbox(args: argparse.Namespace) -> int:
     import logging
 
-    from frontdesk_app.logs import scrubbed_stream_handler
+    from frontdesk_app.logs import configure_logging, scrubbed_stream_handler
     from frontdesk_app.sandbox.config import SandboxConfig
     from frontdesk_app.sandbox.server import SandboxServer, is_loopback
 
@@ -184,7 +184,12 @@ def run_sandbox(args: argparse.Namespace) -> int:
     root = logging.getLogger()
     root.addHandler(scrubbed_stream_handler())
     root.setLevel(args.log_level.upper())
+    # Also to rotating files under the platform's log folder (FRONTDESK_HOME/logs), scrubbed.
+    configure_logging("frontdesk-sandbox", level=root.level)
     if not is_loopback(args.host):
+        logging.getLogger(__name__).warning(
+            "listening on %s, which other machines can reach (plain HTTP)", args.host
+        )
         print(
             f"WARNING: the sandbox listens on {args.host}, reachable from other machines; "
             "it is a test server with synthetic data and plain HTTP.",

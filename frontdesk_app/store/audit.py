@@ -154,7 +154,8 @@ def search(session: Session, query: AuditQuery) -> list[AuditEntry]:
         statement = statement.where(audit_log.c.action == query.action)
     if query.patient_id:
         statement = statement.where(audit_log.c.patient_id == query.patient_id.strip())
-    statement = statement.order_by(audit_log.c.seq.desc()).limit(max(1, query.limit))
+    statement = statement.order_by(audit_log.c.at.desc(), audit_log.c.seq.desc())
+    statement = statement.limit(max(1, query.limit))
     return [
         AuditEntry(
             seq=row.seq,

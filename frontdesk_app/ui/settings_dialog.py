@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -114,6 +115,15 @@ class SettingsDialog(QDialog):
         if settings.agent_id and self.agent.findData(settings.agent_id) < 0:
             self.agent.addItem(settings.agent_id, settings.agent_id)
         self.agent.setCurrentIndex(max(0, self.agent.findData(settings.agent_id)))
+        self.idle_lock = QSpinBox()
+        self.idle_lock.setAccessibleName("Lock after this many idle minutes")
+        self.idle_lock.setRange(1, 240)
+        self.idle_lock.setSuffix(" min")
+        try:
+            minutes = int(settings.idle_lock_minutes)
+        except (TypeError, ValueError):  # a hand-edited settings file
+            minutes = 5
+        self.idle_lock.setValue(max(1, min(minutes, 240)))
 
         connection = QGroupBox("Connection")
         form = QFormLayout(connection)
@@ -131,6 +141,7 @@ class SettingsDialog(QDialog):
         desk_form.addRow("Clinic time zone", self.zone)
         desk_form.addRow("Workstation", self.workstation)
         desk_form.addRow("I am (live calls)", self.agent)
+        desk_form.addRow("Lock when idle for", self.idle_lock)
         self._connection_form = form
 
         buttons = QDialogButtonBox()
@@ -192,6 +203,7 @@ class SettingsDialog(QDialog):
             clinic_timezone=self.zone.currentText().strip(),
             workstation_name=self.workstation.text().strip(),
             agent_id=str(self.agent.currentData() or ""),
+            idle_lock_minutes=self.idle_lock.value(),
         )
 
     def validate(self, settings: Settings) -> None:

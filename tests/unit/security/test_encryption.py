@@ -373,3 +373,21 @@ def test_local_backend_opens_encrypted(tmp_path: Path) -> None:
     finally:
         asyncio.run(backend.aclose())
     assert file_state(path) == "encrypted"
+
+
+def test_sync_status_reads_the_encrypted_mirror_with_the_keyring_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from frontdesk_app.sync import commands
+
+    path = tmp_path / "mirror-sandbox.sqlite"
+    with Store.open(path, key=encryption.workstation_key(path), synchronous_full=True):
+        pass
+    assert file_state(path) == "encrypted"
+    summary = commands.read_summary(path)
+    assert summary is not None and (summary.pending, summary.conflicts) == (0, 0)
+    assert commands.print_status(path, as_json=True) == 0
+    secrets.delete_secret(encryption.KEY_ENTRY)
+    capsys.readouterr()
+    assert commands.print_status(path, as_json=False) == commands.EXIT_NO_MIRROR
+    assert "no longer holds its key" in capsys.readouterr().out
