@@ -156,7 +156,7 @@ async def start_services(settings: Settings, *, db: str | None, progress: Progre
     api = ApiBackend(base_url=base_url, credentials=credentials)
     mirror = Path(db) if db else data_dir() / f"mirror-{env}.sqlite"
     try:
-        mirror_key = await asyncio.to_thread(workstation_key, mirror)
+        mirror_key = await asyncio.to_thread(_mirror_key, mirror, env)
         backend = await OfflineFirstBackend.open(mirror, api, key=mirror_key, audit=trail)
     except BaseException:
         await api.aclose()
@@ -172,6 +172,21 @@ async def start_services(settings: Settings, *, db: str | None, progress: Progre
         await services.aclose()
         raise AuthenticationFailed(backend.state.detail)
     return services
+
+
+def _mirror_key(path: Path, env: str) -> str | None:
+    """The offline copy's key. Only the demo clinic's copy (synthetic data) may stay plain on
+    a computer without a keyring, so that the demo still opens there; it is encrypted in
+    place as soon as a keyring is available. Real clinics' copies are never left plain."""
+    from frontdesk_app.store.encryption import KeyringUnavailable, file_state, workstation_key
+
+    try:
+        return workstation_key(path)
+    except KeyringUnavailable:
+        if env != "bundled" or file_state(path) == "encrypted":
+            raise
+        log.warning("no keyring: the demo clinic's offline copy is kept unencrypted")
+        return None
 
 
 def _audit_trail(settings: Settings) -> AuditTrail:

@@ -53,6 +53,12 @@ class WrongStoreKey(StoreLocked):
     title = "The clinic's data on this computer cannot be opened"
 
 
+class KeyringUnavailable(StoreLocked):
+    """This computer has no usable keyring to keep the store key in."""
+
+    code = "keyring_unavailable"
+
+
 class StoreInUse(FrontDeskError):
     """Encrypting a plain store needs it to be closed everywhere else first."""
 
@@ -320,7 +326,7 @@ def workstation_key(path: Path) -> str:
             secret_store.set_secret(KEY_ENTRY, key)
             log.info("created a new store key in the keyring")
     except secret_store.SecretStoreUnavailable as exc:
-        raise StoreLocked(str(exc)) from None
+        raise KeyringUnavailable(str(exc)) from None
     if not is_valid_key(key):
         raise StoreLocked(
             f"The keyring entry '{secret_store.SERVICE} / {KEY_ENTRY}' does not hold a "
