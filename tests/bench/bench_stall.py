@@ -84,14 +84,18 @@ async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[st
     from frontdesk_app.api import ApiBackend, ApiKey
     from frontdesk_app.domain.models import Event
     from frontdesk_app.local.backend import LocalBackend
-    from frontdesk_app.store.db import Store
     from frontdesk_app.sync.backend import OfflineFirstBackend
     from tests.bench.bench_transfer import _first_agent
     from tests.bench.qt_support import StallMeter, close_desk, open_desk
 
     agent = await _first_agent(base_url, key)
     api = ApiBackend(base_url=base_url, credentials=ApiKey(key))
-    local = LocalBackend(Store.open(mirror, synchronous_full=True))
+    # As the app opens its mirror: encrypted (in place here, before timing), audited.
+    local = await asyncio.to_thread(
+        lambda: LocalBackend.open(
+            mirror, synchronous_full=True, key=procs.BENCH_KEY, audit=procs.desk_audit()
+        )
+    )
     backend = OfflineFirstBackend(local, api)
     window = open_desk(backend, mirror.parent, agent_id=agent)
     received: list[int] = []

@@ -188,7 +188,9 @@ async def _desk(base_url: str, key: str, count: int, folder: Path) -> dict[str, 
 
     agent = await _first_agent(base_url, key)
     api = ApiBackend(base_url=base_url, credentials=ApiKey(key))
-    backend = await OfflineFirstBackend.open(folder / "mirror.sqlite", api)
+    backend = await OfflineFirstBackend.open(
+        folder / "mirror.sqlite", api, key=procs.BENCH_KEY, audit=procs.desk_audit()
+    )
     assert backend.puller is not None
     puller = backend.puller
     await puller.wait_pulled(60)

@@ -23,6 +23,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 UNLIMITED = 100_000_000
 RESULT_PREFIX = "BENCH-RESULT "
+# The desk's stores are encrypted (SQLCipher), as the app's are; a fixed key for synthetic data.
+BENCH_KEY = "5eed" * 16
 _folders: list[tempfile.TemporaryDirectory[str]] = []
 
 
@@ -34,8 +36,20 @@ def child_env(home: Path | None = None, **extra: str) -> dict[str, str]:
     env.setdefault("PYTHONPATH", str(ROOT))
     if home is not None:
         env["FRONTDESK_HOME"] = str(home)
+        # The app encrypts its stores with a key kept in the keyring: a memory keyring would
+        # forget it between a cold and a warm start. A file keyring in the benchmark's own
+        # folder keeps it (XDG_DATA_HOME: Linux), and never touches the person's keyring.
+        env["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+        env["XDG_DATA_HOME"] = str(home / "keyring")
     env.update(extra)
     return env
+
+
+def desk_audit() -> Any:
+    """The audit trail the app gives its stores (every lookup and write is recorded)."""
+    from frontdesk_app.store.audit import AuditTrail, current_actor
+
+    return AuditTrail(current_actor("benchmark"))
 
 
 def scratch(prefix: str) -> Path:
