@@ -5,8 +5,9 @@
 (run without a display it re-runs itself under `xvfb-run`; install Debian's `xvfb` first).
 It starts the bundled sandbox with the demo clinic in a temporary folder, connects through the
 same offline-first backend as the app, and saves PNGs in `resources/screenshots/`: the day and
-week views, the booking dialog, the calendar while offline with changes waiting, and the
-conflict list after a booking another desk took first.
+week views (with eligibility badges from checks run first), the booking dialog, the calendar
+while offline with changes waiting, and the conflict list after a booking another desk took
+first.
 """
 
 from __future__ import annotations
@@ -97,6 +98,25 @@ async def free_start(backend: Any, provider: Provider, day: date, minutes: int =
     raise RuntimeError("no free slot")
 
 
+async def stage_eligibility(window: MainWindow, backend: Any, day: date) -> None:
+    """Eligibility answers for the day's appointments, so the calendar's badges show: most
+    checked for that day, some for the day before ("check again"), a few not at all."""
+    from frontdesk_app.ui.eligibility.panel import shared_history
+    from frontdesk_app.ui.eligibility.service import EligibilityService
+    from frontdesk_app.ui.eligibility.state import service_codes_for
+
+    assert window.context is not None
+    service = EligibilityService(backend, shared_history(window.context), zone=window.context.zone)
+    for index, appointment in enumerate(await service.appointments_on(day)):
+        if index % 6 == 5:
+            continue
+        patient = await backend.get_patient(appointment.patient_id)
+        service_day = day - timedelta(days=1) if index % 6 == 4 else day
+        request = service.request_for(patient, service_day, service_codes_for(appointment.type))
+        if request is not None:
+            await service.check(request)
+
+
 class Session:
     def __init__(self) -> None:
         self.server = SandboxServer(HOME / "bundled-sandbox.sqlite", demo=True)
@@ -143,6 +163,7 @@ async def shoot(session: Session) -> None:
     panel.toolbar.set_providers(providers, panel.model.shown_provider_ids)
     panel.set_anchor(day, force=True)
     await until(lambda: panel.loaded)
+    await stage_eligibility(window, backend, day)
     await settle(1.0)
     panel.view.scroll_to_minute(8 * 60 + 30)
     first = next((v for v in panel.model.all() if panel.model.local_day(v.start) == day), None)

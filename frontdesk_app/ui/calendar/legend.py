@@ -1,12 +1,14 @@
-"""A slim legend under the calendar: what each colour and mark means."""
+"""A slim legend under the calendar: what each colour and mark means, eligibility badges too."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from frontdesk_app.ui.calendar import palette
+from frontdesk_app.ui.calendar.eligibility_badges import BADGE_STYLES
+from frontdesk_app.ui.calendar.painter import paint_badge
 
 
 class Legend(QWidget):
@@ -16,7 +18,9 @@ class Legend(QWidget):
         labels = [s.label for s in palette.TYPE_STYLES.values()]
         self.setAccessibleDescription(
             "Colours: " + ", ".join(labels) + ". Dashed amber border: waiting to sync. "
-            "Red border: conflict."
+            "Red border: conflict. Insurance mark in the top right corner: green dot eligible, "
+            "red diamond not eligible, half-filled amber circle check again (an old check or "
+            "one for another date), grey ring not checked."
         )
         self.setFixedHeight(30)
 
@@ -55,4 +59,23 @@ class Legend(QWidget):
                 label,
             )
             x += 28 + metrics.horizontalAdvance(label) + 20
+        p.setPen(QPen(palette.COLUMN_LINE, 1))
+        p.drawLine(int(x) - 8, 7, int(x) - 8, self.height() - 7)
+        caption = "Insurance:"
+        p.setPen(palette.SUBTEXT)
+        p.drawText(
+            QRectF(x, 0, metrics.horizontalAdvance(caption) + 4, self.height()),
+            Qt.AlignmentFlag.AlignVCenter,
+            caption,
+        )
+        x += metrics.horizontalAdvance(caption) + 12
+        for style in BADGE_STYLES.values():
+            paint_badge(p, QPointF(x + 5, y), style.colour, style.shape)
+            p.setPen(palette.SUBTEXT)
+            p.drawText(
+                QRectF(x + 15, 0, metrics.horizontalAdvance(style.legend) + 4, self.height()),
+                Qt.AlignmentFlag.AlignVCenter,
+                style.legend,
+            )
+            x += 15 + metrics.horizontalAdvance(style.legend) + 16
         p.end()

@@ -8,12 +8,23 @@ skipped before anything is looked up.
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
 
 from frontdesk_app.domain.scheduling import MAX_DURATION
 from frontdesk_app.ui.calendar import palette
@@ -32,6 +43,7 @@ class Fonts:
     bold: QFont
     small: QFont
     header: QFont
+    bold_line: int = 0  # the height of a line in `bold`, measured once
 
     @classmethod
     def from_font(cls, font: QFont) -> Fonts:
@@ -41,7 +53,81 @@ class Fonts:
         small.setPointSizeF(max(7.0, font.pointSizeF() - 1.0))
         header = QFont(font)
         header.setWeight(QFont.Weight.DemiBold)
-        return cls(font, bold, small, header)
+        return cls(font, bold, small, header, QFontMetrics(bold).height())
+
+
+BadgeShape = Literal["dot", "diamond", "half", "ring"]
+BADGE_RADIUS = 4.0
+BADGE_INSET = 3.0  # from the card's right edge
+# Room the badge takes from the card's right edge, a small gap before the text included.
+BADGE_SPACE = BADGE_INSET + 2 * BADGE_RADIUS + 3
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    """A small mark in an appointment's top-right corner (its eligibility state).
+
+    The shape differs per meaning as well as the colour, so it reads without colour vision;
+    `text` is what the tooltip and a screen reader say.
+    """
+
+    text: str
+    colour: QColor
+    shape: BadgeShape
+
+
+def paint_badge(
+    p: QPainter, centre: QPointF, colour: QColor, shape: BadgeShape, r: float = BADGE_RADIUS
+) -> None:
+    """Filled dot, diamond, half-filled circle or ring; the filled ones on a white halo that lifts
+    them off the card's tint. Leaves the painter's pen and brush changed (callers set theirs)."""
+    if shape != "ring":
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(palette.BACKGROUND)
+        p.drawEllipse(centre, r + 1.5, r + 1.5)
+    if shape == "dot":
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        p.drawEllipse(centre, r, r)
+    elif shape == "diamond":
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        x, y, d = centre.x(), centre.y(), r + 0.6
+        p.drawPolygon(
+            QPolygonF([QPointF(x, y - d), QPointF(x + d, y), QPointF(x, y + d), QPointF(x - d, y)])
+        )
+    else:
+        p.setPen(QPen(colour, 1.5))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawEllipse(centre, r - 0.75, r - 0.75)
+        if shape == "half":
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(colour)
+            box = QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)
+            p.drawPie(box, 90 * 16, 180 * 16)  # the left half: an answer that has aged
+
+
+# One small image per badge look and pixel ratio: a blit per appointment instead of
+# antialiased shapes, which cost several times as much on a week with hundreds in view.
+_BADGE_SIDE = 2 * (BADGE_RADIUS + 2)
+_badge_pixmaps: dict[tuple[int, str, float], QPixmap] = {}
+
+
+def badge_pixmap(colour: QColor, shape: BadgeShape, ratio: float) -> QPixmap:
+    """The badge drawn once into a transparent pixmap of `_BADGE_SIDE` logical pixels."""
+    key = (colour.rgba(), shape, ratio)
+    found = _badge_pixmaps.get(key)
+    if found is None:
+        size = math.ceil(_BADGE_SIDE * ratio)
+        found = QPixmap(size, size)
+        found.setDevicePixelRatio(ratio)
+        found.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(found)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        paint_badge(painter, QPointF(_BADGE_SIDE / 2, _BADGE_SIDE / 2), colour, shape)
+        painter.end()
+        _badge_pixmaps[key] = found
+    return found
 
 
 @dataclass(slots=True)
@@ -183,9 +269,12 @@ def paint_item(
     *,
     zone: ZoneInfo,
     selected: bool,
-    badge: tuple[str, QColor] | None = None,
+    badge: Badge | None = None,
+    ratio: float = 1.0,
 ) -> None:
-    """One appointment: tinted card, accent bar by type, marks for status and sync."""
+    """One appointment: tinted card, accent bar by type, marks for status, sync, eligibility.
+
+    `ratio` is the device's pixel ratio (asked once per paint, not per appointment)."""
     style = palette.type_style(view.type)
     cancelled = not view.active
     fill = palette.CANCELLED_FILL if cancelled else style.fill
@@ -212,6 +301,19 @@ def paint_item(
         p.drawRoundedRect(rect.adjusted(0.75, 0.75, -0.75, -0.75), 4, 4)
 
     text_rect = rect.adjusted(8, 2, -4, -1)
+    line_height = fonts.bold_line or QFontMetrics(fonts.bold).height()
+    if badge is not None and rect.width() >= BADGE_SPACE + 6 and rect.height() >= BADGE_SPACE:
+        # Top right: on the first line of text, or in the corner of a card too narrow for any.
+        wide = rect.width() >= MIN_TEXT_WIDTH and rect.height() >= line_height
+        centre_y = text_rect.y() + line_height / 2 if wide else rect.y() + BADGE_RADIUS + 3
+        left = rect.right() - BADGE_INSET - BADGE_RADIUS - _BADGE_SIDE / 2
+        # Whole pixels: a pixmap at a fractional position is resampled instead of copied.
+        p.drawPixmap(
+            round(left),
+            round(centre_y - _BADGE_SIDE / 2),
+            badge_pixmap(badge.colour, badge.shape, ratio),
+        )
+        text_rect.setRight(rect.right() - BADGE_SPACE)
     if rect.width() < MIN_TEXT_WIDTH or text_rect.height() < 8:
         return  # a narrow week column: colour only, the tooltip has the details
     mark = {"pending": "Pending sync", "conflict": "Conflict"}.get(view.sync_state)
@@ -224,10 +326,6 @@ def paint_item(
         p.setPen(palette.SUBTEXT)
         p.drawText(text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, "↻")
         text_rect.setRight(text_rect.right() - 12)
-    if badge is not None and text_rect.width() > 40:
-        p.setBrush(badge[1])
-        p.setPen(Qt.PenStyle.NoPen)
-        p.drawEllipse(QPointF(rect.right() - 7, rect.bottom() - 7), 3.5, 3.5)
     metrics_bold = QFontMetrics(fonts.bold)
     width = int(text_rect.width())
     time_text = f"{view.start.astimezone(zone):%H:%M}"
@@ -236,11 +334,13 @@ def paint_item(
     bold = QFont(fonts.bold)
     bold.setStrikeOut(cancelled)
     p.setFont(bold)
-    line_height = metrics_bold.height()
+    shown = metrics_bold.elidedText(first, Qt.TextElideMode.ElideRight, width)
+    if not shown.startswith(time_text) and metrics_bold.horizontalAdvance(time_text) <= width:
+        shown = time_text  # a narrow card: the whole time rather than "09:…"
     p.drawText(
         QRectF(text_rect.x(), text_rect.y(), text_rect.width(), line_height),
         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-        metrics_bold.elidedText(first, Qt.TextElideMode.ElideRight, width),
+        shown,
     )
     if text_rect.height() >= 2 * line_height:
         metrics = QFontMetrics(fonts.small)

@@ -32,11 +32,13 @@ from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.ui.calendar.booking_dialog import BookingDialog
 from frontdesk_app.ui.calendar.change_dialogs import CancelDialog, RescheduleDialog
 from frontdesk_app.ui.calendar.day_sheet import export_pdf
+from frontdesk_app.ui.calendar.eligibility_badges import CalendarBadges
 from frontdesk_app.ui.calendar.find_opening import FindOpeningDialog
 from frontdesk_app.ui.calendar.legend import Legend
 from frontdesk_app.ui.calendar.model import SYNC_STATES, AppointmentView, CalendarModel
 from frontdesk_app.ui.calendar.toolbar import CalendarToolbar
 from frontdesk_app.ui.calendar.view import CalendarView
+from frontdesk_app.ui.eligibility.panel import shared_history
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_CALENDAR, PanelContext, PanelSpec
 from frontdesk_app.ui.sync_status import (
@@ -95,6 +97,8 @@ class CalendarPanel(QWidget):
         self.toolbar = CalendarToolbar(self)
         self.message = MessageBar(self)
         self.view = CalendarView(self.model, parent=self)
+        # Each appointment's eligibility, from the checks the whole window has seen.
+        self.badges = CalendarBadges(self.view, shared_history(ctx))
         self.legend = Legend(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -261,6 +265,7 @@ class CalendarPanel(QWidget):
         self.load_count += 1
         self.data_loaded.emit(len(found))
         await self._load_patients(a.patient_id for a in found)
+        await self.badges.badges.load(self.backend, (a.patient_id for a in found if a.active))
 
     def _scroll_to_start(self) -> None:
         now = utc_now().astimezone(self.zone)
@@ -345,6 +350,7 @@ class CalendarPanel(QWidget):
                 continue
             self.apply(appointment)
         await self._load_patients(v.patient_id for v in self.model.all())
+        await self.badges.badges.load(self.backend, (v.patient_id for v in self.model.all()))
 
     def view_of(self, appointment: Appointment) -> AppointmentView:
         """The view of an appointment, with its sync status when the backend tracks one."""
@@ -541,4 +547,5 @@ class CalendarPanel(QWidget):
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
+        self.badges.shutdown()
         self.view.shutdown()

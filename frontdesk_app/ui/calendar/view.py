@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QColor,
     QFontMetrics,
     QHelpEvent,
     QKeyEvent,
@@ -31,6 +30,7 @@ from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel, Colu
 from frontdesk_app.ui.calendar.painter import (
     GUTTER_WIDTH,
     HEADER_HEIGHT,
+    Badge,
     Fonts,
     LaneCache,
     item_rect,
@@ -42,7 +42,7 @@ from frontdesk_app.ui.calendar.painter import (
 )
 from frontdesk_app.ui.calendar.view_chrome import Chrome, paint_gutter, paint_header
 
-BadgeProvider = Callable[[AppointmentView], tuple[str, QColor] | None]
+BadgeProvider = Callable[[AppointmentView], Badge | None]
 DAY_MIN_COLUMN = 120.0
 # The week fits the window: narrow columns show colour and time, details are in the tooltip.
 WEEK_MIN_COLUMN = 14.0
@@ -120,7 +120,9 @@ class CalendarView(QAbstractScrollArea):
         self.relayout()
 
     def set_badge_provider(self, provider: BadgeProvider | None) -> None:
-        """A small coloured mark per appointment (eligibility state, from another panel)."""
+        """A small mark per appointment (its eligibility state); its text joins the tooltip
+        and the accessible description. It is asked once per painted appointment: keep it a
+        look-up."""
         self._badges = provider
         self.viewport().update()
 
@@ -136,10 +138,14 @@ class CalendarView(QAbstractScrollArea):
         if appointment_id == self._selected:
             return
         self._selected = appointment_id
-        view = self.model.get(appointment_id) if appointment_id else None
-        self.setAccessibleDescription(self._describe(view) if view else "No appointment selected")
+        self.describe_selection()
         self.viewport().update()
         self.selection_changed.emit(appointment_id or "")
+
+    def describe_selection(self) -> None:
+        """The accessible description: the selected appointment in words (badge included)."""
+        view = self.model.get(self._selected) if self._selected else None
+        self.setAccessibleDescription(self._describe(view) if view else "No appointment selected")
 
     def cursor_slot(self) -> tuple[str, datetime] | None:
         """The provider and start of the free-slot cursor (keyboard or last click)."""
@@ -345,6 +351,7 @@ class CalendarView(QAbstractScrollArea):
         if self._cursor is not None and self._cursor[0] in cols:
             self._paint_cursor(p)
         zone = self.model.zone
+        ratio = self.viewport().devicePixelRatioF()
         dragged = self._drag.appointment_id if self._drag else None
         for index in cols:
             column = self._columns[index]
@@ -365,6 +372,7 @@ class CalendarView(QAbstractScrollArea):
                     zone=zone,
                     selected=view.id == self._selected,
                     badge=self._badges(view) if self._badges else None,
+                    ratio=ratio,
                 )
                 p.setOpacity(1.0)
         if self._drag is not None:
@@ -449,6 +457,7 @@ class CalendarView(QAbstractScrollArea):
                 "pending": "waiting to sync",
                 "conflict": "conflict: " + (view.sync_message or "refused by the server"),
             }.get(view.sync_state, ""),
+            badge.text if self._badges and (badge := self._badges(view)) else "",
         ]
         return ", ".join(part for part in parts if part)
 
@@ -461,8 +470,6 @@ class CalendarView(QAbstractScrollArea):
             text = self._describe(view)
             if view.notes:
                 text += f"\nNotes: {view.notes}"
-            if self._badges and (badge := self._badges(view)):
-                text += f"\n{badge[0]}"
             QToolTip.showText(event.globalPos(), text, self.viewport())
             return True
         return super().viewportEvent(event)

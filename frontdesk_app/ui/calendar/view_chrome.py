@@ -27,15 +27,38 @@ class Chrome:
     week: bool
 
 
+# Words around a clinician's name that are not the name: "Dr.", "Prof"; "MD", "NP", "Jr.".
+TITLES = frozenset({"dr", "doctor", "prof", "professor", "mr", "mrs", "ms", "mx", "miss"})
+SUFFIXES = frozenset(
+    {"md", "do", "np", "pa", "pa-c", "rn", "aprn", "fnp", "dnp", "phd", "mbbs", "dds",
+     "dmd", "od", "dpm", "lcsw", "jr", "sr", "ii", "iii", "iv"}
+)  # fmt: skip
+
+
+def name_parts(name: str) -> list[str]:
+    """`Dr. Amelia Patel` → `["Amelia", "Patel"]`; `Dana Whitfield, NP` → `["Dana", "Whitfield"]`.
+
+    Everything after the first comma is credentials; titles in front and credentials written
+    without a comma at the end are dropped too.
+    """
+    words = name.split(",", maxsplit=1)[0].split()
+    while words and words[0].rstrip(".").lower() in TITLES:
+        words.pop(0)
+    while len(words) > 1 and words[-1].rstrip(".").lower() in SUFFIXES:
+        words.pop()
+    return words
+
+
 def short_name(name: str) -> str:
-    """`Dr. Amelia Patel` → `Patel`: what fits above a narrow week-view column."""
-    parts = [p for p in name.replace(",", " ").split() if not p.endswith(".")]
-    return parts[-1] if parts else name
+    """The surname: what fits above a narrow week-view column."""
+    parts = name_parts(name)
+    return parts[-1] if parts else name.strip()
 
 
 def initials(name: str) -> str:
-    parts = [p for p in name.replace(",", " ").replace("-", " ").split() if not p.endswith(".")]
-    return "".join(p[0] for p in parts[:2]).upper()
+    """`Dr. Mei-Lin Ashcroft` → `MA`: first name and surname."""
+    parts = name_parts(name)
+    return "".join(p[0] for p in parts[:1] + parts[1:][-1:]).upper()
 
 
 def week_label(name: str, width: int, metrics: QFontMetrics) -> str:

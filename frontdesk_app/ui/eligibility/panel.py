@@ -1,8 +1,9 @@
 """The eligibility panel: choose a patient, check their coverage, see their earlier checks.
 
 The form is on the left (patient, payer and member id from their insurance on file, date of
-service, service codes), the answer on the right, and below it every check this desk has seen
-for the patient. "Check tomorrow's appointments" runs the whole day with a progress bar.
+service, service codes), the answer on the right, and below it the patient's earlier checks —
+from the backend (`list_eligibility_checks`: earlier sessions too) and those run since.
+"Check tomorrow's appointments" runs the whole day with a progress bar.
 """
 
 from __future__ import annotations
@@ -358,9 +359,8 @@ def eligibility_panel_spec() -> PanelSpec:
 def shared_history(ctx: PanelContext) -> CheckHistory:
     """The window's one `CheckHistory` (created on first use), kept in `ctx.extras`.
 
-    The calendar paints each appointment's state from it:
-    `shared_history(ctx).state_for(appointment, zone=ctx.zone)`, and can redraw on
-    `shared_history(ctx).add_listener(...)`.
+    The calendar paints each appointment's state from it (`ui.calendar.eligibility_badges`)
+    and repaints on `add_listener`, so a check run here shows there at once.
     """
     history = ctx.extras.get(HISTORY_KEY)
     if not isinstance(history, CheckHistory):

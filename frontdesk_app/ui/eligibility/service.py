@@ -11,7 +11,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from frontdesk_app.domain.backend import Backend
@@ -37,26 +36,9 @@ from frontdesk_app.ui.eligibility.state import (
 # inside the API's rate budget and the HTTP client's sweet spot (DESIGN.md: 4–8 in flight).
 BATCH_CONCURRENCY = 4
 PAGE_LIMIT = 500
+# Earlier checks listed for a chosen patient: a few months of visits at most.
+HISTORY_LIMIT = 20
 _log = logging.getLogger(__name__)
-
-
-@runtime_checkable
-class LatestCheck(Protocol):
-    """`LocalBackend`: the newest check it stored for a patient."""
-
-    async def last_eligibility(self, patient_id: str) -> EligibilityResult | None: ...
-
-
-class StampedResult(Protocol):
-    @property
-    def value(self) -> EligibilityResult: ...
-
-
-@runtime_checkable
-class CachedChecks(Protocol):
-    """`OfflineFirstBackend`: the last answer it cached for a patient and payer."""
-
-    async def cached_eligibility(self, request: EligibilityRequest) -> StampedResult | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,21 +102,9 @@ class EligibilityService:
         )
 
     async def load_known(self, patient: Patient) -> list[EligibilityResult]:
-        """Bring the checks the backend keeps for `patient` into the history.
-
-        The `Backend` interface has no list of a patient's checks; `LocalBackend` keeps the
-        latest (`last_eligibility`) and `OfflineFirstBackend` its cache (`cached_eligibility`).
-        """
-        found: list[EligibilityResult] = []
-        if isinstance(self.backend, LatestCheck):
-            latest = await self.backend.last_eligibility(patient.id)
-            if latest is not None:
-                found.append(latest)
-        request = self.request_for(patient, self._clock().astimezone(self.zone).date(), [])
-        if request is not None and isinstance(self.backend, CachedChecks):
-            cached = await self.backend.cached_eligibility(request)
-            if cached is not None:
-                found.append(cached.value)
+        """Bring the patient's earlier checks (this and earlier sessions, newest first) into
+        the history. Offline, an offline-first backend answers with the ones it kept."""
+        found = await self.backend.list_eligibility_checks(patient.id, limit=HISTORY_LIMIT)
         for result in found:
             self.history.add(result)
         return found

@@ -75,9 +75,26 @@ def eligibility_state_for(
     Otherwise the answer of the latest check for that day.
     """
     zone = zone or ZoneInfo(DEFAULT_TIMEZONE)
-    now = now or utc_now()
-    service_day = local_service_date(appointment, zone)
-    own = [c for c in checks if c.patient_id == appointment.patient_id]
+    return state_on(
+        appointment.patient_id,
+        local_service_date(appointment, zone),
+        checks,
+        now=now or utc_now(),
+        stale_after=stale_after,
+    )
+
+
+def state_on(
+    patient_id: str,
+    service_day: date,
+    checks: Iterable[EligibilityResult],
+    *,
+    now: datetime,
+    stale_after: timedelta = STALE_AFTER,
+) -> EligibilityState:
+    """`eligibility_state_for` by patient and clinic-local day of service (the calendar's
+    appointments are views, not `Appointment`s)."""
+    own = [c for c in checks if c.patient_id == patient_id]
     if not own:
         return "unknown"
     same_day = [c for c in own if c.date_of_service == service_day]
@@ -95,8 +112,9 @@ HistoryListener = Callable[[EligibilityResult], None]
 class CheckHistory:
     """Every eligibility answer this desk has seen, newest first per patient.
 
-    The `Backend` has no "list a patient's checks" operation yet, so the desk remembers what it
-    checked (and what an offline backend handed back from its cache) for the session.
+    The window holds one: the panel fills it with the checks it runs and with each chosen
+    patient's history (`Backend.list_eligibility_checks`, earlier sessions included), the
+    calendar with the histories of the patients in view, and both repaint on `add_listener`.
     """
 
     def __init__(self) -> None:
@@ -113,6 +131,11 @@ class CheckHistory:
         checks = self._by_patient.get(patient_id, {}).values()
         return sorted(checks, key=lambda c: c.verified_at, reverse=True)
 
+    def latest_for(self, patient_id: str) -> EligibilityResult | None:
+        """The patient's newest check of any date of service (None when there is none)."""
+        checks = self._by_patient.get(patient_id)
+        return max(checks.values(), key=lambda c: c.verified_at) if checks else None
+
     def all(self) -> list[EligibilityResult]:
         return [c for checks in self._by_patient.values() for c in checks.values()]
 
@@ -125,6 +148,17 @@ class CheckHistory:
             self._by_patient.get(appointment.patient_id, {}).values(),
             zone=zone,
             now=now,
+        )
+
+    def state_on(
+        self, patient_id: str, service_day: date, *, now: datetime | None = None
+    ) -> EligibilityState:
+        """`state_on` over the patient's own checks only (a dict look-up, then a few)."""
+        return state_on(
+            patient_id,
+            service_day,
+            self._by_patient.get(patient_id, {}).values(),
+            now=now or utc_now(),
         )
 
     def add_listener(self, listener: HistoryListener) -> Callable[[], None]:
