@@ -11,7 +11,7 @@ between two ticks until the queue is empty — how long the window could not rea
 the drain itself takes minutes; the gaps' 99th percentile and count over 16 ms say whether
 the longest is typical.
 
-    .venv/bin/python -m tests.bench.bench_stall [--quick]
+    .venv/bin/python -m tests.bench.bench_stall [--quick]   # BENCH_STALL_WRITES=N to vary
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -36,7 +37,7 @@ EVENT_RATE = 50.0
 def run(quick: bool = False) -> list[Result]:
     from tests.bench.bench_sync_drain import plan_bookings, queue, server_head
 
-    count = 100 if quick else 5000
+    count = int(os.environ.get("BENCH_STALL_WRITES") or (100 if quick else 5000))
     folder = procs.scratch("stall")
     template = procs.clinic()
     bookings = plan_bookings(template, count)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -33,7 +34,7 @@ INTERVAL = 0.3  # a card must be painted before the agent answers (else: missing
 
 
 def run(quick: bool = False) -> list[Result]:
-    count = 10 if quick else 200
+    count = int(os.environ.get("BENCH_TRANSFERS") or (10 if quick else 200))
     folder = procs.scratch("transfer")
     db = procs.copy_db(procs.clinic(), folder / "server" / "clinic.sqlite")
     with procs.sandbox_process(db) as (url, key):
