@@ -1,67 +1,34 @@
-"""The calendar widget: a scroll area that paints columns itself and handles mouse and keys.
+"""The calendar widget: a scroll area of provider columns that turns mouse and keys into requests.
 
 Header (providers, days) and gutter (hours) stay put while the body scrolls. A change in the
 model repaints only the columns it touched, so live updates keep scroll position and selection.
+Where things are lies in `hit_testing`, painting in `body_painter` and `view_chrome`, dragging in
+`drag_drop`, the arrow-key cursor in `keyboard`; this module wires them to Qt's events.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QFontMetrics,
-    QHelpEvent,
-    QKeyEvent,
-    QMouseEvent,
-    QPainter,
-    QPaintEvent,
-    QPen,
-    QResizeEvent,
-)
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip, QWidget
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from frontdesk_app.domain.timeutil import utc_now
-from frontdesk_app.ui.calendar import palette
-from frontdesk_app.ui.calendar.geometry import SNAP_MINUTES, Grid
+from frontdesk_app.ui.calendar import keyboard, palette
+from frontdesk_app.ui.calendar.body_painter import BadgeProvider, BodyPainter
+from frontdesk_app.ui.calendar.drag_drop import DragAndDrop
+from frontdesk_app.ui.calendar.geometry import Grid
+from frontdesk_app.ui.calendar.hit_testing import BodyMap
+from frontdesk_app.ui.calendar.keyboard import Cursor
 from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel, Column, ModelChange
-from frontdesk_app.ui.calendar.painter import (
-    GUTTER_WIDTH,
-    HEADER_HEIGHT,
-    Badge,
-    Fonts,
-    LaneCache,
-    item_rect,
-    now_y,
-    paint_background,
-    paint_item,
-    paint_lines,
-    visible_items,
-)
+from frontdesk_app.ui.calendar.painter import GUTTER_WIDTH, HEADER_HEIGHT, Fonts, LaneCache
 from frontdesk_app.ui.calendar.view_chrome import Chrome, paint_gutter, paint_header
 
-BadgeProvider = Callable[[AppointmentView], Badge | None]
 DAY_MIN_COLUMN = 120.0
 # The week fits the window: narrow columns show colour and time, details are in the tooltip.
 WEEK_MIN_COLUMN = 14.0
-
-
-@dataclass(slots=True)
-class _Press:
-    appointment_id: str
-    pos: QPoint
-    grab_minutes: float
-
-
-@dataclass(slots=True)
-class _Drag:
-    appointment_id: str
-    column: int
-    start: datetime
-    end: datetime
-    free: bool
 
 
 class CalendarView(QAbstractScrollArea):
@@ -86,15 +53,14 @@ class CalendarView(QAbstractScrollArea):
         self.model = model
         self._now = now
         self.grid = Grid(zone=model.zone)
-        self._columns: list[Column] = []
-        self._lanes = LaneCache()
+        self._body = BodyMap(model, self.grid, LaneCache(), self._scroll)
+        self._drag = DragAndDrop(self._body)
+        self._fonts = Fonts.from_font(self.font())
+        self._painter = BodyPainter(self._body, self._fonts)
         self._selected: str | None = None
-        self._cursor: tuple[int, int] | None = None  # column index, minute of day
-        self._press: _Press | None = None
-        self._drag: _Drag | None = None
+        self._cursor: Cursor | None = None
         self._badges: BadgeProvider | None = None
         self._min_column = DAY_MIN_COLUMN
-        self._fonts = Fonts.from_font(self.font())
         self.paint_count = 0
         self.setAccessibleName("Calendar")
         self.setAccessibleDescription(
@@ -128,7 +94,7 @@ class CalendarView(QAbstractScrollArea):
 
     @property
     def columns(self) -> list[Column]:
-        return list(self._columns)
+        return list(self._body.columns)
 
     @property
     def selected_id(self) -> str | None:
@@ -149,38 +115,44 @@ class CalendarView(QAbstractScrollArea):
 
     def cursor_slot(self) -> tuple[str, datetime] | None:
         """The provider and start of the free-slot cursor (keyboard or last click)."""
-        if self._cursor is None or self._cursor[0] >= len(self._columns):
+        columns = self._body.columns
+        if self._cursor is None or self._cursor[0] >= len(columns):
             return None
-        column = self._columns[self._cursor[0]]
+        column = columns[self._cursor[0]]
         y = self.grid.y_of_minute(self._cursor[1])
         return column.provider.id, self.grid.instant_at(column.day, y + 0.5)
 
     def set_cursor(self, provider_id: str, start: datetime) -> None:
-        day = self.model.local_day(start)
-        for index, column in enumerate(self._columns):
-            if column.provider.id == provider_id and column.day == day:
-                self._cursor = (index, int(self.grid.minute_of(start)))
-                self._ensure_cursor_visible()
-                self.viewport().update()
-                return
+        index = self._body.column_index(provider_id, self.model.local_day(start))
+        if index is not None:
+            self._cursor = (index, int(self.grid.minute_of(start)))
+            self._ensure_cursor_visible()
+            self.viewport().update()
 
     def scroll_to_minute(self, minute: int) -> None:
         self.verticalScrollBar().setValue(int(self.grid.y_of_minute(minute)))
 
     def viewport_rect_of(self, appointment_id: str) -> QRect | None:
         """Where an appointment is drawn now, in viewport coordinates (tests, tooltips)."""
-        placed = self._place(appointment_id)
-        return None if placed is None else self._to_viewport(placed[1]).toAlignedRect()
+        placed = self._body.place(appointment_id)
+        return None if placed is None else self._body.to_viewport(placed[1]).toAlignedRect()
 
     def point_for(self, provider_id: str, instant: datetime) -> QPoint | None:
         """The viewport point at a provider's column and time (tests and keyboard)."""
-        day = self.model.local_day(instant)
-        for index, column in enumerate(self._columns):
-            if column.provider.id == provider_id and column.day == day:
-                x = self.grid.x_of(index) + self.grid.column_width / 2
-                y = self.grid.y_of(instant, day) + 2
-                return self._to_viewport(QRectF(x, y, 1, 1)).topLeft().toPoint()
-        return None
+        return self._body.point_for(provider_id, instant)
+
+    def item_at(self, pos: QPoint) -> AppointmentView | None:
+        return self._body.item_at(pos)
+
+    def day_of_column(self, index: int) -> date:
+        return self._body.columns[index].day
+
+    def visible_range(self) -> tuple[datetime, datetime] | None:
+        """The first and last instant of the days in view (for the panel's loader)."""
+        if not self.model.days:
+            return None
+        start, end = self.model.window()
+        return start, end - timedelta(seconds=1)
 
     def shutdown(self) -> None:
         self._now_timer.stop()
@@ -188,22 +160,22 @@ class CalendarView(QAbstractScrollArea):
 
     # --- layout ------------------------------------------------------------------------------
     def relayout(self) -> None:
-        self._columns = self.model.columns()
+        columns = self._body.columns = self.model.columns()
         first, last = self.model.hours_span()
         self.grid.first_minute = max(0, (first // 60) * 60 - 60)
         self.grid.last_minute = min(24 * 60, -(-last // 60) * 60 + 60)
-        self.grid.columns = len(self._columns)
+        self.grid.columns = len(columns)
         body_w = max(1, self.viewport().width() - GUTTER_WIDTH)
         body_h = max(1, self.viewport().height() - HEADER_HEIGHT)
-        wanted = body_w / max(1, len(self._columns))
+        wanted = body_w / max(1, len(columns))
         self.grid.column_width = max(self._min_column, wanted)
         self.horizontalScrollBar().setRange(0, max(0, int(self.grid.width) - body_w))
         self.horizontalScrollBar().setPageStep(body_w)
         self.verticalScrollBar().setRange(0, max(0, int(self.grid.height) - body_h))
         self.verticalScrollBar().setPageStep(body_h)
-        if self._cursor is not None and self._cursor[0] >= len(self._columns):
+        if self._cursor is not None and self._cursor[0] >= len(columns):
             self._cursor = None
-        self._lanes.clear()
+        self._body.lanes.clear()
         self.viewport().update()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -218,70 +190,17 @@ class CalendarView(QAbstractScrollArea):
             (v.provider_id, self.model.local_day(v.start)) for v in (*change.before, *change.after)
         }
         for provider_id, day in touched:
-            self._lanes.invalidate(provider_id, day)
-            for index, column in enumerate(self._columns):
+            self._body.lanes.invalidate(provider_id, day)
+            for index, column in enumerate(self._body.columns):
                 if column.provider.id == provider_id and column.day == day:
-                    strip = QRectF(
-                        self.grid.x_of(index), 0, self.grid.column_width, self.grid.height
-                    )
-                    self.viewport().update(self._to_viewport(strip).toAlignedRect())
+                    strip = self._body.to_viewport(self._body.strip(index))
+                    self.viewport().update(strip.toAlignedRect())
 
     def _on_now_timer_timeout(self) -> None:
         self.viewport().update()
 
-    # --- coordinates -------------------------------------------------------------------------
-    def _offset(self) -> QPointF:
-        return QPointF(
-            GUTTER_WIDTH - self.horizontalScrollBar().value(),
-            HEADER_HEIGHT - self.verticalScrollBar().value(),
-        )
-
-    def _to_viewport(self, rect: QRectF) -> QRectF:
-        return rect.translated(self._offset())
-
-    def _to_content(self, pos: QPoint | QPointF) -> QPointF:
-        return QPointF(pos) - self._offset()
-
-    def _in_body(self, pos: QPoint) -> bool:
-        return pos.x() >= GUTTER_WIDTH and pos.y() >= HEADER_HEIGHT
-
-    def _place(self, appointment_id: str) -> tuple[int, QRectF] | None:
-        view = self.model.get(appointment_id)
-        if view is None:
-            return None
-        day = self.model.local_day(view.start)
-        for index, column in enumerate(self._columns):
-            if column.provider.id == view.provider_id and column.day == day:
-                lanes = self._lanes.lanes(self.model, column)
-                lane = lanes.get(view.id)
-                if lane is None:
-                    return None
-                return index, item_rect(self.grid, index, view, lane, day)
-        return None
-
-    def item_at(self, pos: QPoint) -> AppointmentView | None:
-        if not self._in_body(pos):
-            return None
-        content = self._to_content(pos)
-        index = self.grid.column_at(content.x())
-        if index is None:
-            return None
-        column = self._columns[index]
-        lanes = self._lanes.lanes(self.model, column)
-        for view in visible_items(self.model, self.grid, column, content.y(), content.y() + 1):
-            lane = lanes.get(view.id)
-            if lane and item_rect(self.grid, index, view, lane, column.day).contains(content):
-                return view
-        return None
-
-    def _slot_at(self, pos: QPoint) -> tuple[int, int] | None:
-        if not self._in_body(pos):
-            return None
-        content = self._to_content(pos)
-        index = self.grid.column_at(content.x())
-        if index is None or content.y() < 0 or content.y() > self.grid.height:
-            return None
-        return index, self.grid.minute_at(content.y())
+    def _scroll(self) -> tuple[int, int]:
+        return self.horizontalScrollBar().value(), self.verticalScrollBar().value()
 
     # --- painting ----------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -291,24 +210,36 @@ class CalendarView(QAbstractScrollArea):
         exposed = event.rect()
         width, height = self.viewport().width(), self.viewport().height()
         body = QRect(GUTTER_WIDTH, HEADER_HEIGHT, width - GUTTER_WIDTH, height - HEADER_HEIGHT)
+        columns = self._body.columns
+        now = self._now()
         p.fillRect(exposed, palette.OFF_HOURS)
         area = body.intersected(exposed)
-        if not area.isEmpty() and self._columns:
-            self._paint_body(p, area)
-        elif not self._columns:
+        if not area.isEmpty() and columns:
+            self._painter.paint(
+                p,
+                area,
+                cursor=self._cursor,
+                selected=self._selected,
+                drag=self._drag,
+                badges=self._badges,
+                now=now,
+                ratio=self.viewport().devicePixelRatioF(),
+            )
+        elif not columns:
             p.setPen(palette.SUBTEXT)
             p.drawText(
                 body,
                 Qt.AlignmentFlag.AlignCenter,
                 "No providers to show. Choose providers in the toolbar.",
             )
+        scroll_x, scroll_y = self._scroll()
         chrome = Chrome(
             grid=self.grid,
-            columns=self._columns,
+            columns=columns,
             fonts=self._fonts,
-            scroll_x=self.horizontalScrollBar().value(),
-            scroll_y=self.verticalScrollBar().value(),
-            now=self._now(),
+            scroll_x=scroll_x,
+            scroll_y=scroll_y,
+            now=now,
             week=len(self.model.days) > 1,
         )
         if exposed.top() < HEADER_HEIGHT:
@@ -317,129 +248,6 @@ class CalendarView(QAbstractScrollArea):
             paint_gutter(p, chrome, height)
         p.fillRect(QRect(0, 0, GUTTER_WIDTH, HEADER_HEIGHT), palette.HEADER_BG)
         p.end()
-
-    def _paint_body(self, p: QPainter, area: QRect) -> None:
-        p.save()
-        p.setClipRect(area)
-        offset = self._offset()
-        p.translate(offset)
-        x0, y0 = area.left() - offset.x(), area.top() - offset.y()
-        x1, y1 = area.right() + 1 - offset.x(), area.bottom() + 1 - offset.y()
-        cols = self.grid.visible_columns(x0, x1)
-        y0c, y1c = max(0.0, y0), min(self.grid.height, y1)
-        paint_background(
-            p,
-            self.model,
-            self.grid,
-            columns=self._columns,
-            cols=cols,
-            y0=y0c,
-            y1=y1c,
-            fonts=self._fonts,
-        )
-        paint_lines(
-            p,
-            self.model,
-            self.grid,
-            columns=self._columns,
-            cols=cols,
-            x0=x0,
-            x1=x1,
-            y0=y0c,
-            y1=y1c,
-        )
-        if self._cursor is not None and self._cursor[0] in cols:
-            self._paint_cursor(p)
-        zone = self.model.zone
-        ratio = self.viewport().devicePixelRatioF()
-        dragged = self._drag.appointment_id if self._drag else None
-        for index in cols:
-            column = self._columns[index]
-            lanes = self._lanes.lanes(self.model, column)
-            for view in visible_items(self.model, self.grid, column, y0c, y1c):
-                lane = lanes.get(view.id)
-                if lane is None:
-                    continue
-                rect = item_rect(self.grid, index, view, lane, column.day)
-                if view.id == dragged:
-                    p.setOpacity(0.35)
-                paint_item(
-                    p,
-                    view,
-                    rect,
-                    self.model.patient_label(view.patient_id),
-                    self._fonts,
-                    zone=zone,
-                    selected=view.id == self._selected,
-                    badge=self._badges(view) if self._badges else None,
-                    ratio=ratio,
-                )
-                p.setOpacity(1.0)
-        if self._drag is not None:
-            self._paint_ghost(p, self._drag)
-        self._paint_now(p, cols)
-        p.restore()
-
-    def _paint_cursor(self, p: QPainter) -> None:
-        assert self._cursor is not None
-        index, minute = self._cursor
-        rect = QRectF(
-            self.grid.x_of(index) + 1,
-            self.grid.y_of_minute(minute),
-            self.grid.column_width - 2,
-            SNAP_MINUTES * self.grid.px_per_minute,
-        )
-        p.fillRect(rect, palette.CURSOR_FILL)
-        p.setPen(QPen(palette.CURSOR_LINE, 1))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
-        if self.item_at(self._to_viewport(rect).center().toPoint()) is None and rect.width() > 90:
-            p.setFont(self._fonts.small)
-            p.setPen(palette.CURSOR_LINE)
-            text = f"{minute // 60:02d}:{minute % 60:02d}  Enter to book"
-            p.drawText(
-                rect.adjusted(8, 0, -4, 0),
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                QFontMetrics(self._fonts.small).elidedText(
-                    text, Qt.TextElideMode.ElideRight, int(rect.width() - 12)
-                ),
-            )
-
-    def _paint_ghost(self, p: QPainter, drag: _Drag) -> None:
-        column = self._columns[drag.column]
-        top = self.grid.y_of(drag.start, column.day)
-        bottom = self.grid.y_of(drag.end, column.day)
-        rect = QRectF(
-            self.grid.x_of(drag.column) + 3, top + 1, self.grid.column_width - 6, bottom - top - 2
-        )
-        colour = palette.GHOST_OK if drag.free else palette.GHOST_BAD
-        p.setBrush(colour)
-        p.setPen(QPen(colour.darker(180), 1.5, Qt.PenStyle.DashLine))
-        p.drawRoundedRect(rect, 4, 4)
-        p.setFont(self._fonts.bold)
-        p.setPen(palette.TEXT)
-        zone = self.model.zone
-        label = f"{drag.start.astimezone(zone):%H:%M}–{drag.end.astimezone(zone):%H:%M}"
-        if not drag.free:
-            label += "  not free"
-        p.drawText(rect.adjusted(8, 2, -4, 0), Qt.AlignmentFlag.AlignLeft, label)
-
-    def _paint_now(self, p: QPainter, cols: range) -> None:
-        now = self._now()
-        first_x: float | None = None
-        for index in cols:
-            column = self._columns[index]
-            y = now_y(self.grid, now, column.day)
-            if y is None:
-                continue
-            x = self.grid.x_of(index)
-            first_x = x if first_x is None else min(first_x, x)
-            p.setPen(QPen(palette.NOW_LINE, 1.5))
-            p.drawLine(QPointF(x, y), QPointF(x + self.grid.column_width, y))
-            if first_x == x:
-                p.setBrush(palette.NOW_LINE)
-                p.setPen(Qt.PenStyle.NoPen)
-                p.drawEllipse(QPointF(x + 3, y), 3.5, 3.5)
 
     # --- tooltips and accessibility -------------------------------------------------------------
     def _describe(self, view: AppointmentView) -> str:
@@ -463,7 +271,7 @@ class CalendarView(QAbstractScrollArea):
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            view = self.item_at(event.pos())
+            view = self._body.item_at(event.pos())
             if view is None:
                 QToolTip.hideText()
                 return True
@@ -478,19 +286,14 @@ class CalendarView(QAbstractScrollArea):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
         self.setFocus(Qt.FocusReason.MouseFocusReason)
-        view = self.item_at(pos)
-        slot = self._slot_at(pos)
+        view = self._body.item_at(pos)
+        slot = self._body.slot_at(pos)
         if slot is not None:
             self._cursor = slot
         if view is not None:
             self.select(view.id)
             if event.button() == Qt.MouseButton.LeftButton and view.active:
-                grab = self.grid.minute_of(
-                    self.grid.instant_at(
-                        self.model.local_day(view.start), self._to_content(pos).y(), snap=1
-                    )
-                )
-                self._press = _Press(view.id, pos, grab - self.grid.minute_of(view.start))
+                self._drag.begin(view, pos)
         else:
             self.select(None)
         self.viewport().update()
@@ -500,43 +303,11 @@ class CalendarView(QAbstractScrollArea):
             )
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._press is None:
-            return
-        pos = event.position().toPoint()
-        if self._drag is None and (
-            (pos - self._press.pos).manhattanLength() < QApplication.startDragDistance()
-        ):
-            return
-        view = self.model.get(self._press.appointment_id)
-        if view is None:
-            self._press = None
-            return
-        self._drag = self._drag_target(view, pos) or self._drag
-        self.viewport().update()
-
-    def _drag_target(self, view: AppointmentView, pos: QPoint) -> _Drag | None:
-        content = self._to_content(pos)
-        index = self.grid.column_at(max(0.0, content.x()))
-        if index is None:
-            return None
-        day = self._columns[index].day
-        # Rescheduling keeps the provider: snap to this provider's column on the day pointed at.
-        same = [
-            i
-            for i, c in enumerate(self._columns)
-            if c.day == day and c.provider.id == view.provider_id
-        ]
-        if not same:
-            return None
-        assert self._press is not None
-        top_y = content.y() - self._press.grab_minutes * self.grid.px_per_minute
-        start = self.grid.instant_at(day, top_y + SNAP_MINUTES * self.grid.px_per_minute / 2)
-        end = start + (view.end - view.start)
-        free = self.model.is_free(view.provider_id, start, end, ignore_id=view.id)
-        return _Drag(view.id, same[0], start, end, free)
+        if self._drag.move(event.position().toPoint()):
+            self.viewport().update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        drag, self._drag, self._press = self._drag, None, None
+        drag = self._drag.finish()
         if drag is None:
             return
         self.viewport().update()
@@ -546,12 +317,12 @@ class CalendarView(QAbstractScrollArea):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
-        self._press = None
-        view = self.item_at(pos)
+        self._drag.press = None
+        view = self._body.item_at(pos)
         if view is not None:
             self.appointment_activated.emit(view.id)
             return
-        slot = self._slot_at(pos)
+        slot = self._body.slot_at(pos)
         if slot is not None:
             self._cursor = slot
             self._request_booking()
@@ -564,11 +335,11 @@ class CalendarView(QAbstractScrollArea):
     # --- keyboard ----------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
-        if key == Qt.Key.Key_Escape and (self._drag or self._press):
-            self._drag = self._press = None
+        if key == Qt.Key.Key_Escape and self._drag.active:
+            self._drag.cancel()
             self.viewport().update()
             return
-        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right):
+        if key in keyboard.ARROWS:
             self._move_cursor(key)
             return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -590,69 +361,35 @@ class CalendarView(QAbstractScrollArea):
         )
 
     def _move_cursor(self, key: int) -> None:
-        if not self._columns:
+        columns = self._body.columns
+        if not columns:
             return
         if self._cursor is None:
-            now = self._now().astimezone(self.model.zone)
-            minute = max(self.grid.first_minute, (now.hour * 60 + now.minute) // 15 * 15)
-            self._cursor = (0, min(minute, self.grid.last_minute - SNAP_MINUTES))
-        index, minute = self._cursor
-        if key == Qt.Key.Key_Up:
-            minute = max(self.grid.first_minute, minute - SNAP_MINUTES)
-        elif key == Qt.Key.Key_Down:
-            minute = min(self.grid.last_minute - SNAP_MINUTES, minute + SNAP_MINUTES)
-        elif key == Qt.Key.Key_Left:
-            if index == 0:
-                self.period_step_requested.emit(-1)
-                return
-            index -= 1
-        elif index + 1 >= len(self._columns):
-            self.period_step_requested.emit(1)
+            self._cursor = keyboard.starting_cursor(self.grid, self._now(), self.model.zone)
+        target = keyboard.moved(self._cursor, key, self.grid, len(columns))
+        if isinstance(target, keyboard.Step):
+            self.period_step_requested.emit(target.direction)
             return
-        else:
-            index += 1
-        self._cursor = (index, minute)
+        self._cursor = target
         slot = self.cursor_slot()
-        hit = None
-        if slot is not None:
-            column = self._columns[index]
-            hit = next(
-                (
-                    v
-                    for v in self.model.in_cell(column.provider.id, column.day)
-                    if v.start <= slot[1] < v.end
-                ),
-                None,
-            )
+        hit = (
+            None
+            if slot is None
+            else keyboard.appointment_at(self.model, columns[target[0]], slot[1])
+        )
         self.select(hit.id if hit else None)
         self._ensure_cursor_visible()
         self.viewport().update()
 
     def _ensure_cursor_visible(self) -> None:
-        """Scroll only when the cursor is out of view, then put it a third of the way down."""
         if self._cursor is None:
             return
-        index, minute = self._cursor
-        y = self.grid.y_of_minute(minute)
-        bar = self.verticalScrollBar()
-        body_h = self.viewport().height() - HEADER_HEIGHT
-        if y < bar.value() or y + 30 > bar.value() + body_h:
-            bar.setValue(int(y - body_h / 3))
-        x = self.grid.x_of(index)
-        hbar = self.horizontalScrollBar()
-        body_w = self.viewport().width() - GUTTER_WIDTH
-        if x < hbar.value():
-            hbar.setValue(int(x))
-        elif x + self.grid.column_width > hbar.value() + body_w:
-            hbar.setValue(int(x + self.grid.column_width - body_w))
-
-    def day_of_column(self, index: int) -> date:
-        return self._columns[index].day
-
-    def visible_range(self) -> tuple[datetime, datetime] | None:
-        """The first and last instant of the days in view (for the panel's loader)."""
-        days = self.model.days
-        if not days:
-            return None
-        start, end = self.model.window()
-        return start, end - timedelta(seconds=1)
+        body = (
+            self.viewport().width() - GUTTER_WIDTH,
+            self.viewport().height() - HEADER_HEIGHT,
+        )
+        new_x, new_y = keyboard.scroll_to_show(self.grid, self._cursor, body, self._scroll())
+        if new_y is not None:
+            self.verticalScrollBar().setValue(new_y)
+        if new_x is not None:
+            self.horizontalScrollBar().setValue(new_x)
