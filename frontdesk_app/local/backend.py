@@ -83,8 +83,8 @@ class LocalBackend(Backend):
     (`Idempotency-Key`) in front of this class, and the sync outbox relies on the server's.
 
     Beyond `Backend`: `add_event_listener`, `last_event_seq()`, `last_eligibility(patient)`,
-    and `store` (the open `Store`). How transfers pick and occupy agents is in
-    `local.call_ops`; the eligibility rules are in `local.eligibility`.
+    `calendar_rows(start, end)` and `store` (the open `Store`). How transfers pick and occupy
+    agents is in `local.call_ops`; the eligibility rules are in `local.eligibility`.
     """
 
     def __init__(
@@ -267,6 +267,13 @@ class LocalBackend(Backend):
 
     async def list_appointments(self, query: AppointmentQuery) -> Page[Appointment]:
         return await self._read(lambda s: appointments_repo.list_page(s, query))
+
+    async def calendar_rows(
+        self, start: datetime, end: datetime
+    ) -> list[appointments_repo.CalendarRow]:
+        """The appointments intersecting [start, end) as plain tuples, for a calendar's
+        thousands (`appointments_repo.calendar_rows`): the same rows as `list_appointments`."""
+        return await self._read(lambda s: appointments_repo.calendar_rows(s, start, end))
 
     # --- directory -------------------------------------------------------------------------
 

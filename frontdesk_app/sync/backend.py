@@ -7,9 +7,10 @@ confirmed result, or the refusal raised and the change undone); offline, or if t
 slow, the call returns the local result at once and the appointment shows as pending.
 
 What the UI calls besides `Backend`: `state`, `add_state_listener`, `add_event_listener`,
-`sync_status(appointment_id)`, `sync_statuses()`, `list_conflicts`, `resolve_conflict`,
-`suggest_slots`, `cached_eligibility`, `cached_prescription`, `retry_now`. Without an API
-(`api=None`) it is standalone: the local store is the clinic and calls go straight to it.
+`sync_status(appointment_id)`, `sync_statuses()`, `calendar_rows`, `list_conflicts`,
+`resolve_conflict`, `suggest_slots`, `cached_eligibility`, `cached_prescription`, `retry_now`.
+Without an API (`api=None`) it is standalone: the local store is the clinic and calls go
+straight to it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from frontdesk_app.domain.models import (
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
+from frontdesk_app.store.repositories import appointments as appointments_repo
 from frontdesk_app.sync import apply, mirror, outbox
 from frontdesk_app.sync.conflicts import ConflictHandling
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
@@ -358,6 +360,15 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         if query.start is not None and query.end is not None and not self._covers(query):
             await self._fetch_span(query.start, query.end)
         return await self.local.list_appointments(query)
+
+    async def calendar_rows(
+        self, start: datetime, end: datetime
+    ) -> list[appointments_repo.CalendarRow]:
+        """`list_appointments` of a span as plain tuples, for the calendar (see
+        `LocalBackend.calendar_rows`): from the mirror, a span it lacks fetched first."""
+        if not self._covers(AppointmentQuery(start=start, end=end)):
+            await self._fetch_span(start, end)
+        return await self.local.calendar_rows(start, end)
 
     def _covers(self, query: AppointmentQuery) -> bool:
         assert query.start is not None and query.end is not None

@@ -30,10 +30,10 @@ from frontdesk_app.domain.models import (
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.sync.backend import OfflineFirstBackend
+from frontdesk_app.ui.calendar.cards import BADGE_INSET, BADGE_RADIUS
 from frontdesk_app.ui.calendar.eligibility_badges import BADGE_STYLES, EligibilityBadges
 from frontdesk_app.ui.calendar.legend import Legend
 from frontdesk_app.ui.calendar.model import AppointmentView
-from frontdesk_app.ui.calendar.painter import BADGE_INSET, BADGE_RADIUS
 from frontdesk_app.ui.calendar.panel import CalendarPanel, calendar_panel_spec
 from frontdesk_app.ui.calendar.view_chrome import initials, short_name
 from frontdesk_app.ui.eligibility.panel import (

@@ -14,7 +14,16 @@ from frontdesk_app.domain.models import Appointment, AppointmentQuery, Notificat
 from frontdesk_app.domain.scheduling import MAX_DURATION
 from frontdesk_app.domain.timeutil import parse_utc
 from frontdesk_app.store.repositories.paging import check_limit, decode_cursor, encode_cursor
-from frontdesk_app.store.tables import AppointmentRow, NotificationRow
+from frontdesk_app.store.tables import (
+    AppointmentRow,
+    NotificationRow,
+    timestamp_text,
+    timestamp_value,
+)
+
+# What a calendar draws of an appointment, as a plain tuple: id, provider_id, patient_id,
+# start_time, end_time, type, status, notes, reschedule_reason.
+CalendarRow = tuple[str, str, str, datetime, datetime, str, str, str | None, str | None]
 
 
 def to_model(row: AppointmentRow) -> Appointment:
@@ -122,6 +131,28 @@ def list_page(session: Session, query: AppointmentQuery) -> Page[Appointment]:
         tail = page[-1]
         next_cursor = encode_cursor("appointments", [tail.start_time.isoformat(), tail.id])
     return Page[Appointment](data=page, next_cursor=next_cursor)
+
+
+def calendar_rows(session: Session, start: datetime, end: datetime) -> list[CalendarRow]:
+    """Every appointment intersecting [start, end), by start time then id, as `CalendarRow`s.
+
+    A busy clinic's week holds thousands: plain tuples straight from the driver, without
+    SQLAlchemy's result processing or a model per row, cost a fraction of `list_page`'s.
+    """
+    sql = (
+        "SELECT id, provider_id, patient_id, start_time, end_time, type, status, notes, "
+        "reschedule_reason FROM appointments "
+        "WHERE start_time < ? AND start_time > ? AND end_time > ? ORDER BY start_time, id"
+    )
+    # The same window as `_window`: the lower bound on start_time keeps it an index range scan.
+    bounds = (timestamp_text(end), timestamp_text(start - MAX_DURATION), timestamp_text(start))
+    read = timestamp_value
+    return [
+        (i, provider, patient, read(begins), read(ends), kind, status, notes, reason)
+        for i, provider, patient, begins, ends, kind, status, notes, reason in (
+            session.connection().exec_driver_sql(sql, bounds)
+        )
+    ]
 
 
 def insert(session: Session, appointment: Appointment) -> AppointmentRow:

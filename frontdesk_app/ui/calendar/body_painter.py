@@ -1,7 +1,8 @@
-"""The calendar body's paint pass: shading, lines, the cursor, appointments, ghost and now line.
+"""The calendar body's painting: the layer (shading, lines, the cursor, the cards) and what is
+drawn over it on every paint (the drag ghost and the now line).
 
-Only the exposed part is painted: the columns it spans and the times it shows are worked out
-first, so nothing outside it is even looked up.
+The layer is painted for a content rectangle only: the columns it spans and the cards that
+reach into it are found first (`ColumnLayout.visible`), so nothing outside it is looked at.
 """
 
 from __future__ import annotations
@@ -10,117 +11,175 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QPainter, QPen
 
 from frontdesk_app.ui.calendar import palette
+from frontdesk_app.ui.calendar.cards import BADGE_SPACE, MIN_TEXT_WIDTH, Badge, paint_card
 from frontdesk_app.ui.calendar.drag_drop import DragAndDrop
-from frontdesk_app.ui.calendar.geometry import SNAP_MINUTES
+from frontdesk_app.ui.calendar.geometry import SNAP_MINUTES, now_y
 from frontdesk_app.ui.calendar.hit_testing import BodyMap
 from frontdesk_app.ui.calendar.keyboard import Cursor
+from frontdesk_app.ui.calendar.layout import INSET, ColumnLayout
+from frontdesk_app.ui.calendar.metrics import Fonts
 from frontdesk_app.ui.calendar.model import AppointmentView
-from frontdesk_app.ui.calendar.painter import (
-    Badge,
-    Fonts,
-    item_rect,
-    now_y,
-    paint_background,
-    paint_item,
-    paint_lines,
-    visible_items,
-)
+from frontdesk_app.ui.calendar.shading import paint_lines, paint_shading
 
 BadgeProvider = Callable[[AppointmentView], Badge | None]
+CURSOR_PEN = QPen(palette.CURSOR_LINE, 1)
+NOW_PEN = QPen(palette.NOW_LINE, 1.5)
+DRAGGED_OPACITY = 0.35
+# Below this column width no card is wide enough for text (`MIN_TEXT_WIDTH`) or a badge
+# (`BADGE_SPACE`): a card is the column less its insets and a pixel.
+NARROW_COLUMN = min(MIN_TEXT_WIDTH, BADGE_SPACE + 6) + 2 * INSET + 1
 
 
 class BodyPainter:
-    """Paints the exposed part of the body, in viewport coordinates, over a `BodyMap`."""
+    """Paints the body over a `BodyMap`, in content coordinates."""
 
     def __init__(self, body: BodyMap, fonts: Fonts) -> None:
         self.body = body
         self.fonts = fonts
 
-    def paint(
+    def paint_layer(
         self,
         p: QPainter,
-        area: QRect,
+        rect: QRect,
         *,
         cursor: Cursor | None,
         selected: str | None,
-        drag: DragAndDrop,
+        dragged: str | None,
         badges: BadgeProvider | None,
-        now: datetime,
         ratio: float,
     ) -> None:
+        """Everything but the overlays, inside `rect` (content coordinates, `p` clipped to it)."""
         body, grid, model = self.body, self.body.grid, self.body.model
-        columns = body.columns
-        p.save()
-        p.setClipRect(area)
-        offset = body.offset()
-        p.translate(offset)
-        x0, y0 = area.left() - offset.x(), area.top() - offset.y()
-        x1, y1 = area.right() + 1 - offset.x(), area.bottom() + 1 - offset.y()
+        x0, x1 = float(rect.left()), float(rect.right() + 1)
+        y0, y1 = max(0.0, rect.top()), min(grid.height, rect.bottom() + 1.0)
         cols = grid.visible_columns(x0, x1)
-        y0c, y1c = max(0.0, y0), min(grid.height, y1)
-        paint_background(
-            p, model, grid, columns=columns, cols=cols, y0=y0c, y1=y1c, fonts=self.fonts
+        layouts = [(index, body.layouts.column(body.columns[index])) for index in cols]
+        paint_shading(p, grid, layouts, y0=y0, y1=y1, fonts=self.fonts)
+        paint_lines(
+            p,
+            grid,
+            body.columns,
+            cols,
+            x0=x0,
+            x1=x1,
+            y0=y0,
+            y1=y1,
+            week=len(model.days) > 1,
         )
-        paint_lines(p, model, grid, columns=columns, cols=cols, x0=x0, x1=x1, y0=y0c, y1=y1c)
         if cursor is not None and cursor[0] in cols:
             self._paint_cursor(p, cursor)
-        zone = model.zone
-        dragged = drag.dragged_id
-        for index in cols:
-            column = columns[index]
-            lanes = body.lanes.lanes(model, column)
-            for view in visible_items(model, grid, column, y0c, y1c):
-                lane = lanes.get(view.id)
-                if lane is None:
-                    continue
-                rect = item_rect(grid, index, view, lane, column.day)
+        if grid.column_width < NARROW_COLUMN:
+            self._paint_narrow(p, layouts, y0, y1, selected=selected, dragged=dragged)
+            return
+        zone, fonts, label = model.zone, self.fonts, model.patient_label
+        for index, layout in layouts:
+            left = grid.x_of(index)
+            for card in layout.visible(y0, y1):
+                view = card.view
                 if view.id == dragged:
-                    p.setOpacity(0.35)
-                paint_item(
+                    p.setOpacity(DRAGGED_OPACITY)
+                paint_card(
                     p,
-                    view,
-                    rect,
-                    model.patient_label(view.patient_id),
-                    self.fonts,
+                    card,
+                    left,
+                    fonts,
+                    label=label(view.patient_id),
                     zone=zone,
                     selected=view.id == selected,
                     badge=badges(view) if badges else None,
                     ratio=ratio,
                 )
-                p.setOpacity(1.0)
+                if view.id == dragged:
+                    p.setOpacity(1.0)
+
+    def _paint_narrow(
+        self,
+        p: QPainter,
+        layouts: list[tuple[int, ColumnLayout]],
+        y0: float,
+        y1: float,
+        *,
+        selected: str | None,
+        dragged: str | None,
+    ) -> None:
+        """Columns too narrow for text or a badge (a crowded week): colour and border only,
+        as `paint_card` would draw them, with nothing asked per card that is not drawn."""
+        grid, fonts, zone = self.body.grid, self.fonts, self.body.model.zone
+        no_pen = Qt.PenStyle.NoPen
+        for index, layout in layouts:
+            left = grid.x_of(index)
+            for card in layout.visible(y0, y1):
+                identifier = card.view.id
+                if card.border is not None or identifier in (selected, dragged):
+                    if identifier == dragged:
+                        p.setOpacity(DRAGGED_OPACITY)
+                    paint_card(
+                        p,
+                        card,
+                        left,
+                        fonts,
+                        label="",
+                        zone=zone,
+                        selected=identifier == selected,
+                        badge=None,
+                        ratio=1.0,
+                    )
+                    p.setOpacity(1.0)
+                    continue
+                x = left + card.x
+                p.setPen(no_pen)
+                p.setBrush(card.fill)
+                p.drawRoundedRect(QRectF(x, card.y, card.w, card.h), 4, 4)
+                p.fillRect(QRectF(x, card.y, 4, card.h), card.accent)
+
+    def paint_overlays(self, p: QPainter, area: QRect, drag: DragAndDrop, now: datetime) -> None:
+        """The drag ghost and the now line, over the layer (`area` in viewport coordinates)."""
+        body = self.body
+        p.save()
+        p.setClipRect(area)
+        offset = body.offset()
+        p.translate(offset)
+        x0, x1 = area.left() - offset.x(), area.right() + 1 - offset.x()
         drag.paint_ghost(p, self.fonts)
-        self._paint_now(p, cols, now)
+        self._paint_now(p, body.grid.visible_columns(x0, x1), now)
         p.restore()
 
     def _paint_cursor(self, p: QPainter, cursor: Cursor) -> None:
         """The free-slot cursor; on an empty cell wide enough it says how to book there."""
         grid = self.body.grid
         index, minute = cursor
-        rect = QRectF(
-            grid.x_of(index) + 1,
-            grid.y_of_minute(minute),
-            grid.column_width - 2,
-            SNAP_MINUTES * grid.px_per_minute,
-        )
+        rect = self.cursor_rect(cursor)
         p.fillRect(rect, palette.CURSOR_FILL)
-        p.setPen(QPen(palette.CURSOR_LINE, 1))
+        p.setPen(CURSOR_PEN)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
-        centre = self.body.to_viewport(rect).center().toPoint()
-        if self.body.item_at(centre) is None and rect.width() > 90:
+        centre = rect.center()
+        layout = self.body.layouts.column(self.body.columns[index])
+        if layout.card_at(centre.x() - grid.x_of(index), centre.y()) is None and rect.width() > 90:
             p.setFont(self.fonts.small)
             p.setPen(palette.CURSOR_LINE)
             text = f"{minute // 60:02d}:{minute % 60:02d}  Enter to book"
             p.drawText(
                 rect.adjusted(8, 0, -4, 0),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                QFontMetrics(self.fonts.small).elidedText(
+                self.fonts.small_metrics.elidedText(
                     text, Qt.TextElideMode.ElideRight, int(rect.width() - 12)
                 ),
             )
+
+    def cursor_rect(self, cursor: Cursor) -> QRectF:
+        """The cursor's cell, in content coordinates."""
+        grid = self.body.grid
+        index, minute = cursor
+        return QRectF(
+            grid.x_of(index) + 1,
+            grid.y_of_minute(minute),
+            grid.column_width - 2,
+            SNAP_MINUTES * grid.px_per_minute,
+        )
 
     def _paint_now(self, p: QPainter, cols: range, now: datetime) -> None:
         """A red line across today's columns at the current time, a dot at its left end."""
@@ -133,7 +192,7 @@ class BodyPainter:
                 continue
             x = grid.x_of(index)
             first_x = x if first_x is None else min(first_x, x)
-            p.setPen(QPen(palette.NOW_LINE, 1.5))
+            p.setPen(NOW_PEN)
             p.drawLine(QPointF(x, y), QPointF(x + grid.column_width, y))
             if first_x == x:
                 p.setBrush(palette.NOW_LINE)

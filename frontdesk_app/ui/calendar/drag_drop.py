@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QApplication
 from frontdesk_app.ui.calendar import palette
 from frontdesk_app.ui.calendar.geometry import SNAP_MINUTES
 from frontdesk_app.ui.calendar.hit_testing import BodyMap
+from frontdesk_app.ui.calendar.metrics import Fonts
 from frontdesk_app.ui.calendar.model import AppointmentView
-from frontdesk_app.ui.calendar.painter import Fonts
 
 
 @dataclass(slots=True)

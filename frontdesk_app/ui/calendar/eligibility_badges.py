@@ -24,8 +24,8 @@ from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import FrontDeskError
 from frontdesk_app.domain.models import EligibilityResult
 from frontdesk_app.domain.timeutil import utc_now
+from frontdesk_app.ui.calendar.cards import Badge, BadgeShape
 from frontdesk_app.ui.calendar.model import AppointmentView
-from frontdesk_app.ui.calendar.painter import Badge, BadgeShape
 from frontdesk_app.ui.calendar.view import CalendarView
 from frontdesk_app.ui.eligibility import CheckHistory, EligibilityState
 from frontdesk_app.ui.eligibility.state import format_age
@@ -209,5 +209,5 @@ class CalendarBadges(QObject):
     def _on_timer_timeout(self) -> None:
         changed, self._changed = self._changed, set()
         if any(v.patient_id in changed for v in self.view.model.all()):
-            self.view.viewport().update()
+            self.view.refresh_cards()
             self.view.describe_selection()

@@ -63,7 +63,7 @@ class Grid:
     def y_of(self, instant: datetime, day: date | None = None) -> float:
         """Clamped to the day shown: something ending at midnight ends at the bottom."""
         local = instant.astimezone(self.zone)
-        minute = self.minute_of(instant)
+        minute = local.hour * 60 + local.minute + local.second / 60
         if day is not None and local.date() > day:
             minute = 24 * 60
         elif day is not None and local.date() < day:
@@ -104,6 +104,17 @@ class Grid:
         bottom = self.first_minute + max(0.0, y1) / self.px_per_minute
         midnight = datetime.combine(day, time(0, 0), tzinfo=self.zone)
         return midnight + timedelta(minutes=top), midnight + timedelta(minutes=bottom)
+
+
+def now_y(grid: Grid, now: datetime, day: date) -> float | None:
+    """Where the now line crosses a column of `day`, if it does."""
+    local = now.astimezone(grid.zone)
+    if local.date() != day:
+        return None
+    minute = grid.minute_of(now)
+    if not grid.first_minute <= minute <= grid.last_minute:
+        return None
+    return grid.y_of_minute(minute)
 
 
 def assign_lanes(items: Sequence[AppointmentView]) -> dict[str, tuple[int, int]]:

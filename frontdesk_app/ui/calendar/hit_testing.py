@@ -11,26 +11,22 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QPoint, QPointF, QRectF
 
+from frontdesk_app.ui.calendar.cards import Card
 from frontdesk_app.ui.calendar.geometry import Grid
+from frontdesk_app.ui.calendar.layout import LayoutCache
+from frontdesk_app.ui.calendar.metrics import GUTTER_WIDTH, HEADER_HEIGHT
 from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel, Column
-from frontdesk_app.ui.calendar.painter import (
-    GUTTER_WIDTH,
-    HEADER_HEIGHT,
-    LaneCache,
-    item_rect,
-    visible_items,
-)
 
 Scroll = Callable[[], tuple[int, int]]  # the scroll bars' values: (x, y)
 
 
 class BodyMap:
-    """The body's columns and lanes, placed on the viewport at the current scroll position."""
+    """The body's columns and their layouts, placed on the viewport at the current scroll."""
 
-    def __init__(self, model: CalendarModel, grid: Grid, lanes: LaneCache, scroll: Scroll) -> None:
+    def __init__(self, model: CalendarModel, grid: Grid, scroll: Scroll) -> None:
         self.model = model
         self.grid = grid
-        self.lanes = lanes
+        self.layouts = LayoutCache(model, grid)
         self.columns: list[Column] = []
         self._scroll = scroll
 
@@ -76,14 +72,15 @@ class BodyMap:
         view = self.model.get(appointment_id)
         if view is None:
             return None
-        day = self.model.local_day(view.start)
-        index = self.column_index(view.provider_id, day)
+        index = self.column_index(view.provider_id, self.model.local_day(view.start))
         if index is None:
             return None
-        lane = self.lanes.lanes(self.model, self.columns[index]).get(view.id)
-        if lane is None:
-            return None
-        return index, item_rect(self.grid, index, view, lane, day)
+        card = self.layouts.column(self.columns[index]).card(view.id)
+        return None if card is None else (index, self.card_rect(index, card))
+
+    def card_rect(self, index: int, card: Card) -> QRectF:
+        """Where a card of column `index` lies, in content coordinates."""
+        return QRectF(self.grid.x_of(index) + card.x, card.y, card.w, card.h)
 
     def item_at(self, pos: QPoint) -> AppointmentView | None:
         if not self.in_body(pos):
@@ -92,13 +89,9 @@ class BodyMap:
         index = self.grid.column_at(content.x())
         if index is None:
             return None
-        column = self.columns[index]
-        lanes = self.lanes.lanes(self.model, column)
-        for view in visible_items(self.model, self.grid, column, content.y(), content.y() + 1):
-            lane = lanes.get(view.id)
-            if lane and item_rect(self.grid, index, view, lane, column.day).contains(content):
-                return view
-        return None
+        layout = self.layouts.column(self.columns[index])
+        card = layout.card_at(content.x() - self.grid.x_of(index), content.y())
+        return None if card is None else card.view
 
     def slot_at(self, pos: QPoint) -> tuple[int, int] | None:
         """The column index and minute of the day of the free-slot cell under `pos`."""

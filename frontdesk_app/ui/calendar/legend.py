@@ -7,8 +7,8 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from frontdesk_app.ui.calendar import palette
+from frontdesk_app.ui.calendar.cards import paint_badge
 from frontdesk_app.ui.calendar.eligibility_badges import BADGE_STYLES
-from frontdesk_app.ui.calendar.painter import paint_badge
 
 
 class Legend(QWidget):

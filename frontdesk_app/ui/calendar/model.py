@@ -19,6 +19,9 @@ from frontdesk_app.domain.scheduling import overlaps, working_windows
 
 SyncStateName = Literal["synced", "pending", "conflict"]
 SYNC_STATES: tuple[SyncStateName, ...] = ("synced", "pending", "conflict")
+# A backend's light calendar read (`calendar_rows`): id, provider_id, patient_id, start, end,
+# type, status, notes, reschedule_reason.
+CalendarRow = tuple[str, str, str, datetime, datetime, str, str, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,25 @@ class AppointmentView:
             reschedule_reason=appointment.reschedule_reason,
         )
 
+    @classmethod
+    def from_row(
+        cls, row: CalendarRow, sync_state: SyncStateName, sync_message: str | None
+    ) -> AppointmentView:
+        identifier, provider_id, patient_id, start, end, kind, status, notes, reason = row
+        return cls(
+            identifier,
+            provider_id,
+            patient_id,
+            start,
+            end,
+            kind,
+            status,
+            notes,
+            sync_state,
+            sync_message,
+            reason,
+        )
+
 
 def sync_state_of(appointment: object) -> tuple[SyncStateName, str | None]:
     """The sync state an offline-first backend attaches; a temporary id means pending."""
@@ -100,6 +122,7 @@ Listener = Callable[[ModelChange], None]
 class _Cell:
     starts: list[datetime] = field(default_factory=list)
     items: list[AppointmentView] = field(default_factory=list)
+    version: int = 0  # the model's change counter when this cell last changed
 
 
 class CalendarModel:
@@ -115,7 +138,26 @@ class CalendarModel:
         self._cells: dict[tuple[str, date], _Cell] = {}
         self._patients: dict[str, str] = {}
         self._listeners: list[Listener] = []
-        self.show_cancelled = False
+        self._version = 0
+        self._show_cancelled = False
+
+    @property
+    def show_cancelled(self) -> bool:
+        return self._show_cancelled
+
+    @show_cancelled.setter
+    def show_cancelled(self, shown: bool) -> None:
+        # What `in_cell` answers changes for every cell: what was worked out from it is stale.
+        if shown != self._show_cancelled:
+            self._show_cancelled = shown
+            self._version += 1
+            for cell in self._cells.values():
+                cell.version = self._version
+
+    def cell_version(self, provider_id: str, day: date) -> int:
+        """Changes whenever `in_cell(provider_id, day)` may answer differently (0: empty)."""
+        cell = self._cells.get((provider_id, day))
+        return 0 if cell is None else cell.version
 
     # --- listeners ---------------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> Callable[[], None]:
@@ -232,7 +274,16 @@ class CalendarModel:
 
     def _insert(self, view: AppointmentView) -> None:
         self._by_id[view.id] = view
-        cell = self._cells.setdefault((view.provider_id, self.local_day(view.start)), _Cell())
+        key = (view.provider_id, self.local_day(view.start))
+        cell = self._cells.get(key)
+        if cell is None:
+            cell = self._cells[key] = _Cell()
+        self._version += 1
+        cell.version = self._version
+        if not cell.starts or cell.starts[-1] <= view.start:
+            cell.starts.append(view.start)  # a load arrives by start time: no search needed
+            cell.items.append(view)
+            return
         index = bisect.bisect_right(cell.starts, view.start)
         cell.starts.insert(index, view.start)
         cell.items.insert(index, view)
@@ -242,6 +293,8 @@ class CalendarModel:
         cell = self._cells.get((view.provider_id, self.local_day(view.start)))
         if cell is None:
             return
+        self._version += 1
+        cell.version = self._version
         for index, item in enumerate(cell.items):
             if item.id == view.id:
                 del cell.items[index]

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QVBoxLayout, QWidget
 from frontdesk_app.domain.errors import FrontDeskError, NotFound
 from frontdesk_app.domain.models import (
     Appointment,
-    AppointmentQuery,
     AppointmentReschedule,
     CancelResult,
     Event,
@@ -35,7 +34,8 @@ from frontdesk_app.ui.calendar.day_sheet import export_pdf
 from frontdesk_app.ui.calendar.eligibility_badges import CalendarBadges
 from frontdesk_app.ui.calendar.find_opening import FindOpeningDialog
 from frontdesk_app.ui.calendar.legend import Legend
-from frontdesk_app.ui.calendar.model import SYNC_STATES, AppointmentView, CalendarModel
+from frontdesk_app.ui.calendar.loading import SyncStates, read_period
+from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel
 from frontdesk_app.ui.calendar.toolbar import CalendarToolbar
 from frontdesk_app.ui.calendar.view import CalendarView
 from frontdesk_app.ui.eligibility.panel import shared_history
@@ -44,13 +44,10 @@ from frontdesk_app.ui.panels import SLOT_CALENDAR, PanelContext, PanelSpec
 from frontdesk_app.ui.sync_status import (
     ConflictItem,
     ConflictSource,
-    SyncStatusLookup,
     SyncStatusSource,
 )
 
 Mode = Literal["day", "week"]
-PAGE_SIZE = 500
-MAX_PAGES = 400
 PATIENT_FETCHES = 8
 LIVE_DEBOUNCE_MS = 30
 SYNC_EVENT = "sync.appointment"  # the offline-first backend: an appointment's sync changed
@@ -245,27 +242,18 @@ class CalendarPanel(QWidget):
 
     async def _load(self, generation: int) -> None:
         start, end = self.model.window()
-        found: list[Appointment] = []
-        cursor: str | None = None
-        for _ in range(MAX_PAGES):
-            page = await self.backend.list_appointments(
-                AppointmentQuery(start=start, end=end, limit=PAGE_SIZE, cursor=cursor)
-            )
-            found.extend(page.data)
-            cursor = page.next_cursor
-            if not cursor:
-                break
+        views = await read_period(self.backend, start, end, reasons=self._conflict_reasons)
         if generation != self._generation:
             return
-        self.model.replace_all(self.view_of(a) for a in found)
+        self.model.replace_all(views)
         if self._scroll_on_load:
             self._scroll_on_load = False
             self._scroll_to_start()
         self.loaded = True
         self.load_count += 1
-        self.data_loaded.emit(len(found))
-        await self._load_patients(a.patient_id for a in found)
-        await self.badges.badges.load(self.backend, (a.patient_id for a in found if a.active))
+        self.data_loaded.emit(len(views))
+        await self._load_patients(v.patient_id for v in views)
+        await self.badges.badges.load(self.backend, (v.patient_id for v in views if v.active))
 
     def _scroll_to_start(self) -> None:
         now = utc_now().astimezone(self.zone)
@@ -354,14 +342,7 @@ class CalendarPanel(QWidget):
 
     def view_of(self, appointment: Appointment) -> AppointmentView:
         """The view of an appointment, with its sync status when the backend tracks one."""
-        view = AppointmentView.from_appointment(appointment)
-        if isinstance(self.backend, SyncStatusLookup):
-            state = self.backend.sync_status(appointment.id)
-            if state in SYNC_STATES and state != view.sync_state:
-                view = replace(
-                    view, sync_state=state, sync_message=self._conflict_reasons.get(appointment.id)
-                )
-        return view
+        return SyncStates(self.backend, self._conflict_reasons).of_appointment(appointment)
 
     def apply(self, appointment: Appointment) -> None:
         start, end = self.model.window()

@@ -1,9 +1,11 @@
 """The calendar widget: a scroll area of provider columns that turns mouse and keys into requests.
 
-Header (providers, days) and gutter (hours) stay put while the body scrolls. A change in the
-model repaints only the columns it touched, so live updates keep scroll position and selection.
-Where things are lies in `hit_testing`, painting in `body_painter` and `view_chrome`, dragging in
-`drag_drop`, the arrow-key cursor in `keyboard`; this module wires them to Qt's events.
+Header (providers, days) and gutter (hours) stay put while the body scrolls. The body is kept
+painted in a pixmap (`body_layer`): a change in the model paints again only the columns it
+touched, a new selection or cursor only their cells, so live updates are cheap and keep scroll
+position and selection. Where things are lies in `hit_testing` and `layout`, painting in
+`body_painter`, `cards`, `shading` and `view_chrome`, dragging in `drag_drop`, the arrow-key
+cursor in `keyboard`; this module wires them to Qt's events.
 """
 
 from __future__ import annotations
@@ -11,20 +13,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QFont,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.ui.calendar import keyboard, palette
+from frontdesk_app.ui.calendar.body_layer import BodyLayer
 from frontdesk_app.ui.calendar.body_painter import BadgeProvider, BodyPainter
 from frontdesk_app.ui.calendar.drag_drop import DragAndDrop
 from frontdesk_app.ui.calendar.geometry import Grid
 from frontdesk_app.ui.calendar.hit_testing import BodyMap
 from frontdesk_app.ui.calendar.keyboard import Cursor
+from frontdesk_app.ui.calendar.metrics import GUTTER_WIDTH, HEADER_HEIGHT, Fonts
 from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel, Column, ModelChange
-from frontdesk_app.ui.calendar.painter import GUTTER_WIDTH, HEADER_HEIGHT, Fonts, LaneCache
-from frontdesk_app.ui.calendar.view_chrome import Chrome, paint_gutter, paint_header
+from frontdesk_app.ui.calendar.view_chrome import Chrome, ChromeCache
 
 DAY_MIN_COLUMN = 120.0
 # The week fits the window: narrow columns show colour and time, details are in the tooltip.
@@ -53,10 +64,16 @@ class CalendarView(QAbstractScrollArea):
         self.model = model
         self._now = now
         self.grid = Grid(zone=model.zone)
-        self._body = BodyMap(model, self.grid, LaneCache(), self._scroll)
+        self._body = BodyMap(model, self.grid, self._scroll)
         self._drag = DragAndDrop(self._body)
-        self._fonts = Fonts.from_font(self.font())
+        # The font at construction sets the calendar's sizes; the style sheet's font, known only
+        # once the widget is polished, fills in the rest (`_ensure_fonts`).
+        self._font_source = QFont(self.font())
+        self._painted_on: QFont | None = None
+        self._fonts = Fonts.from_font(self._font_source)
         self._painter = BodyPainter(self._body, self._fonts)
+        self._layer = BodyLayer()
+        self._chrome = ChromeCache()
         self._selected: str | None = None
         self._cursor: Cursor | None = None
         self._badges: BadgeProvider | None = None
@@ -90,7 +107,17 @@ class CalendarView(QAbstractScrollArea):
         and the accessible description. It is asked once per painted appointment: keep it a
         look-up."""
         self._badges = provider
+        self.refresh_cards()
+
+    def refresh_cards(self) -> None:
+        """Paint every card again: what the badge provider answers has changed."""
+        self._layer.invalidate()
         self.viewport().update()
+
+    @property
+    def painted_area(self) -> int:
+        """Pixels of the body painted afresh so far, rather than copied (tests, benchmarks)."""
+        return self._layer.painted_area
 
     @property
     def columns(self) -> list[Column]:
@@ -103,7 +130,9 @@ class CalendarView(QAbstractScrollArea):
     def select(self, appointment_id: str | None) -> None:
         if appointment_id == self._selected:
             return
+        self._invalidate_card(self._selected)
         self._selected = appointment_id
+        self._invalidate_card(appointment_id)
         self.describe_selection()
         self.viewport().update()
         self.selection_changed.emit(appointment_id or "")
@@ -125,7 +154,7 @@ class CalendarView(QAbstractScrollArea):
     def set_cursor(self, provider_id: str, start: datetime) -> None:
         index = self._body.column_index(provider_id, self.model.local_day(start))
         if index is not None:
-            self._cursor = (index, int(self.grid.minute_of(start)))
+            self._move_cursor_to((index, int(self.grid.minute_of(start))))
             self._ensure_cursor_visible()
             self.viewport().update()
 
@@ -175,7 +204,9 @@ class CalendarView(QAbstractScrollArea):
         self.verticalScrollBar().setPageStep(body_h)
         if self._cursor is not None and self._cursor[0] >= len(columns):
             self._cursor = None
-        self._body.lanes.clear()
+        # Column layouts stay: each is checked against its cell and the scale when used.
+        self._layer.invalidate()
+        self._chrome.invalidate()
         self.viewport().update()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -190,14 +221,31 @@ class CalendarView(QAbstractScrollArea):
             (v.provider_id, self.model.local_day(v.start)) for v in (*change.before, *change.after)
         }
         for provider_id, day in touched:
-            self._body.lanes.invalidate(provider_id, day)
-            for index, column in enumerate(self._body.columns):
-                if column.provider.id == provider_id and column.day == day:
-                    strip = self._body.to_viewport(self._body.strip(index))
-                    self.viewport().update(strip.toAlignedRect())
+            index = self._body.column_index(provider_id, day)
+            if index is not None:
+                self._invalidate(self._body.strip(index))
 
     def _on_now_timer_timeout(self) -> None:
-        self.viewport().update()
+        # The now line moves; badges age by the clock alone ("check again"): paint all again.
+        self.refresh_cards()
+
+    def _invalidate(self, rect: QRectF) -> None:
+        """Paint a content rectangle again (the layer's copy and the screen)."""
+        aligned = rect.adjusted(-2, -2, 2, 2).toAlignedRect()
+        self._layer.invalidate(aligned)
+        self.viewport().update(self._body.to_viewport(QRectF(aligned)).toAlignedRect())
+
+    def _invalidate_card(self, appointment_id: str | None) -> None:
+        placed = self._body.place(appointment_id) if appointment_id else None
+        if placed is not None:
+            self._invalidate(placed[1])
+
+    def _move_cursor_to(self, cursor: Cursor | None) -> None:
+        """Put the free-slot cursor on another cell; both cells are painted again."""
+        for cell in (self._cursor, cursor):
+            if cell is not None and cell[0] < len(self._body.columns):
+                self._invalidate(self._painter.cursor_rect(cell))
+        self._cursor = cursor
 
     def _scroll(self) -> tuple[int, int]:
         return self.horizontalScrollBar().value(), self.verticalScrollBar().value()
@@ -205,6 +253,7 @@ class CalendarView(QAbstractScrollArea):
     # --- painting ----------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         self.paint_count += 1
+        self._ensure_fonts()
         p = QPainter(self.viewport())
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         exposed = event.rect()
@@ -212,26 +261,21 @@ class CalendarView(QAbstractScrollArea):
         body = QRect(GUTTER_WIDTH, HEADER_HEIGHT, width - GUTTER_WIDTH, height - HEADER_HEIGHT)
         columns = self._body.columns
         now = self._now()
-        p.fillRect(exposed, palette.OFF_HOURS)
+        ratio = self.viewport().devicePixelRatioF()
         area = body.intersected(exposed)
-        if not area.isEmpty() and columns:
-            self._painter.paint(
-                p,
-                area,
-                cursor=self._cursor,
-                selected=self._selected,
-                drag=self._drag,
-                badges=self._badges,
-                now=now,
-                ratio=self.viewport().devicePixelRatioF(),
-            )
-        elif not columns:
+        if not columns:
+            p.fillRect(exposed, palette.OFF_HOURS)
             p.setPen(palette.SUBTEXT)
             p.drawText(
                 body,
                 Qt.AlignmentFlag.AlignCenter,
                 "No providers to show. Choose providers in the toolbar.",
             )
+        elif not area.isEmpty():
+            self._layer.draw(
+                p, area, body=body, scroll=self._scroll(), ratio=ratio, render=self._render_layer
+            )
+            self._painter.paint_overlays(p, area, self._drag, now)
         scroll_x, scroll_y = self._scroll()
         chrome = Chrome(
             grid=self.grid,
@@ -243,11 +287,33 @@ class CalendarView(QAbstractScrollArea):
             week=len(self.model.days) > 1,
         )
         if exposed.top() < HEADER_HEIGHT:
-            paint_header(p, chrome, width)
+            self._chrome.draw_header(p, chrome, width, ratio)
         if exposed.left() < GUTTER_WIDTH:
-            paint_gutter(p, chrome, height)
+            self._chrome.draw_gutter(p, chrome, height, ratio)
         p.fillRect(QRect(0, 0, GUTTER_WIDTH, HEADER_HEIGHT), palette.HEADER_BG)
         p.end()
+
+    def _ensure_fonts(self) -> None:
+        """The fonts resolved against the widget's font as it is now."""
+        current = self.font()
+        if self._painted_on is not None and current == self._painted_on:
+            return
+        self._painted_on = QFont(current)
+        self._fonts = self._painter.fonts = Fonts.from_font(self._font_source, current)
+        self._body.layouts.clear()  # card texts were elided with the old metrics
+        self._layer.invalidate()
+        self._chrome.invalidate()
+
+    def _render_layer(self, p: QPainter, rect: QRect) -> None:
+        self._painter.paint_layer(
+            p,
+            rect,
+            cursor=self._cursor,
+            selected=self._selected,
+            dragged=self._drag.dragged_id,
+            badges=self._badges,
+            ratio=self.viewport().devicePixelRatioF(),
+        )
 
     # --- tooltips and accessibility -------------------------------------------------------------
     def _describe(self, view: AppointmentView) -> str:
@@ -289,7 +355,7 @@ class CalendarView(QAbstractScrollArea):
         view = self._body.item_at(pos)
         slot = self._body.slot_at(pos)
         if slot is not None:
-            self._cursor = slot
+            self._move_cursor_to(slot)
         if view is not None:
             self.select(view.id)
             if event.button() == Qt.MouseButton.LeftButton and view.active:
@@ -303,13 +369,17 @@ class CalendarView(QAbstractScrollArea):
             )
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        dragging = self._drag.dragged_id
         if self._drag.move(event.position().toPoint()):
+            if dragging is None:
+                self._invalidate_card(self._drag.dragged_id)  # now drawn faded
             self.viewport().update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         drag = self._drag.finish()
         if drag is None:
             return
+        self._invalidate_card(drag.appointment_id)
         self.viewport().update()
         view = self.model.get(drag.appointment_id)
         if view is not None and drag.start != view.start:
@@ -324,7 +394,7 @@ class CalendarView(QAbstractScrollArea):
             return
         slot = self._body.slot_at(pos)
         if slot is not None:
-            self._cursor = slot
+            self._move_cursor_to(slot)
             self._request_booking()
 
     def _request_booking(self) -> None:
@@ -336,7 +406,9 @@ class CalendarView(QAbstractScrollArea):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if key == Qt.Key.Key_Escape and self._drag.active:
+            dragged = self._drag.dragged_id
             self._drag.cancel()
+            self._invalidate_card(dragged)
             self.viewport().update()
             return
         if key in keyboard.ARROWS:
@@ -365,12 +437,13 @@ class CalendarView(QAbstractScrollArea):
         if not columns:
             return
         if self._cursor is None:
-            self._cursor = keyboard.starting_cursor(self.grid, self._now(), self.model.zone)
+            self._move_cursor_to(keyboard.starting_cursor(self.grid, self._now(), self.model.zone))
+        assert self._cursor is not None
         target = keyboard.moved(self._cursor, key, self.grid, len(columns))
         if isinstance(target, keyboard.Step):
             self.period_step_requested.emit(target.direction)
             return
-        self._cursor = target
+        self._move_cursor_to(target)
         slot = self.cursor_slot()
         hit = (
             None

@@ -1,17 +1,21 @@
-"""The calendar's fixed header (providers and days) and gutter (hours), painted by hand."""
+"""The calendar's fixed header (providers and days) and gutter (hours), painted by hand.
+
+Both are painted into pixmaps once per layout and scroll position (`ChromeCache`) and copied on
+every other paint; only the now line's tick in the gutter is drawn each time.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QFontMetrics, QPainter, QPen, QPixmap
 
 from frontdesk_app.ui.calendar import palette
-from frontdesk_app.ui.calendar.geometry import Grid
+from frontdesk_app.ui.calendar.geometry import Grid, now_y
+from frontdesk_app.ui.calendar.metrics import GUTTER_WIDTH, HEADER_HEIGHT, Fonts
 from frontdesk_app.ui.calendar.model import Column
-from frontdesk_app.ui.calendar.painter import GUTTER_WIDTH, HEADER_HEIGHT, Fonts, now_y
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +79,7 @@ def paint_header(p: QPainter, c: Chrome, width: int) -> None:
     p.fillRect(band, palette.HEADER_BG)
     p.setClipRect(QRectF(GUTTER_WIDTH, 0, width - GUTTER_WIDTH, HEADER_HEIGHT))
     today = c.now.astimezone(c.grid.zone).date()
-    bold, small = QFontMetrics(c.fonts.header), QFontMetrics(c.fonts.small)
+    bold, small = c.fonts.header_metrics, c.fonts.small_metrics
     cols = c.grid.visible_columns(c.scroll_x, c.scroll_x + width)
     half = HEADER_HEIGHT / 2
     for index in cols:
@@ -124,7 +128,7 @@ def paint_header(p: QPainter, c: Chrome, width: int) -> None:
 
 def _paint_day_groups(p: QPainter, c: Chrome, cols: range, today: object, half: float) -> None:
     """Week view: one label per day above its providers' columns."""
-    metrics = QFontMetrics(c.fonts.header)
+    metrics = c.fonts.header_metrics
     seen: set[int] = set()
     for index in cols:
         day = c.columns[index].day
@@ -157,7 +161,7 @@ def paint_gutter(p: QPainter, c: Chrome, height: int) -> None:
     p.fillRect(QRectF(0, HEADER_HEIGHT, GUTTER_WIDTH, height - HEADER_HEIGHT), palette.HEADER_BG)
     p.setClipRect(QRectF(0, HEADER_HEIGHT, GUTTER_WIDTH, height - HEADER_HEIGHT))
     p.setFont(c.fonts.small)
-    metrics = QFontMetrics(c.fonts.small)
+    metrics = c.fonts.small_metrics
     for hour in range(c.grid.first_minute // 60, c.grid.last_minute // 60 + 1):
         y = HEADER_HEIGHT + c.grid.y_of_minute(hour * 60) - c.scroll_y
         if y < HEADER_HEIGHT - 2 or y > height:
@@ -169,14 +173,64 @@ def paint_gutter(p: QPainter, c: Chrome, height: int) -> None:
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
             f"{hour:02d}:00",
         )
-    if c.columns:
-        y_now = now_y(c.grid, c.now, c.now.astimezone(c.grid.zone).date())
-        if y_now is not None and any(
-            col.day == c.now.astimezone(c.grid.zone).date() for col in c.columns
-        ):
-            y = HEADER_HEIGHT + y_now - c.scroll_y
-            p.setPen(QPen(palette.NOW_LINE, 1.5))
-            p.drawLine(QPointF(GUTTER_WIDTH - 8, y), QPointF(GUTTER_WIDTH, y))
     p.setPen(QPen(palette.DAY_LINE, 1))
     p.drawLine(QPointF(GUTTER_WIDTH - 0.5, 0), QPointF(GUTTER_WIDTH - 0.5, height))
     p.restore()
+
+
+def paint_gutter_now(p: QPainter, c: Chrome, height: int) -> None:
+    """The now line's tick in the gutter, when today is in view."""
+    today = c.now.astimezone(c.grid.zone).date()
+    y_now = now_y(c.grid, c.now, today)
+    if y_now is None or not any(col.day == today for col in c.columns):
+        return
+    p.save()
+    p.setClipRect(QRectF(0, HEADER_HEIGHT, GUTTER_WIDTH, height - HEADER_HEIGHT))
+    y = HEADER_HEIGHT + y_now - c.scroll_y
+    p.setPen(QPen(palette.NOW_LINE, 1.5))
+    p.drawLine(QPointF(GUTTER_WIDTH - 8, y), QPointF(GUTTER_WIDTH, y))
+    p.restore()
+
+
+class ChromeCache:
+    """The header and the gutter as pixmaps, painted again only when what they show changed."""
+
+    def __init__(self) -> None:
+        self._header: tuple[tuple[object, ...], QPixmap] | None = None
+        self._gutter: tuple[tuple[object, ...], QPixmap] | None = None
+
+    def invalidate(self) -> None:
+        """The columns or the grid changed."""
+        self._header = self._gutter = None
+
+    def draw_header(self, p: QPainter, c: Chrome, width: int, ratio: float) -> None:
+        today: date = c.now.astimezone(c.grid.zone).date()  # the day's label is highlighted
+        key = (c.scroll_x, width, ratio, today, c.week)
+        if self._header is None or self._header[0] != key:
+            pixmap = _pixmap(width, HEADER_HEIGHT, ratio)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            paint_header(painter, c, width)
+            painter.end()
+            self._header = (key, pixmap)
+        p.drawPixmap(0, 0, self._header[1])
+
+    def draw_gutter(self, p: QPainter, c: Chrome, height: int, ratio: float) -> None:
+        key = (c.scroll_y, height, ratio)
+        if self._gutter is None or self._gutter[0] != key:
+            pixmap = _pixmap(GUTTER_WIDTH, max(1, height - HEADER_HEIGHT), ratio)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.translate(0, -HEADER_HEIGHT)
+            paint_gutter(painter, c, height)
+            painter.end()
+            self._gutter = (key, pixmap)
+        p.drawPixmap(0, HEADER_HEIGHT, self._gutter[1])
+        paint_gutter_now(p, c, height)
+
+
+def _pixmap(width: int, height: int, ratio: float) -> QPixmap:
+    pixmap = QPixmap(round(width * ratio), round(height * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(palette.HEADER_BG)
+    return pixmap

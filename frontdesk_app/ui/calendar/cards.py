@@ -1,0 +1,264 @@
+"""One appointment's card: tinted body, accent bar by type, marks for status and sync, the
+eligibility badge, and its two lines of text.
+
+Everything about a card that does not change from one paint to the next is worked out once:
+its colours and border when it is placed (`card_for`), its elided text the first time it is
+painted at that width with that label (`CardText`). One text item per appointment would cost
+about five times as much (DESIGN.md), so text is a `drawText` into a rectangle.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap, QPolygonF
+
+from frontdesk_app.ui.calendar import palette
+from frontdesk_app.ui.calendar.metrics import Fonts
+from frontdesk_app.ui.calendar.model import AppointmentView
+
+MIN_TEXT_WIDTH = 34  # narrower cards (a crowded week) show colour only; the tooltip has the rest
+BadgeShape = Literal["dot", "diamond", "half", "ring"]
+BADGE_RADIUS = 4.0
+BADGE_INSET = 3.0  # from the card's right edge
+# Room the badge takes from the card's right edge, a small gap before the text included.
+BADGE_SPACE = BADGE_INSET + 2 * BADGE_RADIUS + 3
+MARKS = {"pending": "Pending sync", "conflict": "Conflict"}
+LEFT_MIDDLE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+ELIDE = Qt.TextElideMode.ElideRight
+
+PENDING_BORDER = QPen(palette.PENDING, 1.5, Qt.PenStyle.DashLine)
+CONFLICT_BORDER = QPen(palette.CONFLICT, 2)
+SELECTED_BORDER = QPen(palette.SELECTION, 2)
+WHITE = QColor("#ffffff")
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    """A small mark in an appointment's top-right corner (its eligibility state).
+
+    The shape differs per meaning as well as the colour, so it reads without colour vision;
+    `text` is what the tooltip and a screen reader say.
+    """
+
+    text: str
+    colour: QColor
+    shape: BadgeShape
+
+
+def paint_badge(
+    p: QPainter, centre: QPointF, colour: QColor, shape: BadgeShape, r: float = BADGE_RADIUS
+) -> None:
+    """Filled dot, diamond, half-filled circle or ring; the filled ones on a white halo that lifts
+    them off the card's tint. Leaves the painter's pen and brush changed (callers set theirs)."""
+    if shape != "ring":
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(palette.BACKGROUND)
+        p.drawEllipse(centre, r + 1.5, r + 1.5)
+    if shape == "dot":
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        p.drawEllipse(centre, r, r)
+    elif shape == "diamond":
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        x, y, d = centre.x(), centre.y(), r + 0.6
+        p.drawPolygon(
+            QPolygonF([QPointF(x, y - d), QPointF(x + d, y), QPointF(x, y + d), QPointF(x - d, y)])
+        )
+    else:
+        p.setPen(QPen(colour, 1.5))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawEllipse(centre, r - 0.75, r - 0.75)
+        if shape == "half":
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(colour)
+            box = QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)
+            p.drawPie(box, 90 * 16, 180 * 16)  # the left half: an answer that has aged
+
+
+# One small image per badge look and pixel ratio: a blit per appointment instead of
+# antialiased shapes, which cost several times as much on a week with hundreds in view.
+_BADGE_SIDE = 2 * (BADGE_RADIUS + 2)
+_badge_pixmaps: dict[tuple[int, str, float], QPixmap] = {}
+
+
+def badge_pixmap(colour: QColor, shape: BadgeShape, ratio: float) -> QPixmap:
+    """The badge drawn once into a transparent pixmap of `_BADGE_SIDE` logical pixels."""
+    key = (colour.rgba(), shape, ratio)
+    found = _badge_pixmaps.get(key)
+    if found is None:
+        size = math.ceil(_BADGE_SIDE * ratio)
+        found = QPixmap(size, size)
+        found.setDevicePixelRatio(ratio)
+        found.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(found)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        paint_badge(painter, QPointF(_BADGE_SIDE / 2, _BADGE_SIDE / 2), colour, shape)
+        painter.end()
+        _badge_pixmaps[key] = found
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class CardText:
+    """A card's text as painted for one label and badge: elided to fit, and where it goes."""
+
+    label: str
+    badge: bool
+    right: float  # where the text ends, from the card's left edge (marks and badge aside)
+    first: str
+    second: str | None  # None: the card is too short for a second line
+
+
+@dataclass(slots=True)
+class Card:
+    """An appointment placed in its column (`x` from the column's left edge), and its look."""
+
+    view: AppointmentView
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: QColor
+    accent: QColor
+    border: QPen | None  # pending or conflict; a selected card gets the selection's instead
+    text: CardText | None = None
+
+    def contains(self, x: float, y: float) -> bool:
+        """`x` from the column's left edge, as `self.x`."""
+        return self.x <= x <= self.x + self.w and self.y <= y <= self.y + self.h
+
+
+def card_for(view: AppointmentView, x: float, y: float, w: float, h: float) -> Card:
+    style = palette.type_style(view.type)
+    cancelled = not view.active
+    fill = palette.CANCELLED_FILL if cancelled else style.fill
+    border: QPen | None = None
+    if view.sync_state == "conflict":
+        fill, border = palette.CONFLICT_FILL, CONFLICT_BORDER
+    elif view.sync_state == "pending":
+        fill, border = palette.PENDING_FILL, PENDING_BORDER
+    accent = palette.CANCELLED_TEXT if cancelled else style.accent
+    return Card(view, x, y, w, h, fill, accent, border)
+
+
+def paint_card(
+    p: QPainter,
+    card: Card,
+    left: float,
+    fonts: Fonts,
+    *,
+    label: str,
+    zone: ZoneInfo,
+    selected: bool,
+    badge: Badge | None,
+    ratio: float,
+) -> None:
+    """Paint `card` in the column whose left edge is at `left` (content coordinates).
+
+    `ratio` is the device's pixel ratio (asked once per paint, not per appointment)."""
+    view = card.view
+    rect = QRectF(left + card.x, card.y, card.w, card.h)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(card.fill)
+    p.drawRoundedRect(rect, 4, 4)
+    p.fillRect(QRectF(rect.x(), rect.y(), 4, card.h), card.accent)
+    border = SELECTED_BORDER if selected else card.border
+    if border is not None:
+        p.setPen(border)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRoundedRect(rect.adjusted(0.75, 0.75, -0.75, -0.75), 4, 4)
+
+    line_height = fonts.bold_line
+    text_top = card.y + 2
+    has_badge = badge is not None and card.w >= BADGE_SPACE + 6 and card.h >= BADGE_SPACE
+    if badge is not None and has_badge:
+        # Top right: on the first line of text, or in the corner of a card too narrow for any.
+        wide = card.w >= MIN_TEXT_WIDTH and card.h >= line_height
+        centre_y = text_top + line_height / 2 if wide else card.y + BADGE_RADIUS + 3
+        badge_left = rect.right() - BADGE_INSET - BADGE_RADIUS - _BADGE_SIDE / 2
+        # Whole pixels: a pixmap at a fractional position is resampled instead of copied.
+        p.drawPixmap(
+            round(badge_left),
+            round(centre_y - _BADGE_SIDE / 2),
+            badge_pixmap(badge.colour, badge.shape, ratio),
+        )
+    text_height = card.h - 3
+    if card.w < MIN_TEXT_WIDTH or text_height < 8:
+        return  # a narrow week column: colour only, the tooltip has the details
+    text = card.text
+    if text is None or text.label != label or text.badge != has_badge:
+        text = card.text = card_text(card, label, has_badge, fonts, zone)
+    text_left = rect.x() + 8
+    full_right = rect.x() + (card.w - BADGE_SPACE if has_badge else card.w - 4)
+    room = QRectF(text_left, text_top, full_right - text_left, text_height)
+    mark = MARKS.get(view.sync_state)
+    if mark is not None:
+        _paint_mark(p, room, mark, fonts)
+    elif view.status == "rescheduled" and room.width() > 60:
+        p.setFont(fonts.small)
+        p.setPen(palette.SUBTEXT)
+        p.drawText(room, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, "↻")
+    cancelled = not view.active
+    width = rect.x() + text.right - text_left
+    p.setPen(palette.CANCELLED_TEXT if cancelled else palette.TEXT)
+    p.setFont(fonts.struck if cancelled else fonts.bold)
+    p.drawText(QRectF(text_left, text_top, width, line_height), LEFT_MIDDLE, text.first)
+    if text.second is not None:
+        p.setFont(fonts.small)
+        p.setPen(palette.CANCELLED_TEXT if cancelled else palette.SUBTEXT)
+        p.drawText(
+            QRectF(text_left, text_top + line_height, width, line_height), LEFT_MIDDLE, text.second
+        )
+
+
+def card_text(card: Card, label: str, has_badge: bool, fonts: Fonts, zone: ZoneInfo) -> CardText:
+    """The card's two lines, elided to the room left by the badge and the sync or status mark."""
+    view = card.view
+    right = card.w - BADGE_SPACE if has_badge else card.w - 4
+    mark = MARKS.get(view.sync_state)
+    if mark is not None:
+        right -= fonts.small_metrics.horizontalAdvance(mark) + 8
+    elif view.status == "rescheduled" and right - 8 > 60:
+        right -= 12
+    width = int(right - 8)
+    time_text = f"{view.start.astimezone(zone):%H:%M}"
+    first = f"{time_text}  {label}" if label else time_text
+    bold = fonts.bold_metrics
+    shown = bold.elidedText(first, ELIDE, width)
+    if not shown.startswith(time_text) and bold.horizontalAdvance(time_text) <= width:
+        shown = time_text  # a narrow card: the whole time rather than "09:…"
+    second: str | None = None
+    if card.h - 3 >= 2 * fonts.bold_line:
+        second = palette.type_style(view.type).label
+        if not view.active:
+            second = "Cancelled · " + second
+        elif view.notes:
+            second = f"{second} · {view.notes}"
+        second = fonts.small_metrics.elidedText(second, ELIDE, width)
+    return CardText(label, has_badge, right, shown, second)
+
+
+def _paint_mark(p: QPainter, rect: QRectF, text: str, fonts: Fonts) -> None:
+    """A pill saying "Pending sync" or "Conflict" at the right of the first line (a dot when the
+    card is too narrow for it)."""
+    colour = palette.CONFLICT if text == "Conflict" else palette.PENDING
+    metrics = fonts.small_metrics
+    w = metrics.horizontalAdvance(text) + 8
+    if rect.width() < w + 30:
+        p.setBrush(colour)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawEllipse(QPointF(rect.right() - 4, rect.top() + 6), 4, 4)
+        return
+    pill = QRectF(rect.right() - w, rect.top() + 1, w, metrics.height())
+    p.setBrush(colour)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.drawRoundedRect(pill, 3, 3)
+    p.setFont(fonts.small)
+    p.setPen(WHITE)
+    p.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
