@@ -377,11 +377,14 @@ def run(args: argparse.Namespace) -> int:
     qsettings = QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, qsettings=qsettings)
     window.show()
+    # Paint the first frame now: everything after this (FastAPI, httpx, SQLAlchemy) is imported
+    # inside the first coroutine, and the window must not wait for those imports to appear.
+    app.processEvents()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     _install_error_hooks(window, loop)
     runner = AppRunner(window, args, settings)
-    from frontdesk_app.ui.audit_view import add_audit_action
+    from frontdesk_app.ui.audit_menu import add_audit_action
 
     add_audit_action(window, runner.open_audit)
     if not args.smoke:

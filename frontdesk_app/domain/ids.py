@@ -28,8 +28,14 @@ _ALPHABET: Final = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 def new_id(prefix: str, length: int = 12) -> str:
     """A fresh random id such as `apt_3k9x0m2q7d1c`."""
-    body = "".join(secrets.choice(_ALPHABET) for _ in range(length))
-    return f"{prefix}_{body}"
+    # One draw from the OS for the whole id: a draw per character cost a system call each,
+    # which showed up as a fifth of the sandbox's time per request.
+    number = secrets.randbelow(len(_ALPHABET) ** length)
+    chars = []
+    for _ in range(length):
+        number, digit = divmod(number, len(_ALPHABET))
+        chars.append(_ALPHABET[digit])
+    return f"{prefix}_{''.join(chars)}"
 
 
 def has_prefix(value: str, prefix: str) -> bool:

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCore import QDate
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -28,8 +26,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMainWindow,
-    QMenu,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -222,19 +218,3 @@ class AuditView(QDialog):
 
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
-
-
-def add_audit_action(window: QMainWindow, open_view: Callable[[], object]) -> QAction:
-    """File → Audit log… on the main window; `open_view()` opens the view (or explains)."""
-    action = QAction("&Audit log…", window)
-    action.triggered.connect(lambda _checked=False: open_view())
-    menus = [m for m in (a.menu() for a in window.menuBar().actions()) if isinstance(m, QMenu)]
-    if menus:
-        items = menus[0].actions()
-        # Above the separator before Quit.
-        separators = [a for a in items if a.isSeparator()]
-        if separators:
-            menus[0].insertAction(separators[-1], action)
-        else:
-            menus[0].addAction(action)
-    return action

@@ -14,7 +14,8 @@ from pytestqt.qtbot import QtBot
 from frontdesk_app.config import Settings
 from frontdesk_app.store.audit import Actor, AuditTrail
 from frontdesk_app.store.db import Store
-from frontdesk_app.ui.audit_view import AuditView, add_audit_action
+from frontdesk_app.ui.audit_menu import add_audit_action
+from frontdesk_app.ui.audit_view import AuditView
 from frontdesk_app.ui.main_window import MainWindow
 from tests.fixtures.store import NOW, Clock
 from tests.ui.calendar_support import WAIT, ZONE
