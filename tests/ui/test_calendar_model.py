@@ -145,3 +145,49 @@ def test_grid_places_wall_clock_times_even_on_a_dst_day() -> None:
     grid.columns, grid.column_width = 3, 100.0
     assert grid.column_at(250) == 2 and grid.column_at(301) is None
     assert list(grid.visible_columns(150, 220)) == [1, 2]
+
+
+def test_days_read_ahead_are_held_but_neither_shown_nor_counted(model: CalendarModel) -> None:
+    changes: list[ModelChange] = []
+    model.add_listener(changes.append)
+    tomorrow = DAY + timedelta(days=1)
+    model.replace_all([view("apt_1", at(9))])
+    model.replace_days([tomorrow], [view("apt_2", at(9, day=tomorrow))])
+    assert len(changes) == 1  # the day read ahead is not in view: nothing to redraw
+    assert model.covers([DAY, tomorrow]) and not model.covers([DAY + timedelta(days=2)])
+    assert len(model) == 1 and [v.id for v in model.all()] == ["apt_1"]
+    assert model.get("apt_2") is not None
+    assert {v.id for v in model.all_held()} == {"apt_1", "apt_2"}
+
+    model.set_days([tomorrow])
+    assert [v.id for v in model.all()] == ["apt_2"]
+    model.replace_days([tomorrow], [view("apt_3", at(10, day=tomorrow))])
+    assert changes[-1].reset and [v.id for v in model.all()] == ["apt_3"]
+    assert model.get("apt_2") is None and model.get("apt_1") is not None
+
+    model.forget_days([])  # the day shown stays, the one before goes
+    assert model.covers([tomorrow]) and not model.covers([DAY])
+    assert model.get("apt_1") is None and model.get("apt_3") is not None
+
+
+def test_a_cell_changes_version_only_when_what_it_answers_changes(model: CalendarModel) -> None:
+    model.replace_all([view("apt_1", at(9)), view("apt_2", at(10), pid="prov_b")])
+    a, b = model.cell_version("prov_a", DAY), model.cell_version("prov_b", DAY)
+    assert a and b and model.cell_version("prov_a", DAY + timedelta(days=1)) == 0
+    model.upsert(view("apt_3", at(11), pid="prov_b"))
+    assert model.cell_version("prov_a", DAY) == a and model.cell_version("prov_b", DAY) > b
+    model.set_days([DAY + timedelta(days=7)])
+    model.set_days([DAY])
+    assert model.cell_version("prov_a", DAY) == a
+    model.show_cancelled = True
+    assert model.cell_version("prov_a", DAY) > a
+
+
+def test_names_redraw_the_view_only_when_one_in_view_changes(model: CalendarModel) -> None:
+    changes: list[ModelChange] = []
+    model.replace_all([view("apt_1", at(9))])
+    model.add_listener(changes.append)
+    model.set_patient_labels({"pat_1": "Ada Lovelace"})
+    assert len(changes) == 1 and model.patient_label("pat_1") == "Ada Lovelace"
+    model.set_patient_labels({"pat_1": "Ada Lovelace", "pat_9": "Someone Elsewhere"})
+    assert len(changes) == 1  # nothing in view changed

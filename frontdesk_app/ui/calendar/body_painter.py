@@ -11,15 +11,15 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen
 
 from frontdesk_app.ui.calendar import palette
-from frontdesk_app.ui.calendar.cards import BADGE_SPACE, MIN_TEXT_WIDTH, Badge, paint_card
+from frontdesk_app.ui.calendar.cards import BADGE_SPACE, MIN_TEXT_WIDTH, Badge, Card, paint_card
 from frontdesk_app.ui.calendar.drag_drop import DragAndDrop
 from frontdesk_app.ui.calendar.geometry import SNAP_MINUTES, now_y
 from frontdesk_app.ui.calendar.hit_testing import BodyMap
 from frontdesk_app.ui.calendar.keyboard import Cursor
-from frontdesk_app.ui.calendar.layout import INSET, ColumnLayout
+from frontdesk_app.ui.calendar.layout import INSET
 from frontdesk_app.ui.calendar.metrics import Fonts
 from frontdesk_app.ui.calendar.model import AppointmentView
 from frontdesk_app.ui.calendar.shading import paint_lines, paint_shading
@@ -71,12 +71,15 @@ class BodyPainter:
         )
         if cursor is not None and cursor[0] in cols:
             self._paint_cursor(p, cursor)
-        if grid.column_width < NARROW_COLUMN:
-            self._paint_narrow(p, layouts, y0, y1, selected=selected, dragged=dragged)
-            return
+        base = p.transform()
+        narrow = grid.column_width < NARROW_COLUMN
         zone, fonts, label = model.zone, self.fonts, model.patient_label
         for index, layout in layouts:
-            left = grid.x_of(index)
+            p.setTransform(base)
+            p.translate(grid.x_of(index), 0)  # cards are placed from their column's left edge
+            if narrow:
+                self._paint_narrow(p, layout.visible(y0, y1), selected=selected, dragged=dragged)
+                continue
             for card in layout.visible(y0, y1):
                 view = card.view
                 if view.id == dragged:
@@ -84,7 +87,6 @@ class BodyPainter:
                 paint_card(
                     p,
                     card,
-                    left,
                     fonts,
                     label=label(view.patient_id),
                     zone=zone,
@@ -94,46 +96,39 @@ class BodyPainter:
                 )
                 if view.id == dragged:
                     p.setOpacity(1.0)
+        p.setTransform(base)
 
     def _paint_narrow(
-        self,
-        p: QPainter,
-        layouts: list[tuple[int, ColumnLayout]],
-        y0: float,
-        y1: float,
-        *,
-        selected: str | None,
-        dragged: str | None,
+        self, p: QPainter, cards: list[Card], *, selected: str | None, dragged: str | None
     ) -> None:
-        """Columns too narrow for text or a badge (a crowded week): colour and border only,
+        """A column too narrow for text or a badge (a crowded week): colour and border only,
         as `paint_card` would draw them, with nothing asked per card that is not drawn."""
-        grid, fonts, zone = self.body.grid, self.fonts, self.body.model.zone
-        no_pen = Qt.PenStyle.NoPen
-        for index, layout in layouts:
-            left = grid.x_of(index)
-            for card in layout.visible(y0, y1):
-                identifier = card.view.id
-                if card.border is not None or identifier in (selected, dragged):
-                    if identifier == dragged:
-                        p.setOpacity(DRAGGED_OPACITY)
-                    paint_card(
-                        p,
-                        card,
-                        left,
-                        fonts,
-                        label="",
-                        zone=zone,
-                        selected=identifier == selected,
-                        badge=None,
-                        ratio=1.0,
-                    )
-                    p.setOpacity(1.0)
-                    continue
-                x = left + card.x
-                p.setPen(no_pen)
-                p.setBrush(card.fill)
-                p.drawRoundedRect(QRectF(x, card.y, card.w, card.h), 4, 4)
-                p.fillRect(QRectF(x, card.y, 4, card.h), card.accent)
+        p.setPen(Qt.PenStyle.NoPen)
+        fill: QColor | None = None
+        for card in cards:
+            identifier = card.view.id
+            if card.border is not None or identifier in (selected, dragged):
+                if identifier == dragged:
+                    p.setOpacity(DRAGGED_OPACITY)
+                paint_card(
+                    p,
+                    card,
+                    self.fonts,
+                    label="",
+                    zone=self.body.model.zone,
+                    selected=identifier == selected,
+                    badge=None,
+                    ratio=1.0,
+                )
+                p.setOpacity(1.0)
+                p.setPen(Qt.PenStyle.NoPen)
+                fill = None
+                continue
+            if card.fill is not fill:
+                fill = card.fill
+                p.setBrush(fill)
+            p.drawRoundedRect(card.rect, 4, 4)
+            p.fillRect(card.accent_rect, card.accent)
 
     def paint_overlays(self, p: QPainter, area: QRect, drag: DragAndDrop, now: datetime) -> None:
         """The drag ghost and the now line, over the layer (`area` in viewport coordinates)."""

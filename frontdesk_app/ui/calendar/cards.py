@@ -127,6 +127,8 @@ class Card:
     fill: QColor
     accent: QColor
     border: QPen | None  # pending or conflict; a selected card gets the selection's instead
+    rect: QRectF  # x, y, w, h: made once, painted with the column's left edge as the origin
+    accent_rect: QRectF
     text: CardText | None = None
 
     def contains(self, x: float, y: float) -> bool:
@@ -144,13 +146,12 @@ def card_for(view: AppointmentView, x: float, y: float, w: float, h: float) -> C
     elif view.sync_state == "pending":
         fill, border = palette.PENDING_FILL, PENDING_BORDER
     accent = palette.CANCELLED_TEXT if cancelled else style.accent
-    return Card(view, x, y, w, h, fill, accent, border)
+    return Card(view, x, y, w, h, fill, accent, border, QRectF(x, y, w, h), QRectF(x, y, 4, h))
 
 
 def paint_card(
     p: QPainter,
     card: Card,
-    left: float,
     fonts: Fonts,
     *,
     label: str,
@@ -159,15 +160,15 @@ def paint_card(
     badge: Badge | None,
     ratio: float,
 ) -> None:
-    """Paint `card` in the column whose left edge is at `left` (content coordinates).
+    """Paint `card`, the painter's origin at its column's left edge.
 
     `ratio` is the device's pixel ratio (asked once per paint, not per appointment)."""
     view = card.view
-    rect = QRectF(left + card.x, card.y, card.w, card.h)
+    rect = card.rect
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(card.fill)
     p.drawRoundedRect(rect, 4, 4)
-    p.fillRect(QRectF(rect.x(), rect.y(), 4, card.h), card.accent)
+    p.fillRect(card.accent_rect, card.accent)
     border = SELECTED_BORDER if selected else card.border
     if border is not None:
         p.setPen(border)
@@ -182,10 +183,11 @@ def paint_card(
         wide = card.w >= MIN_TEXT_WIDTH and card.h >= line_height
         centre_y = text_top + line_height / 2 if wide else card.y + BADGE_RADIUS + 3
         badge_left = rect.right() - BADGE_INSET - BADGE_RADIUS - _BADGE_SIDE / 2
-        # Whole pixels: a pixmap at a fractional position is resampled instead of copied.
+        # Whole pixels of the device (the painter's origin is the column's edge, a fractional
+        # place): a pixmap at a fractional position is resampled instead of copied.
+        dx, dy = p.transform().dx(), p.transform().dy()
         p.drawPixmap(
-            round(badge_left),
-            round(centre_y - _BADGE_SIDE / 2),
+            QPointF(round(badge_left + dx) - dx, round(centre_y - _BADGE_SIDE / 2 + dy) - dy),
             badge_pixmap(badge.colour, badge.shape, ratio),
         )
     text_height = card.h - 3

@@ -31,6 +31,10 @@ class BodyMap:
         self._scroll = scroll
 
     # --- coordinates -------------------------------------------------------------------------
+    def scroll(self) -> tuple[int, int]:
+        """The scroll bars' values: how far the body is scrolled right and down."""
+        return self._scroll()
+
     def offset(self) -> QPointF:
         x, y = self._scroll()
         return QPointF(GUTTER_WIDTH - x, HEADER_HEIGHT - y)

@@ -3,15 +3,18 @@
 A backend with `calendar_rows` (the local store, the offline-first mirror) answers a busy week
 in plain tuples, several times cheaper than pages of `list_appointments` models; any other
 backend (the bare API client) is read page by page. The sync state of every appointment comes
-from the backend in one call when it can give them all at once (`sync_statuses`).
+from the backend in one call when it can give them all at once (`sync_statuses`), and the
+views are built on a worker thread, so a week of thousands never holds up the window.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.ids import is_temporary
@@ -82,6 +85,13 @@ class SyncStates:
         return replace(view, sync_state=told, sync_message=self._reasons.get(view.id))
 
 
+def period_window(days: Sequence[date], zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """From the first day's midnight to the midnight after the last, clinic-local."""
+    start = datetime.combine(days[0], time(0), tzinfo=zone)
+    end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=zone)
+    return start, end
+
+
 async def read_period(
     backend: Backend, start: datetime, end: datetime, *, reasons: Mapping[str, str]
 ) -> list[AppointmentView]:
@@ -89,7 +99,8 @@ async def read_period(
     if isinstance(backend, CalendarRowSource):
         rows = await backend.calendar_rows(start, end)
         states = SyncStates(backend, reasons)  # after the read: the freshest word on each
-        return [states.of_row(row) for row in rows]
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, lambda: [states.of_row(row) for row in rows])
     found: list[Appointment] = []
     cursor: str | None = None
     for _ in range(MAX_PAGES):

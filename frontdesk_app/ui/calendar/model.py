@@ -1,13 +1,15 @@
 """The calendar's view-model: appointments indexed by provider and clinic-local day; no Qt.
 
 The view asks it what lies in one column and repaints only the rectangles of what changed, so
-the model reports every change as the views before and after it (see `ModelChange`).
+the model reports every change as the views before and after it (see `ModelChange`). It may
+hold more days than it shows (`loaded_days`): the panel reads the neighbouring periods ahead,
+so that paging to them needs no read at all.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -120,7 +122,9 @@ Listener = Callable[[ModelChange], None]
 
 @dataclass(slots=True)
 class _Cell:
-    starts: list[datetime] = field(default_factory=list)
+    # (start, id) of each item: the same order however they arrived, so that overlapping
+    # appointments keep their lanes when one is read again.
+    keys: list[tuple[datetime, str]] = field(default_factory=list)
     items: list[AppointmentView] = field(default_factory=list)
     version: int = 0  # the model's change counter when this cell last changed
 
@@ -138,6 +142,7 @@ class CalendarModel:
         self._cells: dict[tuple[str, date], _Cell] = {}
         self._patients: dict[str, str] = {}
         self._listeners: list[Listener] = []
+        self._loaded: set[date] = set()
         self._version = 0
         self._show_cancelled = False
 
@@ -229,25 +234,75 @@ class CalendarModel:
         return patient_id in self._patients
 
     def set_patient_labels(self, labels: dict[str, str]) -> None:
+        """Names to show; the view is redrawn only if one in view changed."""
+        changed = {pid for pid, label in labels.items() if self._patients.get(pid) != label}
         self._patients.update(labels)
-        self._emit(ModelChange(reset=True))
+        if any(v.patient_id in changed for v in self._shown_views()):
+            self._emit(ModelChange(reset=True))
 
     # --- appointments -------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._by_id)
+        """The appointments on the days shown (every provider's)."""
+        return sum(1 for _ in self._shown_views())
 
     def get(self, appointment_id: str) -> AppointmentView | None:
+        """Any appointment held, shown or read ahead."""
         return self._by_id.get(appointment_id)
 
     def all(self) -> list[AppointmentView]:
+        """The appointments on the days shown (every provider's)."""
+        return list(self._shown_views())
+
+    def all_held(self) -> list[AppointmentView]:
+        """Every appointment held: the days shown and those read ahead."""
         return list(self._by_id.values())
 
+    def _shown_views(self) -> Iterator[AppointmentView]:
+        shown = set(self._days)
+        for (_, day), cell in self._cells.items():
+            if day in shown:
+                yield from cell.items
+
+    @property
+    def loaded_days(self) -> set[date]:
+        """The days whose appointments are all held."""
+        return set(self._loaded)
+
+    def covers(self, days: Iterable[date]) -> bool:
+        return all(day in self._loaded for day in days)
+
     def replace_all(self, views: Iterable[AppointmentView]) -> None:
+        """Everything held is `views`, the appointments of the days shown."""
         self._by_id = {}
         self._cells = {}
         for view in views:
             self._insert(view)
+        self._loaded = set(self._days)
         self._emit(ModelChange(reset=True))
+
+    def replace_days(self, days: Iterable[date], views: Iterable[AppointmentView]) -> None:
+        """The appointments of `days` (by their start, clinic-local) are now `views`; what other
+        days hold stays. Redraws only if one of `days` is shown."""
+        wanted = set(days)
+        for key in [key for key in self._cells if key[1] in wanted]:
+            for gone in self._cells.pop(key).items:
+                self._by_id.pop(gone.id, None)
+        for view in views:
+            moved = self._by_id.get(view.id)
+            if moved is not None:
+                self._discard(moved)  # it moved in from a day outside `days`
+            self._insert(view)
+        self._loaded |= wanted
+        if not wanted.isdisjoint(self._days):
+            self._emit(ModelChange(reset=True))
+
+    def forget_days(self, keep: Iterable[date]) -> None:
+        """Let go of every day not shown and not in `keep`."""
+        kept = set(keep) | set(self._days)
+        for key in [key for key in self._cells if key[1] not in kept]:
+            for gone in self._cells.pop(key).items:
+                self._by_id.pop(gone.id, None)
+        self._loaded &= kept
 
     def upsert(self, view: AppointmentView) -> None:
         old = self._by_id.get(view.id)
@@ -274,18 +329,19 @@ class CalendarModel:
 
     def _insert(self, view: AppointmentView) -> None:
         self._by_id[view.id] = view
-        key = (view.provider_id, self.local_day(view.start))
-        cell = self._cells.get(key)
+        where = (view.provider_id, self.local_day(view.start))
+        cell = self._cells.get(where)
         if cell is None:
-            cell = self._cells[key] = _Cell()
+            cell = self._cells[where] = _Cell()
         self._version += 1
         cell.version = self._version
-        if not cell.starts or cell.starts[-1] <= view.start:
-            cell.starts.append(view.start)  # a load arrives by start time: no search needed
+        key = (view.start, view.id)
+        if not cell.keys or cell.keys[-1] <= key:
+            cell.keys.append(key)  # a load arrives by start time and id: no search needed
             cell.items.append(view)
             return
-        index = bisect.bisect_right(cell.starts, view.start)
-        cell.starts.insert(index, view.start)
+        index = bisect.bisect_right(cell.keys, key)
+        cell.keys.insert(index, key)
         cell.items.insert(index, view)
 
     def _discard(self, view: AppointmentView) -> None:
@@ -298,7 +354,7 @@ class CalendarModel:
         for index, item in enumerate(cell.items):
             if item.id == view.id:
                 del cell.items[index]
-                del cell.starts[index]
+                del cell.keys[index]
                 break
 
     def in_cell(self, provider_id: str, day: date) -> list[AppointmentView]:

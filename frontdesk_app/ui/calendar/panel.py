@@ -7,22 +7,19 @@ columns that changed — the person's scroll position and selection stay where t
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from PySide6.QtCore import QDate, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QPoint, Qt, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QVBoxLayout, QWidget
 
-from frontdesk_app.domain.errors import FrontDeskError, NotFound
+from frontdesk_app.domain.errors import FrontDeskError
 from frontdesk_app.domain.models import (
     Appointment,
     AppointmentReschedule,
     CancelResult,
-    Event,
     Patient,
     Provider,
     RescheduleResult,
@@ -32,20 +29,15 @@ from frontdesk_app.ui.calendar.booking_dialog import BookingDialog
 from frontdesk_app.ui.calendar.change_dialogs import CancelDialog, RescheduleDialog
 from frontdesk_app.ui.calendar.day_sheet import export_pdf
 from frontdesk_app.ui.calendar.eligibility_badges import CalendarBadges
+from frontdesk_app.ui.calendar.feed import CalendarFeed
 from frontdesk_app.ui.calendar.find_opening import FindOpeningDialog
 from frontdesk_app.ui.calendar.legend import Legend
-from frontdesk_app.ui.calendar.loading import SyncStates, read_period
-from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel
+from frontdesk_app.ui.calendar.model import CalendarModel
 from frontdesk_app.ui.calendar.toolbar import CalendarToolbar
 from frontdesk_app.ui.calendar.view import CalendarView
 from frontdesk_app.ui.eligibility.panel import shared_history
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_CALENDAR, PanelContext, PanelSpec
-from frontdesk_app.ui.sync_status import (
-    ConflictItem,
-    ConflictSource,
-    SyncStatusSource,
-)
 
 Mode = Literal["day", "week"]
 PATIENT_FETCHES = 8
@@ -82,13 +74,7 @@ class CalendarPanel(QWidget):
         self.anchor = self.today()
         self.loaded = False
         self.load_count = 0
-        self._generation = 0
-        self._dirty: set[str] = set()
-        self._unsubscribe: list[Callable[[], None]] = []
         self._scroll_on_load = True
-        self._providers_loading = True
-        self._conflict_reasons: dict[str, str] = {}
-        self._conflict_count = 0
         self.active_dialog: QDialog | None = None
 
         self.toolbar = CalendarToolbar(self)
@@ -108,21 +94,14 @@ class CalendarPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.legend)
 
-        self._live_timer = QTimer(self)
-        self._live_timer.setSingleShot(True)
-        self._live_timer.setInterval(LIVE_DEBOUNCE_MS)
-        self._live_timer.timeout.connect(self._on_live_timer_timeout)
-        self._wire()
-        self._unsubscribe.append(ctx.events.subscribe(self._on_backend_events))
-        if isinstance(self.backend, SyncStatusSource):
-            self._unsubscribe.append(self.backend.add_state_listener(self._on_sync_state_changed))
-        self.set_mode("week" if ctx.window.remembered("calendar/mode") == "week" else "day")
-        self.bridge.run(
-            self._load_providers(),
-            where=self,
-            busy="Loading providers…",
-            context="loading the providers",
+        self.feed = CalendarFeed(
+            ctx, self.model, self.view, self.badges.badges, around=self._around, parent=self
         )
+        self.feed.providers_loaded.connect(self._on_feed_providers_loaded)
+        self.feed.period_loaded.connect(self._on_feed_period_loaded)
+        self._wire()
+        self.set_mode("week" if ctx.window.remembered("calendar/mode") == "week" else "day")
+        self.feed.start()
 
     # --- wiring ------------------------------------------------------------------------------
     def _wire(self) -> None:
@@ -165,16 +144,30 @@ class CalendarPanel(QWidget):
         self.set_anchor(self.anchor, force=True)
 
     def set_anchor(self, day: date, *, force: bool = False, scroll: bool = True) -> None:
-        shown = [p for p in self.model.providers if p.id in self.model.shown_provider_ids]
-        days = [day] if self.mode == "day" else week_of(day, shown)
+        """Show the period around `day`: at once when it was read ahead, else after reading it
+        (`force` reads it again either way)."""
+        days = self.days_for(day)
         if not force and day == self.anchor and self.model.days == days:
             return
         self.anchor = day
         self.toolbar.show_date(day, days)
         self.model.set_days(days)
         self._scroll_on_load = scroll
-        if self.model.providers:
+        if not self.model.providers:
+            return
+        if force or not self.model.covers(days):
             self.reload()
+            return
+        self.feed.drop_pending()
+        self._on_feed_period_loaded(len(self.model))
+        self.feed.read_ahead()
+
+    def days_for(self, day: date) -> list[date]:
+        """The days shown for an anchor day: that day, or its week's working days."""
+        if self.mode == "day":
+            return [day]
+        shown = [p for p in self.model.providers if p.id in self.model.shown_provider_ids]
+        return week_of(day, shown)
 
     def go_today(self) -> None:
         self.set_anchor(self.today())
@@ -215,45 +208,28 @@ class CalendarPanel(QWidget):
         self.ctx.settings.providers_shown = list(provider_ids)
         self.ctx.window.save_settings()
 
-    # --- loading -----------------------------------------------------------------------------
-    async def _load_providers(self) -> None:
-        try:
-            providers = await self.backend.list_providers()
-        finally:
-            self._providers_loading = False
-        if not providers:
-            return  # an empty mirror before its first pull: events will bring them
-        self.model.set_providers(providers)
-        wanted = [p for p in self.ctx.settings.providers_shown if self.model.provider(p)]
-        if wanted:
-            self.model.set_shown(wanted)
+    # --- loading (the feed reads; the panel shows) -------------------------------------------
+    def reload(self) -> None:
+        """Read every appointment of the days in view again."""
+        self.feed.reload()
+
+    def _around(self) -> list[list[date]]:
+        """The periods before and after the one shown: what paging would show next."""
+        step = timedelta(days=1 if self.mode == "day" else 7)
+        return [self.days_for(self.anchor - step), self.days_for(self.anchor + step)]
+
+    def _on_feed_providers_loaded(self) -> None:
         self.toolbar.set_providers(self.model.providers, self.model.shown_provider_ids)
         self.set_anchor(self.anchor, force=True)
 
-    def reload(self) -> None:
-        """Load every appointment of the days in view (stale answers are dropped)."""
-        self._generation += 1
-        self.bridge.run(
-            self._load(self._generation),
-            where=self,
-            busy="Loading the calendar…",
-            context="loading the calendar",
-        )
-
-    async def _load(self, generation: int) -> None:
-        start, end = self.model.window()
-        views = await read_period(self.backend, start, end, reasons=self._conflict_reasons)
-        if generation != self._generation:
-            return
-        self.model.replace_all(views)
+    def _on_feed_period_loaded(self, count: int) -> None:
+        """The days in view hold all their appointments now."""
         if self._scroll_on_load:
             self._scroll_on_load = False
             self._scroll_to_start()
         self.loaded = True
         self.load_count += 1
-        self.data_loaded.emit(len(views))
-        await self._load_patients(v.patient_id for v in views)
-        await self.badges.badges.load(self.backend, (v.patient_id for v in views if v.active))
+        self.data_loaded.emit(count)
 
     def _scroll_to_start(self) -> None:
         now = utc_now().astimezone(self.zone)
@@ -262,94 +238,6 @@ class CalendarPanel(QWidget):
         else:
             first, _ = self.model.hours_span()
             self.view.scroll_to_minute(first - 30)
-
-    async def _load_patients(self, patient_ids: Iterable[str]) -> None:
-        missing = {pid for pid in patient_ids if not self.model.has_patient(pid)}
-        if not missing:
-            return
-        gate = asyncio.Semaphore(PATIENT_FETCHES)
-
-        async def fetch(patient_id: str) -> Patient | None:
-            async with gate:
-                try:
-                    return await self.backend.get_patient(patient_id)
-                except NotFound:
-                    return None
-
-        patients = await asyncio.gather(*(fetch(pid) for pid in missing))
-        self.model.set_patient_labels({p.id: p.full_name for p in patients if p is not None})
-
-    # --- live updates ------------------------------------------------------------------------
-    def _on_backend_events(self, events: list[Event]) -> None:
-        for event in events:
-            if event.type.startswith("appointment.") or event.type == SYNC_EVENT:
-                identifier = event.data.get("id") or event.data.get("appointment_id")
-                if isinstance(identifier, str):
-                    self._dirty.add(identifier)
-                previous = event.data.get("previous_id")
-                if isinstance(previous, str):
-                    # An offline booking got its server id: the temporary one is gone.
-                    self._dirty.discard(previous)
-                    self.model.remove(previous)
-        if not self.model.providers and events:
-            self._reload_providers()
-        if self._dirty and not self._live_timer.isActive():
-            self._live_timer.start()
-
-    def _reload_providers(self) -> None:
-        if not self._providers_loading:
-            self._providers_loading = True
-            self.bridge.run(self._load_providers(), where=self, context="loading the providers")
-
-    def _on_sync_state_changed(self, state: object) -> None:
-        # Pending and conflicting appointments change state without a clinic event.
-        self._dirty.update(v.id for v in self.model.all() if v.sync_state != "synced")
-        if not self.model.providers:
-            self._reload_providers()
-        conflicts = getattr(state, "conflicts", 0)
-        if conflicts != self._conflict_count:
-            self._conflict_count = conflicts if isinstance(conflicts, int) else 0
-            self.bridge.run(
-                self._load_conflict_reasons(), where=self, context="reading the conflicts"
-            )
-        if self._dirty and not self._live_timer.isActive():
-            self._live_timer.start()
-
-    async def _load_conflict_reasons(self) -> None:
-        """The server's reason per conflicting appointment, for the tooltip and the sheet."""
-        if not isinstance(self.backend, ConflictSource):
-            return
-        conflicts = [ConflictItem.from_conflict(c) for c in await self.backend.list_conflicts()]
-        self._conflict_reasons = {c.appointment_id: c.reason for c in conflicts if c.appointment_id}
-        for appointment_id, reason in self._conflict_reasons.items():
-            self.model.set_sync_state(appointment_id, "conflict", reason)
-
-    def _on_live_timer_timeout(self) -> None:
-        ids, self._dirty = self._dirty, set()
-        self.bridge.run(self.refresh_appointments(ids), where=self, context="updating the calendar")
-
-    async def refresh_appointments(self, ids: Iterable[str]) -> None:
-        """Re-read some appointments and put each where it now belongs (or drop it)."""
-        for identifier in ids:
-            try:
-                appointment = await self.backend.get_appointment(identifier)
-            except NotFound:
-                self.model.remove(identifier)
-                continue
-            self.apply(appointment)
-        await self._load_patients(v.patient_id for v in self.model.all())
-        await self.badges.badges.load(self.backend, (v.patient_id for v in self.model.all()))
-
-    def view_of(self, appointment: Appointment) -> AppointmentView:
-        """The view of an appointment, with its sync status when the backend tracks one."""
-        return SyncStates(self.backend, self._conflict_reasons).of_appointment(appointment)
-
-    def apply(self, appointment: Appointment) -> None:
-        start, end = self.model.window()
-        if appointment.end_time > start and appointment.start_time < end:
-            self.model.upsert(self.view_of(appointment))
-        else:
-            self.model.remove(appointment.id)
 
     # --- actions -----------------------------------------------------------------------------
     def _on_book_triggered(self) -> None:
@@ -389,9 +277,9 @@ class CalendarPanel(QWidget):
         return dialog
 
     def _on_booked(self, appointment: Appointment) -> None:
-        self.apply(appointment)
+        self.feed.apply(appointment)
         self.view.select(appointment.id)
-        self.bridge.run(self._load_patients([appointment.patient_id]), where=self)
+        self.bridge.run(self.feed.load_patients([appointment.patient_id]), where=self)
         provider = self.model.provider(appointment.provider_id)
         when = f"{appointment.start_time.astimezone(self.zone):%a %d %b %H:%M}"
         self.message.show_message(
@@ -450,12 +338,10 @@ class CalendarPanel(QWidget):
             self.active_dialog = None
 
     def _on_rescheduled(self, result: RescheduleResult) -> None:
-        self._dirty.add(result.id)
-        self._live_timer.start()
+        self.feed.mark_changed(result.id)
 
     def _on_cancelled(self, result: CancelResult) -> None:
-        self._dirty.add(result.id)
-        self._live_timer.start()
+        self.feed.mark_changed(result.id)
         self.message.show_message(
             "Cancelled",
             "The patient keeps their refund." if result.refund_eligible else "",
@@ -524,9 +410,6 @@ class CalendarPanel(QWidget):
 
     # --- lifecycle ---------------------------------------------------------------------------
     def shutdown(self) -> None:
-        self._live_timer.stop()
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe.clear()
+        self.feed.shutdown()
         self.badges.shutdown()
         self.view.shutdown()

@@ -37,6 +37,8 @@ def paint_shading(
     width = grid.column_width
     for index, layout in columns:
         x = grid.x_of(index)
+        # Also where the part painted is already off-hours: at a column's fractional edge this
+        # shade partly covers its neighbour's working hours, as it always has.
         p.fillRect(QRectF(x, y0, width, y1 - y0), palette.OFF_HOURS)
         for top, bottom in layout.working:
             p.fillRect(QRectF(x, top, width, bottom - top), palette.BACKGROUND)

@@ -3,39 +3,39 @@
 Header (providers, days) and gutter (hours) stay put while the body scrolls. The body is kept
 painted in a pixmap (`body_layer`): a change in the model paints again only the columns it
 touched, a new selection or cursor only their cells, so live updates are cheap and keep scroll
-position and selection. Where things are lies in `hit_testing` and `layout`, painting in
-`body_painter`, `cards`, `shading` and `view_chrome`, dragging in `drag_drop`, the arrow-key
-cursor in `keyboard`; this module wires them to Qt's events.
+position and selection. Where things are lies in `hit_testing` and `layout`; painting is
+`viewport_painter` (over `body_painter`, `cards`, `shading`, `view_chrome`); words for a
+screen reader are `describe`; dragging is `drag_drop` and the arrow-key cursor `keyboard`.
+This module holds what the person did (selection, cursor) and wires it to Qt's events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QFont,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
-    QPainter,
     QPaintEvent,
     QResizeEvent,
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from frontdesk_app.domain.timeutil import utc_now
-from frontdesk_app.ui.calendar import keyboard, palette
-from frontdesk_app.ui.calendar.body_layer import BodyLayer
-from frontdesk_app.ui.calendar.body_painter import BadgeProvider, BodyPainter
+from frontdesk_app.ui.calendar import keyboard
+from frontdesk_app.ui.calendar.body_painter import BadgeProvider
+from frontdesk_app.ui.calendar.describe import describe, tooltip
 from frontdesk_app.ui.calendar.drag_drop import DragAndDrop
 from frontdesk_app.ui.calendar.geometry import Grid
 from frontdesk_app.ui.calendar.hit_testing import BodyMap
 from frontdesk_app.ui.calendar.keyboard import Cursor
-from frontdesk_app.ui.calendar.metrics import GUTTER_WIDTH, HEADER_HEIGHT, Fonts
+from frontdesk_app.ui.calendar.layout import LayoutsAhead
+from frontdesk_app.ui.calendar.metrics import GUTTER_WIDTH, HEADER_HEIGHT
 from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel, Column, ModelChange
-from frontdesk_app.ui.calendar.view_chrome import Chrome, ChromeCache
+from frontdesk_app.ui.calendar.viewport_painter import ViewportPainter, ViewState
 
 DAY_MIN_COLUMN = 120.0
 # The week fits the window: narrow columns show colour and time, details are in the tooltip.
@@ -66,14 +66,7 @@ class CalendarView(QAbstractScrollArea):
         self.grid = Grid(zone=model.zone)
         self._body = BodyMap(model, self.grid, self._scroll)
         self._drag = DragAndDrop(self._body)
-        # The font at construction sets the calendar's sizes; the style sheet's font, known only
-        # once the widget is polished, fills in the rest (`_ensure_fonts`).
-        self._font_source = QFont(self.font())
-        self._painted_on: QFont | None = None
-        self._fonts = Fonts.from_font(self._font_source)
-        self._painter = BodyPainter(self._body, self._fonts)
-        self._layer = BodyLayer()
-        self._chrome = ChromeCache()
+        self._paint = ViewportPainter(self._body, self._drag, self.font())
         self._selected: str | None = None
         self._cursor: Cursor | None = None
         self._badges: BadgeProvider | None = None
@@ -95,6 +88,7 @@ class CalendarView(QAbstractScrollArea):
         self._now_timer.setInterval(60_000)
         self._now_timer.timeout.connect(self._on_now_timer_timeout)
         self._now_timer.start()
+        self._ahead = LayoutsAhead(self._body.layouts)
         self.relayout()
 
     # --- public API --------------------------------------------------------------------------
@@ -111,13 +105,13 @@ class CalendarView(QAbstractScrollArea):
 
     def refresh_cards(self) -> None:
         """Paint every card again: what the badge provider answers has changed."""
-        self._layer.invalidate()
+        self._paint.invalidate()
         self.viewport().update()
 
     @property
     def painted_area(self) -> int:
         """Pixels of the body painted afresh so far, rather than copied (tests, benchmarks)."""
-        return self._layer.painted_area
+        return self._paint.painted_area
 
     @property
     def columns(self) -> list[Column]:
@@ -183,8 +177,16 @@ class CalendarView(QAbstractScrollArea):
         start, end = self.model.window()
         return start, end - timedelta(seconds=1)
 
+    def lay_out_ahead(self, days: Iterable[date]) -> None:
+        """Lay out these days' columns (a period read ahead) while the window is idle, so that
+        showing them costs only their painting."""
+        shown = set(self.model.shown_provider_ids)
+        providers = [p for p in self.model.providers if p.id in shown]
+        self._ahead.add(Column(p, day) for day in days for p in providers)
+
     def shutdown(self) -> None:
         self._now_timer.stop()
+        self._ahead.stop()
         self._unsubscribe()
 
     # --- layout ------------------------------------------------------------------------------
@@ -205,8 +207,8 @@ class CalendarView(QAbstractScrollArea):
         if self._cursor is not None and self._cursor[0] >= len(columns):
             self._cursor = None
         # Column layouts stay: each is checked against its cell and the scale when used.
-        self._layer.invalidate()
-        self._chrome.invalidate()
+        self._body.layouts.keep_days(self.model.loaded_days | set(self.model.days))
+        self._paint.relaid_out()
         self.viewport().update()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -232,7 +234,7 @@ class CalendarView(QAbstractScrollArea):
     def _invalidate(self, rect: QRectF) -> None:
         """Paint a content rectangle again (the layer's copy and the screen)."""
         aligned = rect.adjusted(-2, -2, 2, 2).toAlignedRect()
-        self._layer.invalidate(aligned)
+        self._paint.invalidate(aligned)
         self.viewport().update(self._body.to_viewport(QRectF(aligned)).toAlignedRect())
 
     def _invalidate_card(self, appointment_id: str | None) -> None:
@@ -244,96 +246,26 @@ class CalendarView(QAbstractScrollArea):
         """Put the free-slot cursor on another cell; both cells are painted again."""
         for cell in (self._cursor, cursor):
             if cell is not None and cell[0] < len(self._body.columns):
-                self._invalidate(self._painter.cursor_rect(cell))
+                self._invalidate(self._paint.cursor_rect(cell))
         self._cursor = cursor
 
     def _scroll(self) -> tuple[int, int]:
         return self.horizontalScrollBar().value(), self.verticalScrollBar().value()
 
-    # --- painting ----------------------------------------------------------------------------
+    # --- painting, tooltips and accessibility -------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         self.paint_count += 1
-        self._ensure_fonts()
-        p = QPainter(self.viewport())
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        exposed = event.rect()
-        width, height = self.viewport().width(), self.viewport().height()
-        body = QRect(GUTTER_WIDTH, HEADER_HEIGHT, width - GUTTER_WIDTH, height - HEADER_HEIGHT)
-        columns = self._body.columns
-        now = self._now()
-        ratio = self.viewport().devicePixelRatioF()
-        area = body.intersected(exposed)
-        if not columns:
-            p.fillRect(exposed, palette.OFF_HOURS)
-            p.setPen(palette.SUBTEXT)
-            p.drawText(
-                body,
-                Qt.AlignmentFlag.AlignCenter,
-                "No providers to show. Choose providers in the toolbar.",
-            )
-        elif not area.isEmpty():
-            self._layer.draw(
-                p, area, body=body, scroll=self._scroll(), ratio=ratio, render=self._render_layer
-            )
-            self._painter.paint_overlays(p, area, self._drag, now)
-        scroll_x, scroll_y = self._scroll()
-        chrome = Chrome(
-            grid=self.grid,
-            columns=columns,
-            fonts=self._fonts,
-            scroll_x=scroll_x,
-            scroll_y=scroll_y,
-            now=now,
-            week=len(self.model.days) > 1,
-        )
-        if exposed.top() < HEADER_HEIGHT:
-            self._chrome.draw_header(p, chrome, width, ratio)
-        if exposed.left() < GUTTER_WIDTH:
-            self._chrome.draw_gutter(p, chrome, height, ratio)
-        p.fillRect(QRect(0, 0, GUTTER_WIDTH, HEADER_HEIGHT), palette.HEADER_BG)
-        p.end()
-
-    def _ensure_fonts(self) -> None:
-        """The fonts resolved against the widget's font as it is now."""
-        current = self.font()
-        if self._painted_on is not None and current == self._painted_on:
-            return
-        self._painted_on = QFont(current)
-        self._fonts = self._painter.fonts = Fonts.from_font(self._font_source, current)
-        self._body.layouts.clear()  # card texts were elided with the old metrics
-        self._layer.invalidate()
-        self._chrome.invalidate()
-
-    def _render_layer(self, p: QPainter, rect: QRect) -> None:
-        self._painter.paint_layer(
-            p,
-            rect,
+        state = ViewState(
             cursor=self._cursor,
             selected=self._selected,
-            dragged=self._drag.dragged_id,
             badges=self._badges,
-            ratio=self.viewport().devicePixelRatioF(),
+            now=self._now(),
+            week=len(self.model.days) > 1,
         )
+        self._paint.paint(self.viewport(), event.rect(), state, self.font())
 
-    # --- tooltips and accessibility -------------------------------------------------------------
     def _describe(self, view: AppointmentView) -> str:
-        zone = self.model.zone
-        provider = self.model.provider(view.provider_id)
-        parts = [
-            f"{view.start.astimezone(zone):%a %d %b %H:%M}–{view.end.astimezone(zone):%H:%M}",
-            palette.type_style(view.type).label,
-            self.model.patient_label(view.patient_id) or "patient",
-            provider.name if provider else "",
-            {"confirmed": "", "rescheduled": "rescheduled", "cancelled": "cancelled"}.get(
-                view.status, view.status
-            ),
-            {
-                "pending": "waiting to sync",
-                "conflict": "conflict: " + (view.sync_message or "refused by the server"),
-            }.get(view.sync_state, ""),
-            badge.text if self._badges and (badge := self._badges(view)) else "",
-        ]
-        return ", ".join(part for part in parts if part)
+        return describe(self.model, view, self._badges(view) if self._badges else None)
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
@@ -341,10 +273,8 @@ class CalendarView(QAbstractScrollArea):
             if view is None:
                 QToolTip.hideText()
                 return True
-            text = self._describe(view)
-            if view.notes:
-                text += f"\nNotes: {view.notes}"
-            QToolTip.showText(event.globalPos(), text, self.viewport())
+            badge = self._badges(view) if self._badges else None
+            QToolTip.showText(event.globalPos(), tooltip(self.model, view, badge), self.viewport())
             return True
         return super().viewportEvent(event)
 

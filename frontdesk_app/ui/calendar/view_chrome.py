@@ -6,7 +6,7 @@ every other paint; only the now line's tick in the gutter is drawn each time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -29,6 +29,7 @@ class Chrome:
     scroll_y: int
     now: datetime
     week: bool
+    labels: dict[tuple[str, int], str] = field(default_factory=dict)  # `week_label`, kept
 
 
 # Words around a clinician's name that are not the name: "Dr.", "Prof"; "MD", "NP", "Jr.".
@@ -88,13 +89,18 @@ def paint_header(p: QPainter, c: Chrome, width: int) -> None:
         cell = QRectF(x + 8, 0, c.grid.column_width - 12, HEADER_HEIGHT)
         if c.week:
             width = int(c.grid.column_width - 4)
-            p.setFont(c.fonts.small)
-            p.setPen(palette.HEADER_SUBTEXT)
-            p.drawText(
-                QRectF(x + 2, half, c.grid.column_width - 4, half - 2),
-                Qt.AlignmentFlag.AlignCenter,
-                week_label(column.provider.name, width, small),
-            )
+            key = (column.provider.name, width)
+            label = c.labels.get(key)
+            if label is None:
+                label = c.labels[key] = week_label(column.provider.name, width, small)
+            if label:
+                p.setFont(c.fonts.small)
+                p.setPen(palette.HEADER_SUBTEXT)
+                p.drawText(
+                    QRectF(x + 2, half, c.grid.column_width - 4, half - 2),
+                    Qt.AlignmentFlag.AlignCenter,
+                    label,
+                )
         else:
             p.setFont(c.fonts.header)
             p.setPen(palette.HEADER_TEXT)
@@ -198,10 +204,13 @@ class ChromeCache:
     def __init__(self) -> None:
         self._header: tuple[tuple[object, ...], QPixmap] | None = None
         self._gutter: tuple[tuple[object, ...], QPixmap] | None = None
+        self.labels: dict[tuple[str, int], str] = {}  # providers' names that fit a week column
 
-    def invalidate(self) -> None:
-        """The columns or the grid changed."""
+    def invalidate(self, *, fonts: bool = False) -> None:
+        """The columns or the grid changed (or the fonts: names are measured again)."""
         self._header = self._gutter = None
+        if fonts:
+            self.labels.clear()
 
     def draw_header(self, p: QPainter, c: Chrome, width: int, ratio: float) -> None:
         today: date = c.now.astimezone(c.grid.zone).date()  # the day's label is highlighted
