@@ -3,6 +3,7 @@ lanes for overlaps and time ↔ position on a DST day."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -191,3 +192,17 @@ def test_names_redraw_the_view_only_when_one_in_view_changes(model: CalendarMode
     assert len(changes) == 1 and model.patient_label("pat_1") == "Ada Lovelace"
     model.set_patient_labels({"pat_1": "Ada Lovelace", "pat_9": "Someone Elsewhere"})
     assert len(changes) == 1  # nothing in view changed
+
+
+def test_the_model_knows_which_appointments_wait_to_sync(model: CalendarModel) -> None:
+    model.replace_all([view("apt_1", at(9)), replace(view("tmp_2", at(10)), sync_state="pending")])
+    assert model.unsynced_ids() == {"tmp_2"}
+    model.set_sync_state("apt_1", "conflict", "Slot taken")
+    model.set_sync_state("tmp_2", "synced")
+    assert model.unsynced_ids() == {"apt_1"}
+    model.remove("apt_1")
+    ahead = DAY + timedelta(days=1)
+    model.replace_days([ahead], [replace(view("tmp_3", at(9, day=ahead)), sync_state="pending")])
+    assert model.unsynced_ids() == {"tmp_3"}
+    model.forget_days([])
+    assert model.unsynced_ids() == set()

@@ -205,7 +205,7 @@ class CalendarFeed(QObject):
 
     def _on_sync_state_changed(self, state: object) -> None:
         # Pending and conflicting appointments change state without a clinic event.
-        self._dirty.update(v.id for v in self.model.all_held() if v.sync_state != "synced")
+        self._dirty.update(self.model.unsynced_ids())
         if not self.model.providers:
             self._reload_providers()
         conflicts = getattr(state, "conflicts", 0)

@@ -143,6 +143,7 @@ class CalendarModel:
         self._patients: dict[str, str] = {}
         self._listeners: list[Listener] = []
         self._loaded: set[date] = set()
+        self._unsynced: set[str] = set()  # held appointments pending or in conflict
         self._version = 0
         self._show_cancelled = False
 
@@ -271,10 +272,15 @@ class CalendarModel:
     def covers(self, days: Iterable[date]) -> bool:
         return all(day in self._loaded for day in days)
 
+    def unsynced_ids(self) -> set[str]:
+        """The appointments held that are pending or in conflict."""
+        return set(self._unsynced)
+
     def replace_all(self, views: Iterable[AppointmentView]) -> None:
         """Everything held is `views`, the appointments of the days shown."""
         self._by_id = {}
         self._cells = {}
+        self._unsynced = set()
         for view in views:
             self._insert(view)
         self._loaded = set(self._days)
@@ -287,6 +293,7 @@ class CalendarModel:
         for key in [key for key in self._cells if key[1] in wanted]:
             for gone in self._cells.pop(key).items:
                 self._by_id.pop(gone.id, None)
+                self._unsynced.discard(gone.id)
         for view in views:
             moved = self._by_id.get(view.id)
             if moved is not None:
@@ -302,6 +309,7 @@ class CalendarModel:
         for key in [key for key in self._cells if key[1] not in kept]:
             for gone in self._cells.pop(key).items:
                 self._by_id.pop(gone.id, None)
+                self._unsynced.discard(gone.id)
         self._loaded &= kept
 
     def upsert(self, view: AppointmentView) -> None:
@@ -329,6 +337,8 @@ class CalendarModel:
 
     def _insert(self, view: AppointmentView) -> None:
         self._by_id[view.id] = view
+        if view.sync_state != "synced":
+            self._unsynced.add(view.id)
         where = (view.provider_id, self.local_day(view.start))
         cell = self._cells.get(where)
         if cell is None:
@@ -346,6 +356,7 @@ class CalendarModel:
 
     def _discard(self, view: AppointmentView) -> None:
         del self._by_id[view.id]
+        self._unsynced.discard(view.id)
         cell = self._cells.get((view.provider_id, self.local_day(view.start)))
         if cell is None:
             return
