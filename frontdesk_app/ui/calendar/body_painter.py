@@ -177,19 +177,19 @@ class BodyPainter:
         )
 
     def _paint_now(self, p: QPainter, cols: range, now: datetime) -> None:
-        """A red line across today's columns at the current time, a dot at its left end."""
+        """A red line across today's columns at the current time, a dot at its left end (at the
+        first of today's columns, wherever the part painted starts)."""
         grid, columns = self.body.grid, self.body.columns
-        first_x: float | None = None
+        today = now.astimezone(grid.zone).date()
+        first = next((i for i, column in enumerate(columns) if column.day == today), None)
+        y = now_y(grid, now, today)
+        if first is None or y is None:
+            return
+        p.setPen(NOW_PEN)
         for index in cols:
-            column = columns[index]
-            y = now_y(grid, now, column.day)
-            if y is None:
-                continue
-            x = grid.x_of(index)
-            first_x = x if first_x is None else min(first_x, x)
-            p.setPen(NOW_PEN)
-            p.drawLine(QPointF(x, y), QPointF(x + grid.column_width, y))
-            if first_x == x:
-                p.setBrush(palette.NOW_LINE)
-                p.setPen(Qt.PenStyle.NoPen)
-                p.drawEllipse(QPointF(x + 3, y), 3.5, 3.5)
+            if columns[index].day == today:
+                x = grid.x_of(index)
+                p.drawLine(QPointF(x, y), QPointF(x + grid.column_width, y))
+        p.setBrush(palette.NOW_LINE)  # clipped to the part painted, like everything else
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawEllipse(QPointF(grid.x_of(first) + 3, y), 3.5, 3.5)

@@ -204,8 +204,11 @@ class CalendarFeed(QObject):
             self._live_timer.start()
 
     def _on_sync_state_changed(self, state: object) -> None:
-        # Pending and conflicting appointments change state without a clinic event.
-        self._dirty.update(self.model.unsynced_ids())
+        # Each appointment whose sync state changes comes as an event of its own (SYNC_EVENT),
+        # so a draining queue costs a read per write, not one per waiting appointment per
+        # write. Once nothing waits any more, those still shown as waiting are read again.
+        if getattr(state, "pending", None) == 0:
+            self._dirty.update(self.model.unsynced_ids())
         if not self.model.providers:
             self._reload_providers()
         conflicts = getattr(state, "conflicts", 0)
