@@ -285,3 +285,40 @@ def test_a_crowded_week_paints_colour_only_and_changes_still_match_a_full_paint(
     after = image(calendar)
     assert 0 < calendar.painted_area - painted < calendar.viewport().width() * 520 / 4
     assert after == fresh(calendar)
+
+
+def test_a_period_painted_ahead_is_shown_by_a_copy_and_kept_true_to_changes(
+    qtbot: QtBot, shown: CalendarView, model: CalendarModel
+) -> None:
+    tomorrow = DAY + timedelta(days=1)
+    model.replace_days(
+        [tomorrow],
+        [replace(v, id=f"{v.id}+", start=v.start + timedelta(days=1), end=v.end + timedelta(days=1))
+         for v in busy_day()],
+    )  # fmt: skip
+    image(shown)
+    shown.lay_out_ahead([tomorrow])
+    qtbot.wait(300)  # painted while idle, a few columns at a time
+
+    painted = shown.painted_area
+    model.set_days([tomorrow])
+    ahead = image(shown)
+    assert shown.painted_area == painted  # a copy: nothing painted on demand
+    model.set_days([DAY])  # and back: the day shown before is still painted
+    image(shown)
+    assert shown.painted_area == painted
+    model.set_days([tomorrow])
+    assert ahead == fresh(shown)
+    painted = shown.painted_area
+
+    # A change on the day painted ahead, made while it waits, is painted before it is shown.
+    moving = model.get("2b+")
+    assert moving is not None
+    model.set_days([DAY])
+    image(shown)
+    model.upsert(replace(moving, start=moving.start + timedelta(hours=5), sync_state="pending"))
+    painted = shown.painted_area
+    model.set_days([tomorrow])
+    changed = image(shown)
+    assert 0 < shown.painted_area - painted <= (shown.grid.column_width + 6) * 2000
+    assert changed == fresh(shown)

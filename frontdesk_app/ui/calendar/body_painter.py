@@ -67,7 +67,7 @@ class BodyPainter:
             x1=x1,
             y0=y0,
             y1=y1,
-            week=len(model.days) > 1,
+            week=bool(body.columns) and body.columns[0].day != body.columns[-1].day,
         )
         if cursor is not None and cursor[0] in cols:
             self._paint_cursor(p, cursor)

@@ -23,12 +23,24 @@ Scroll = Callable[[], tuple[int, int]]  # the scroll bars' values: (x, y)
 class BodyMap:
     """The body's columns and their layouts, placed on the viewport at the current scroll."""
 
-    def __init__(self, model: CalendarModel, grid: Grid, scroll: Scroll) -> None:
+    def __init__(
+        self,
+        model: CalendarModel,
+        grid: Grid,
+        scroll: Scroll,
+        *,
+        layouts: LayoutCache | None = None,
+        columns: list[Column] | None = None,
+    ) -> None:
         self.model = model
         self.grid = grid
-        self.layouts = LayoutCache(model, grid)
-        self.columns: list[Column] = []
+        self.layouts = layouts or LayoutCache(model, grid)
+        self.columns: list[Column] = columns or []
         self._scroll = scroll
+
+    def with_columns(self, columns: list[Column]) -> BodyMap:
+        """The same body showing other columns (another period), sharing the layouts."""
+        return BodyMap(self.model, self.grid, self._scroll, layouts=self.layouts, columns=columns)
 
     # --- coordinates -------------------------------------------------------------------------
     def scroll(self) -> tuple[int, int]:

@@ -10,13 +10,9 @@ and nothing is placed again unless it changed.
 from __future__ import annotations
 
 import bisect
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from time import perf_counter
-
-from PySide6.QtCore import QTimer
 
 from frontdesk_app.domain.models import Provider
 from frontdesk_app.ui.calendar.cards import Card, card_for
@@ -24,7 +20,6 @@ from frontdesk_app.ui.calendar.geometry import Grid, assign_lanes
 from frontdesk_app.ui.calendar.model import CalendarModel, Column
 
 INSET = 2.0  # between a column's edge and its cards
-AHEAD_SLICE_S = 0.004  # laying out ahead never keeps the window busy longer than this
 DAY_MINUTES = 24 * 60
 
 
@@ -137,32 +132,3 @@ class LayoutCache:
             return (minute - first) * scale
 
         return y_of
-
-
-class LayoutsAhead:
-    """Lays out the columns of periods read ahead a few at a time while the window is idle, so
-    that showing them costs only their painting."""
-
-    def __init__(self, cache: LayoutCache) -> None:
-        self._cache = cache
-        self._queue: deque[Column] = deque()
-        self._timer = QTimer()
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._on_timer_timeout)
-
-    def add(self, columns: Iterable[Column]) -> None:
-        self._queue.extend(columns)
-        if self._queue and not self._timer.isActive():
-            self._timer.start()
-
-    def stop(self) -> None:
-        self._timer.stop()
-        self._queue.clear()
-
-    def _on_timer_timeout(self) -> None:
-        deadline = perf_counter() + AHEAD_SLICE_S
-        while self._queue and perf_counter() < deadline:
-            self._cache.column(self._queue.popleft())
-        if self._queue:
-            self._timer.start()

@@ -235,10 +235,19 @@ class CalendarModel:
         return patient_id in self._patients
 
     def set_patient_labels(self, labels: dict[str, str]) -> None:
-        """Names to show; the view is redrawn only if one in view changed."""
+        """Names to show; the cells showing a changed name change version, and the view is
+        redrawn only if one of them is in view."""
         changed = {pid for pid, label in labels.items() if self._patients.get(pid) != label}
+        if not changed:
+            return
         self._patients.update(labels)
-        if any(v.patient_id in changed for v in self._shown_views()):
+        shown, redraw = set(self._days), False
+        for (_, day), cell in self._cells.items():
+            if any(v.patient_id in changed for v in cell.items):
+                self._version += 1
+                cell.version = self._version
+                redraw = redraw or day in shown
+        if redraw:
             self._emit(ModelChange(reset=True))
 
     # --- appointments -------------------------------------------------------------------------

@@ -32,7 +32,6 @@ from frontdesk_app.ui.calendar.drag_drop import DragAndDrop
 from frontdesk_app.ui.calendar.geometry import Grid
 from frontdesk_app.ui.calendar.hit_testing import BodyMap
 from frontdesk_app.ui.calendar.keyboard import Cursor
-from frontdesk_app.ui.calendar.layout import LayoutsAhead
 from frontdesk_app.ui.calendar.metrics import GUTTER_WIDTH, HEADER_HEIGHT
 from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel, Column, ModelChange
 from frontdesk_app.ui.calendar.viewport_painter import ViewportPainter, ViewState
@@ -66,7 +65,7 @@ class CalendarView(QAbstractScrollArea):
         self.grid = Grid(zone=model.zone)
         self._body = BodyMap(model, self.grid, self._scroll)
         self._drag = DragAndDrop(self._body)
-        self._paint = ViewportPainter(self._body, self._drag, self.font())
+        self._paint = ViewportPainter(self._body, self._drag, self.font(), self._view_state)
         self._selected: str | None = None
         self._cursor: Cursor | None = None
         self._badges: BadgeProvider | None = None
@@ -88,7 +87,6 @@ class CalendarView(QAbstractScrollArea):
         self._now_timer.setInterval(60_000)
         self._now_timer.timeout.connect(self._on_now_timer_timeout)
         self._now_timer.start()
-        self._ahead = LayoutsAhead(self._body.layouts)
         self.relayout()
 
     # --- public API --------------------------------------------------------------------------
@@ -178,15 +176,15 @@ class CalendarView(QAbstractScrollArea):
         return start, end - timedelta(seconds=1)
 
     def lay_out_ahead(self, days: Iterable[date]) -> None:
-        """Lay out these days' columns (a period read ahead) while the window is idle, so that
-        showing them costs only their painting."""
+        """Lay out and paint these days' columns (a period read ahead) while the window is
+        idle, so that showing them is a copy."""
         shown = set(self.model.shown_provider_ids)
         providers = [p for p in self.model.providers if p.id in shown]
-        self._ahead.add(Column(p, day) for day in days for p in providers)
+        self._paint.prepare([Column(p, day) for day in days for p in providers])
 
     def shutdown(self) -> None:
         self._now_timer.stop()
-        self._ahead.stop()
+        self._paint.stop()
         self._unsubscribe()
 
     # --- layout ------------------------------------------------------------------------------
@@ -255,14 +253,16 @@ class CalendarView(QAbstractScrollArea):
     # --- painting, tooltips and accessibility -------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         self.paint_count += 1
-        state = ViewState(
+        self._paint.paint(self.viewport(), event.rect(), self._view_state(), self.font())
+
+    def _view_state(self) -> ViewState:
+        return ViewState(
             cursor=self._cursor,
             selected=self._selected,
             badges=self._badges,
             now=self._now(),
             week=len(self.model.days) > 1,
         )
-        self._paint.paint(self.viewport(), event.rect(), state, self.font())
 
     def _describe(self, view: AppointmentView) -> str:
         return describe(self.model, view, self._badges(view) if self._badges else None)
