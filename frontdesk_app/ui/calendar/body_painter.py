@@ -1,5 +1,6 @@
-"""The calendar body's painting: the layer (shading, lines, the cursor, the cards) and what is
-drawn over it on every paint (the drag ghost and the now line).
+"""Painting the calendar body: its layer (shading, lines, cursor, cards) and the overlays.
+
+The overlays, drawn over the layer on every paint, are the drag ghost and the now line.
 
 The layer is painted for a content rectangle only: the columns it spans and the cards that
 reach into it are found first (`ColumnLayout.visible`), so nothing outside it is looked at.

@@ -1,5 +1,4 @@
-"""One appointment's card: tinted body, accent bar by type, marks for status and sync, the
-eligibility badge, and its two lines of text.
+"""One appointment's card: its tint, accent bar, status and sync marks, badge and text.
 
 Everything about a card that does not change from one paint to the next is worked out once:
 its colours and border when it is placed (`card_for`), its elided text the first time it is

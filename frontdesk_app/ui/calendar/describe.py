@@ -1,5 +1,7 @@
-"""What the calendar says about an appointment in words: its tooltip and, when selected, the
-view's accessible description (what a screen reader reads)."""
+"""An appointment in words: its tooltip and the view's accessible description.
+
+The description is what a screen reader reads when the appointment is selected.
+"""
 
 from __future__ import annotations
 

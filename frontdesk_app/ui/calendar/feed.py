@@ -1,6 +1,7 @@
-"""Keeping the calendar's model current: the period shown read from the backend, the periods on
-either side read ahead, and live changes (other desks' bookings, sync states) applied as they
-come.
+"""Keeping the calendar's model current: the period shown, those either side, live changes.
+
+The period shown is read from the backend, the periods on either side are read ahead, and live
+changes (other desks' bookings, sync states) are applied as they come.
 
 Reading ahead makes paging to the next or previous period a repaint, not a read: those periods
 are held and kept current like the one shown, and anything further away is let go.

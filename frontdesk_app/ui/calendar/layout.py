@@ -1,5 +1,6 @@
-"""Where everything in a column goes: cards in lanes, working hours and blocked time, as
-positions worked out once per change of the column or of the grid's scale.
+"""Where everything in a column goes: cards in lanes, working hours, blocked time.
+
+Positions are worked out once per change of the column or of the grid's scale.
 
 A column's layout depends on what is in its cell (the model's `cell_version`), on its provider
 (hours, blocks) and on the grid's scale; x is kept relative to the column's left edge, so a

@@ -1,5 +1,8 @@
-"""Under the cards: off-hours shading, working hours in white, blocked time hatched with its
-reason, and the hour, half-hour, column and day lines."""
+"""Under the cards: hours shaded, blocked time hatched, and the grid's lines.
+
+Off hours are grey and working hours white; blocked time is hatched with its reason; hour,
+half-hour, column and day lines are drawn over them.
+"""
 
 from __future__ import annotations
 

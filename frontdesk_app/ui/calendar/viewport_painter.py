@@ -1,5 +1,7 @@
-"""Painting the calendar's viewport: the body copied from its layer with the drag ghost and
-the now line over it, the cached header and gutter, in fonts resolved against the widget's.
+"""Painting the calendar's viewport: the body's layers, the overlays, header and gutter.
+
+The body is copied from its layer with the drag ghost and the now line over it; the header and
+gutter are cached too; the fonts are resolved against the widget's own.
 
 A layer is kept per set of columns shown (this week, and the periods read ahead on either
 side), and the visible part of a period read ahead is painted into its layer while the window
