@@ -230,7 +230,21 @@ class AppRunner:
             self._explain_failure(exc)
             return False
         self.window.attach(self.services.backend, environment=self.services.label)
+        self._log_when_the_calendar_shows()
         return True
+
+    def _log_when_the_calendar_shows(self) -> None:
+        """One log line when the calendar first shows data: for IT, and for the tests that
+        start the app as a desk does and wait for it."""
+        calendar: Any = self.window.panel("calendar")
+        if calendar is None:
+            return
+
+        def on_loaded(count: int) -> None:
+            calendar.data_loaded.disconnect(on_loaded)
+            log.info("calendar shown: %d appointments in view", count)
+
+        calendar.data_loaded.connect(on_loaded)
 
     def _explain_failure(self, exc: BaseException) -> None:
         if isinstance(exc, FrontDeskError):

@@ -82,20 +82,3 @@ def _explain(exc: Exception) -> str:
         "one (GNOME Keyring, KWallet, macOS Keychain or Windows Credential Manager), or ask IT "
         f"to configure one. Details: {type(exc).__name__}."
     )
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that forgets everything on exit: for tests and throw-away demo sessions."""
-
-    priority = 1
-    _store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self._store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self._store.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError(username)

@@ -12,6 +12,9 @@ extras=""
 apt_packages=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0 libglib2.0-0 xvfb xauth)
+# The tests also need: a real Secret Service to start the app under (gnome-keyring in a private
+# D-Bus session), and faketime to run the suite again at another date.
+[ -n "$extras" ] && apt_packages+=(gnome-keyring dbus faketime)
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${apt_packages[@]}"; do

@@ -7,7 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # A plain in-memory-free file keyring under the test's temp home would still be the person's
 # own; the null-free "fail" backend would break the app, so tests choose a memory keyring.
-os.environ.setdefault("PYTHON_KEYRING_BACKEND", "frontdesk_app.secrets.MemoryKeyring")
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.keyrings.MemoryKeyring")
 os.environ.setdefault("FRONTDESK_TESTING", "1")
 
-pytest_plugins = ["tests.fixtures.store"]
+pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.store"]

@@ -31,6 +31,7 @@ from frontdesk_app.api.retry import (
     RetryPolicy,
     call_with_retries,
 )
+from frontdesk_app.domain import clock
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ class OAuthAuthenticator(Authenticator):
             except httpx.TransportError as exc:
                 raise RetryableFailure(offline_error(exc)) from None
             if response.status_code in RETRYABLE_STATUSES:
-                raise RetryableFailure(token_error(response, now=time.time()))
+                raise RetryableFailure(token_error(response, now=clock.now_timestamp()))
             return response
 
         # Asking for a token changes nothing on the server, so it is as safe to repeat as a GET.
@@ -178,7 +179,7 @@ class OAuthAuthenticator(Authenticator):
             self._policy, attempt, retry_safe=True, label=f"POST {creds.token_path}"
         )
         if response.status_code != 200:
-            raise token_error(response, now=time.time())
+            raise token_error(response, now=clock.now_timestamp())
         try:
             body = response.json()
             token = body["access_token"]

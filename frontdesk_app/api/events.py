@@ -26,6 +26,7 @@ from frontdesk_app.api.errors import ProtocolError, error_from_response
 from frontdesk_app.api.http import STREAM_READ_TIMEOUT, HttpSession
 from frontdesk_app.api.observable import Observable
 from frontdesk_app.api.retry import RetryPolicy
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.errors import (
     AuthenticationFailed,
     FrontDeskError,
@@ -197,7 +198,7 @@ class EventStream:
                         raise _StreamUnsupported
                     if response.status_code >= 400:
                         await response.aread()
-                        error = error_from_response(response, now=time.time())
+                        error = error_from_response(response, now=clock.now_timestamp())
                         if response.status_code == 429:
                             session.limiter.pause(error.retry_after)
                         raise error

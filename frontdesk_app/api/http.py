@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from frontdesk_app.api.retry import (
     RetryPolicy,
     call_with_retries,
 )
+from frontdesk_app.domain import clock
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ class HttpSession:
         status = response.status_code
         if status < 400:
             return response
-        error = error_from_response(response, now=time.time())
+        error = error_from_response(response, now=clock.now_timestamp())
         if status == 429:
             self.limiter.pause(error.retry_after)
         if status in RETRYABLE_STATUSES:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 import httpx
 
 from frontdesk_app.api.observable import Observable
+from frontdesk_app.domain import clock
 
 # The API's budgets are "requests a minute" (API.md): without better evidence from the reset
 # header, a budget of L refills at L/60 per second.
@@ -72,7 +73,7 @@ class RateLimiter:
         *,
         window: float = DEFAULT_WINDOW_SECONDS,
         clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
+        wall_clock: Callable[[], float] = clock.now_timestamp,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._window = window

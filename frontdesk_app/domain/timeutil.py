@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, PlainSerializer
 
+from frontdesk_app.domain import clock
+
 
 def to_utc(value: datetime) -> datetime:
     """The same instant in UTC; a naive value is refused because its zone is a guess."""
@@ -27,8 +29,8 @@ def parse_utc(text: str) -> datetime:
 
 
 def utc_now() -> datetime:
-    """Now, in UTC, to the second (sub-second precision is not on the wire)."""
-    return datetime.now(UTC).replace(microsecond=0)
+    """Now, in UTC, to the second (sub-second precision is not on the wire), from the clock."""
+    return clock.now().replace(microsecond=0)
 
 
 UtcDateTime = Annotated[

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from frontdesk_app.domain import clock
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -53,7 +55,7 @@ class RateLimiter:
         burst: int | None = None,
         window_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
+        wall: Callable[[], float] = clock.now_timestamp,
     ) -> None:
         if limit_per_min < 1:
             raise ValueError("the rate limit must be at least one request a minute")

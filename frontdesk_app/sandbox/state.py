@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,6 +28,8 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Connection, Engine
+
+from frontdesk_app.domain import clock
 
 T = TypeVar("T")
 
@@ -198,7 +199,7 @@ class StateDB:
 
 def now() -> float:
     """Wall-clock seconds; the state file stores Unix times."""
-    return time.time()
+    return clock.now_timestamp()
 
 
 def dump_json(value: Any) -> str:

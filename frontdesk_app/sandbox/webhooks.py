@@ -23,6 +23,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Connection
 from standardwebhooks import Webhook
 
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import FieldError, NotFound, ValidationFailed
 from frontdesk_app.domain.ids import DELIVERY, WEBHOOK_ENDPOINT, new_id
@@ -397,7 +398,7 @@ class WebhookService:
         started = time.perf_counter()
         try:
             assert self._client is not None
-            stamp = datetime.now(UTC)
+            stamp = clock.system_now()  # the receiver checks it against its own clock
             signature = Webhook(row["secret"]).sign(row["event_id"], stamp, row["payload"])
             response = await self._client.post(
                 row["url"],

@@ -15,11 +15,12 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import RateLimited
 from frontdesk_app.domain.models import AppointmentCancel, AppointmentCreate
@@ -41,7 +42,7 @@ NoticeKind = Literal["synced", "conflict", "rejected", "retrying"]
 
 def precise_now() -> datetime:
     """Now in UTC with microseconds (backoff waits are shorter than a second)."""
-    return datetime.now(UTC)
+    return clock.now()
 
 
 @dataclass(frozen=True, slots=True)

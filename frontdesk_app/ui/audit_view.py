@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from frontdesk_app.domain import clock
 from frontdesk_app.store import audit
 from frontdesk_app.store.audit import ACTIONS, AuditEntry, AuditQuery
 from frontdesk_app.store.db import Store
@@ -64,7 +65,7 @@ class AuditView(QDialog):
         self._task: asyncio.Future[None] | None = None
         self.searches = 0  # completed searches (tests wait on it)
 
-        day = today or datetime.now(zone).date()
+        day = today or clock.today(zone)
         self.start = QDateEdit(_qdate(day - timedelta(days=DEFAULT_DAYS)))
         self.start.setCalendarPopup(True)
         self.start.setAccessibleName("From (clinic date)")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import FrontDeskError
 from frontdesk_app.ui.async_bridge import AsyncBridge
@@ -188,7 +189,9 @@ class ConflictListDialog(QDialog):
         choose = item.can_choose_slot and bool(item.provider_id)
         self._set_actions_enabled(True, slots=choose)
         if choose:
-            day = item.start.astimezone(self._zone).date() if item.start else date.today()
+            day = (
+                item.start.astimezone(self._zone).date() if item.start else clock.today(self._zone)
+            )
             self.time.prefer(item.start)
             if self.day.date() == QDate(day.year, day.month, day.day):
                 self._load_times()

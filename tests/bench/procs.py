@@ -32,7 +32,7 @@ def child_env(home: Path | None = None, **extra: str) -> dict[str, str]:
     """The environment of a benchmark child: offscreen Qt, a memory keyring, its own home."""
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
-    env["PYTHON_KEYRING_BACKEND"] = "frontdesk_app.secrets.MemoryKeyring"
+    env["PYTHON_KEYRING_BACKEND"] = "tests.keyrings.MemoryKeyring"
     env.setdefault("PYTHONPATH", str(ROOT))
     if home is not None:
         env["FRONTDESK_HOME"] = str(home)

@@ -20,7 +20,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -28,6 +28,7 @@ import pytest
 
 from frontdesk_app.api import ApiBackend, OAuthClient
 from frontdesk_app.config import Settings, log_dir
+from frontdesk_app.domain import clock
 from frontdesk_app.domain import errors as E
 from frontdesk_app.domain.models import (
     AppointmentCancel,
@@ -43,6 +44,7 @@ from frontdesk_app.sandbox.credentials import create_client
 from frontdesk_app.sandbox.state import StateDB
 from frontdesk_app.store.encryption import file_state
 from frontdesk_app.sync.backend import OfflineFirstBackend
+from tests.fixtures.clock import NY
 
 pytestmark = pytest.mark.integration
 
@@ -132,7 +134,7 @@ async def _app_session(home: Path, private_out: list[Private], secrets: set[str]
 
 async def _book_move_cancel(backend: OfflineFirstBackend, patient: Patient) -> None:
     providers = await backend.list_providers()
-    day = datetime.now().date() + timedelta(days=1)
+    day = clock.today(NY) + timedelta(days=1)
     for offset in range(21):
         for provider in providers:
             slots = await backend.provider_availability(
@@ -176,7 +178,7 @@ async def _eligibility(backend: OfflineFirstBackend, insured: list[Patient]) -> 
             patient_id=patient.id,
             payer_id=patient.insurance.payer_id,
             member_id=patient.insurance.member_id,
-            date_of_service=date.today() + timedelta(days=1),
+            date_of_service=clock.today(NY) + timedelta(days=1),
             service_codes=["99213"],
         )
         if not payers[patient.insurance.payer_id].available and not checked_down:

@@ -140,7 +140,7 @@ def test_version_is_the_package_version(built: Built) -> None:
 def test_smoke_with_the_bundled_sandbox(built: Built) -> None:
     """The default first start: the in-process sandbox with the demo clinic, migrated by the
     shipped Alembic scripts, and a calendar that shows appointments."""
-    env = built.env("smoke", keyring_backend="frontdesk_app.secrets.MemoryKeyring")
+    env = built.env("smoke", keyring_backend="keyrings.alt.file.PlaintextKeyring")
     result = built.run("--smoke", "--smoke-timeout", SMOKE_TIMEOUT, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "smoke: ok" in result.stdout
@@ -149,7 +149,7 @@ def test_smoke_with_the_bundled_sandbox(built: Built) -> None:
     from frontdesk_app.store.migrate import head_revision
 
     # The sandbox's store reached the newest migration shipped in the source tree; the
-    # desk's mirror is encrypted (its key lived in the test's memory keyring, gone with it).
+    # desk's mirror is encrypted (its key in the file keyring the administrator chose).
     with sqlite3.connect(home / "bundled-sandbox.sqlite") as db:
         (revision,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
     assert revision == head_revision()
@@ -162,7 +162,7 @@ def test_smoke_with_the_bundled_sandbox(built: Built) -> None:
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs Xvfb (packaging/bootstrap.sh)")
 def test_smoke_under_x11(built: Built) -> None:
     """The xcb platform plugin and the X11 libraries it needs are in the folder."""
-    env = built.env("x11", keyring_backend="frontdesk_app.secrets.MemoryKeyring")
+    env = built.env("x11", keyring_backend="keyrings.alt.file.PlaintextKeyring")
     env["QT_QPA_PLATFORM"] = "xcb"
     xvfb = shutil.which("xvfb-run")
     assert xvfb is not None
@@ -183,7 +183,7 @@ def test_smoke_under_x11(built: Built) -> None:
 def frozen_sandbox(built: Built) -> Iterator[dict[str, str]]:
     """`FrontDesk sandbox …` as its own process: the frozen executable re-invoked with the
     sub-command, as IT would run a shared demo server."""
-    env = built.env("sandbox", keyring_backend="frontdesk_app.secrets.MemoryKeyring")
+    env = built.env("sandbox", keyring_backend="keyrings.alt.file.PlaintextKeyring")
     db = Path(env["FRONTDESK_HOME"]) / "sandbox.sqlite"
     errors = (built.tmp / "sandbox-stderr.txt").open("w", encoding="utf-8")
     proc = subprocess.Popen(

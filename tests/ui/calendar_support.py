@@ -19,6 +19,7 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from frontdesk_app.config import Settings
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.models import Patient, Provider
 from frontdesk_app.local.backend import LocalBackend
@@ -105,7 +106,7 @@ def free_slot(
     qtbot: QtBot, backend: Backend, provider: Provider, *, minutes: int = 30, skip: int = 0
 ) -> datetime:
     """A free start of `provider` from tomorrow on (never in the next few minutes)."""
-    tomorrow = datetime.now(ZONE).date() + timedelta(days=1)
+    tomorrow = clock.today(ZONE) + timedelta(days=1)
     for day in working_days(tomorrow):
         slots = run(qtbot, backend.provider_availability(provider.id, day, minutes)).slots
         if len(slots) > skip:

@@ -20,7 +20,7 @@ def smoke(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         **os.environ,
         "FRONTDESK_HOME": str(tmp_path / "home"),  # nothing configured: a fresh machine
         "QT_QPA_PLATFORM": "offscreen",
-        "PYTHON_KEYRING_BACKEND": "frontdesk_app.secrets.MemoryKeyring",
+        "PYTHON_KEYRING_BACKEND": "tests.keyrings.MemoryKeyring",
     }
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), "--smoke", "--smoke-timeout", "150", *args],

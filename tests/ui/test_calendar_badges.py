@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor, QFontMetrics
 from pytestqt.qtbot import QtBot
 
 from frontdesk_app.config import Settings
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.models import (
     AppointmentQuery,
     Coverage,
@@ -221,7 +222,11 @@ def test_the_badge_shows_eligible_not_eligible_unknown_and_stale(
     assert badges.badge(other).shape == "half"  # type: ignore[union-attr]
     assert badges.badge(other).text == "Insurance: checked 4 days ago; check again"  # type: ignore[union-attr]
     elsewhere = answer(
-        visit, eligible=True, verified=now, check_id="e4", day=date.today() + timedelta(days=60)
+        visit,
+        eligible=True,
+        verified=now,
+        check_id="e4",
+        day=clock.today(ZONE) + timedelta(days=60),
     )
     desk.history.add(elsewhere)
     assert badges.state(visit) == "not_eligible"  # the answer for its own day still counts
@@ -356,7 +361,7 @@ def test_offline_the_panel_lists_the_checks_this_computer_kept(
                     patient_id=patient.id,
                     payer_id=patient.insurance.payer_id,
                     member_id=patient.insurance.member_id,
-                    date_of_service=date.today(),
+                    date_of_service=clock.today(ZONE),
                 )
             ),
         )

@@ -17,6 +17,7 @@ import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.models import Provider, TimeRange
 from frontdesk_app.local.backend import LocalBackend
@@ -119,7 +120,7 @@ def test_the_light_read_gives_what_the_paged_read_gives(
 ) -> None:
     backend = LocalBackend.open(tmp_path / "clinic.sqlite", demo=True)
     try:
-        today = datetime.now(ZONE).date()
+        today = clock.today(ZONE)
         monday = today - timedelta(days=today.weekday())
         start = datetime.combine(monday, time(0), tzinfo=ZONE)
         end = start + timedelta(days=7)

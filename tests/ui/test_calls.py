@@ -17,6 +17,7 @@ from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from frontdesk_app.config import Settings
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.models import (
     AgentRef,
     Appointment,
@@ -409,7 +410,7 @@ def test_chimes_are_valid_quiet_wavs_matching_the_shipped_files() -> None:
 def test_main_window_opens_reschedule_and_cancel_on_the_callers_next_appointment(
     qtbot: QtBot, desk: Desk, agents: list[str], window: MainWindow
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     upcoming = run(
         qtbot,
         desk.backend.list_appointments(

@@ -7,6 +7,7 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 from frontdesk_app import secrets
+from tests.keyrings import MemoryKeyring
 
 
 def test_memory_keyring_round_trip() -> None:
@@ -34,8 +35,8 @@ def test_plain_text_fallback_is_refused_unless_chosen(monkeypatch: pytest.Monkey
 def test_secure_backend_is_used_as_is(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(secrets, "_chosen_explicitly", lambda: False)
     previous = keyring.get_keyring()
-    keyring.set_keyring(secrets.MemoryKeyring())
+    keyring.set_keyring(MemoryKeyring())
     try:
-        assert isinstance(secrets.secure_backend(), secrets.MemoryKeyring)
+        assert isinstance(secrets.secure_backend(), MemoryKeyring)
     finally:
         keyring.set_keyring(previous)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import FrontDeskError, ProviderUnavailable, SlotUnavailable
 from frontdesk_app.domain.ids import new_id
@@ -93,7 +94,7 @@ class BookingDialog(QDialog):
         self.day.setAccessibleName("Date")
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("ddd d MMM yyyy")
-        first_day = start.astimezone(zone).date() if start else day or date.today()
+        first_day = start.astimezone(zone).date() if start else day or clock.today(zone)
         self.day.setDate(QDate(first_day.year, first_day.month, first_day.day))
         self.type = QComboBox()
         self.type.setAccessibleName("Appointment type")

@@ -10,7 +10,6 @@ arrives or the minute turns (an answer ages into "stale" by the clock alone).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -109,7 +108,7 @@ class EligibilityBadges:
         """The appointment's badge (none for a cancelled one): two dict look-ups once cached."""
         if not view.active:
             return None
-        minute = int(time.time() // 60)
+        minute = int(self._clock().timestamp() // 60)
         if minute != self._minute:
             self._cache.clear()
             self._minute = minute

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import pytest
 
+from frontdesk_app.domain import clock
 from frontdesk_app.domain import errors as E
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.models import (
@@ -21,6 +22,7 @@ from frontdesk_app.domain.models import (
     Event,
 )
 from frontdesk_app.sandbox.config import ChaosSpec, SandboxConfig
+from tests.fixtures.clock import NY
 from tests.integration.api.support import CountingTransport, Identifiers, api_for
 from tests.integration.conftest import SandboxFactory
 
@@ -38,7 +40,7 @@ async def plan(backend: Backend) -> tuple[str, list[tuple[str, datetime]]]:
     provider = (await backend.list_providers())[0]
     patients = (await backend.search_patients(limit=WRITES)).data
     pairs: list[tuple[str, datetime]] = []
-    day = datetime.now(UTC).date() + timedelta(days=40)
+    day = clock.today(NY) + timedelta(days=40)
     for _ in range(60):
         for slot in (await backend.provider_availability(provider.id, day, 15)).slots[::2]:
             pairs.append((patients[len(pairs)].id, slot.start_time))

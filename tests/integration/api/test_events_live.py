@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.models import AgentStatus, Event
 from frontdesk_app.local.backend import LocalBackend
@@ -112,4 +113,4 @@ async def test_without_the_stream_pages_deliver_the_same_events(
         finally:
             await stream.aclose()
     assert [e.seq for e in got] == list(range(start + 1, start + 6))
-    assert datetime.now(UTC) - got[-1].created_at < timedelta(hours=1)
+    assert clock.now() - got[-1].created_at < timedelta(hours=1)

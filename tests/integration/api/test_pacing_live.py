@@ -9,15 +9,17 @@ has to pace almost every request.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
 from frontdesk_app.api import RateBudget
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.models import Appointment, AppointmentCreate
 from frontdesk_app.sandbox.config import SandboxConfig
+from tests.fixtures.clock import NY
 from tests.integration.api.support import Identifiers, api_for
 from tests.integration.conftest import SandboxFactory
 
@@ -31,7 +33,7 @@ async def free_slots(backend: Backend, count: int) -> list[tuple[str, str, datet
     providers = await backend.list_providers()
     patients = (await backend.search_patients(limit=count)).data
     found: list[tuple[str, str, datetime]] = []
-    day = datetime.now(UTC).date() + timedelta(days=30)
+    day = clock.today(NY) + timedelta(days=30)
     for _ in range(120):
         for provider in providers:
             slots = (await backend.provider_availability(provider.id, day, 15)).slots

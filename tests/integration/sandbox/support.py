@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
+from frontdesk_app.domain import clock
 from frontdesk_app.sandbox.server import SandboxServer
+from tests.fixtures.clock import NY
 
 UTC_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -45,7 +47,7 @@ def free_slot(
     providers = [p["id"] for p in c.get("/v1/providers").json()["data"]]
     for _ in range(60):
         provider = provider_id or rng.choice(providers)
-        day = date.today() + timedelta(days=rng.randint(3, 200))
+        day = clock.today(NY) + timedelta(days=rng.randint(3, 200))
         slots = c.get(
             f"/v1/providers/{provider}/availability",
             params={"date": day.isoformat(), "duration_minutes": duration},

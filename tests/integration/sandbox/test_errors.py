@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from frontdesk_app.domain import clock
 from frontdesk_app.sandbox.server import SandboxServer
+from tests.fixtures.clock import NY
 from tests.integration.sandbox.support import appointment_body, client, patients
 
 pytestmark = pytest.mark.integration
@@ -160,7 +162,7 @@ def test_refusals_carry_no_patient_data(sandbox: SandboxServer) -> None:
         person = rng.choice(patients(c))
         clash = None
         for _ in range(20):  # bounded: a weekday on which both have a common free slot
-            day = (date.today() + timedelta(days=rng.randint(30, 300))).isoformat()
+            day = (clock.today(NY) + timedelta(days=rng.randint(30, 300))).isoformat()
             slots = [
                 {
                     s["start_time"]

@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from frontdesk_app.domain import clock
 from frontdesk_app.sandbox.config import SandboxConfig
 from tests.integration.conftest import SandboxFactory
 from tests.integration.sandbox.support import bearer
@@ -24,7 +25,7 @@ def test_budget_runs_out_then_recovers(sandbox_factory: SandboxFactory) -> None:
             response = c.get("/v1/payers")
             assert response.status_code == 200
             assert response.headers["x-ratelimit-limit"] == "60"
-            assert int(response.headers["x-ratelimit-reset"]) >= int(time.time())
+            assert int(response.headers["x-ratelimit-reset"]) >= int(clock.now_timestamp())
             remaining.append(int(response.headers["x-ratelimit-remaining"]))
         assert remaining == sorted(remaining, reverse=True)
         assert remaining[-1] == 0

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import keyring
 import pytest
 
-from frontdesk_app.secrets import MemoryKeyring
+from tests.keyrings import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)

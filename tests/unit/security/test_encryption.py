@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from frontdesk_app import secrets
 from frontdesk_app.local.backend import LocalBackend
-from frontdesk_app.secrets import MemoryKeyring, SecretStoreUnavailable
+from frontdesk_app.secrets import SecretStoreUnavailable
 from frontdesk_app.store import encryption
 from frontdesk_app.store.db import Store
 from frontdesk_app.store.encryption import (
@@ -34,6 +34,7 @@ from frontdesk_app.store.encryption import (
 from frontdesk_app.store.migrate import current_revision, head_revision
 from frontdesk_app.store.tables import AppointmentRow, PatientRow
 from tests.fixtures.store import NOW, TUESDAY, SmallClinic, build_small_clinic, local
+from tests.keyrings import MemoryKeyring
 
 
 def digest(path: Path) -> str:
