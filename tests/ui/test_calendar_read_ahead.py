@@ -40,17 +40,21 @@ def settle(qtbot: QtBot, desk: CalendarDesk) -> None:
 
 
 def show_weekday(qtbot: QtBot, desk: CalendarDesk) -> date:
-    """Day view of this week's Tuesday, with Monday and Wednesday read ahead."""
+    """Day view of the first Monday–Thursday after today (so it and the working day after it
+    are ahead of now, inside the demo clinic's booked fortnight, whatever day it is), with the
+    days either side read ahead."""
     panel = desk.panel
     panel.set_mode("day")
     today = panel.today()
-    tuesday = today - timedelta(days=today.weekday()) + timedelta(days=1)
-    panel.set_anchor(tuesday)
-    qtbot.waitUntil(lambda: panel.model.days == [tuesday] and panel.model.covers([tuesday]))
+    shown_day = next(
+        day for offset in range(1, 8) if (day := today + timedelta(days=offset)).weekday() <= 3
+    )
+    panel.set_anchor(shown_day)
+    qtbot.waitUntil(lambda: panel.model.days == [shown_day] and panel.model.covers([shown_day]))
     settle(qtbot, desk)
-    for day in (tuesday - timedelta(days=1), tuesday + timedelta(days=1)):
+    for day in (shown_day - timedelta(days=1), shown_day + timedelta(days=1)):
         assert panel.model.covers([day])
-    return tuesday
+    return shown_day
 
 
 def spy_reads(desk: CalendarDesk) -> list[tuple[datetime, datetime]]:
@@ -71,36 +75,37 @@ def test_paging_to_a_period_read_ahead_shows_it_without_a_read(
     qtbot: QtBot, desk: CalendarDesk
 ) -> None:
     panel, model = desk.panel, desk.panel.model
-    tuesday = show_weekday(qtbot, desk)
-    wednesday = tuesday + timedelta(days=1)
-    start, end = period_window([wednesday], model.zone)
+    shown_day = show_weekday(qtbot, desk)
+    next_day = shown_day + timedelta(days=1)
+    start, end = period_window([next_day], model.zone)
     fresh = run(qtbot, read_period(desk.backend, start, end, reasons={}))
     reads = spy_reads(desk)
     loads = panel.load_count
     with qtbot.waitSignal(panel.data_loaded, timeout=WAIT):
         panel.step(1)
-    assert panel.load_count == loads + 1 and model.days == [wednesday]
+    assert panel.load_count == loads + 1 and model.days == [next_day]
     assert reads == []  # shown from what was held
     assert fresh and {v.id for v in model.all()} == {v.id for v in fresh}
     shown = next(v for v in model.all() if v.active and v.provider_id in model.shown_provider_ids)
     assert panel.view.viewport_rect_of(shown.id) is not None
 
-    settle(qtbot, desk)  # Thursday is read ahead now, Monday let go
-    assert [period_window([wednesday + timedelta(days=1)], model.zone)] == reads
-    assert model.covers([tuesday, wednesday + timedelta(days=1)])
-    assert not model.covers([tuesday - timedelta(days=1)])
+    settle(qtbot, desk)  # the day after is read ahead now, the day before let go
+    assert [period_window([next_day + timedelta(days=1)], model.zone)] == reads
+    assert model.covers([shown_day, next_day + timedelta(days=1)])
+    assert not model.covers([shown_day - timedelta(days=1)])
 
 
 def test_a_booking_into_a_period_read_ahead_is_there_when_paged_to(
-    qtbot: QtBot, desk: CalendarDesk
+    qtbot: QtBot, instant: datetime, desk: CalendarDesk
 ) -> None:
+    # `instant` comes before `desk`: the clinic is built, and the calendar opened, at it.
     panel, model = desk.panel, desk.panel.model
-    tuesday = show_weekday(qtbot, desk)
-    wednesday = tuesday + timedelta(days=1)
+    shown_day = show_weekday(qtbot, desk)
+    next_day = shown_day + timedelta(days=1)
     provider, slot = next(
         (p, slots[0])
         for p in desk.providers
-        if (slots := run(qtbot, desk.backend.provider_availability(p.id, wednesday, 30)).slots)
+        if (slots := run(qtbot, desk.backend.provider_availability(p.id, next_day, 30)).slots)
     )
     patient = some_patients(qtbot, desk.backend)[0]
     theirs = run(
