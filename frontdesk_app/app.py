@@ -44,7 +44,10 @@ if TYPE_CHECKING:
     from frontdesk_app.store.db import Store
 
 log = logging.getLogger(__name__)
+# How long a start waits for the schedule: a first start has nothing to show without it; a
+# later one shows its offline copy if the server has not answered almost at once.
 PULL_WAIT = 60.0
+OFFLINE_COPY_WAIT = 1.5
 ENV_LABELS = {
     "bundled": "Demo clinic",
     "sandbox": "Sandbox",
@@ -165,9 +168,15 @@ async def start_services(settings: Settings, *, db: str | None, progress: Progre
         raise
     services = Services(backend, env, closers, store=backend.local.store)
     if backend.puller is not None:
-        progress("Fetching the clinic's schedule…", "Later starts only fetch what changed.")
-        if not await backend.puller.wait_pulled(PULL_WAIT):
-            log.info("first pull not finished after %s s; opening with the local copy", PULL_WAIT)
+        # With an offline copy from an earlier start the calendar opens from it at once (the
+        # pull catches up behind it, and the status bar says whether the server answers); only
+        # a desk that never pulled waits for the clinic's schedule.
+        has_copy = await backend.puller.has_offline_copy()
+        if not has_copy:
+            progress("Fetching the clinic's schedule…", "Later starts only fetch what changed.")
+        wait = OFFLINE_COPY_WAIT if has_copy else PULL_WAIT
+        if not await backend.puller.wait_pulled(wait):
+            log.info("schedule not fetched within %s s; opening with the local copy", wait)
     if backend.state.detail and "sign" in backend.state.detail.lower():
         await services.aclose()
         raise AuthenticationFailed(backend.state.detail)

@@ -150,6 +150,11 @@ class MirrorPuller:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
+    async def has_offline_copy(self) -> bool:
+        """Whether an earlier pull finished, so the mirror can be shown as it is."""
+        pulled: str | None = await self._db.read(lambda s: outbox.get_meta(s, LAST_PULL))
+        return pulled is not None
+
     async def wait_pulled(self, within: float) -> bool:
         """Wait for the first pull to finish (tests, and the CLI before it reports)."""
         try:

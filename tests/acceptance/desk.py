@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +50,8 @@ class Desk:
 
     folder: Path
     condition: str
+    # More environment for every start (e.g. FRONTDESK_API_KEY for a server of the test's own).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def frontdesk_home(self) -> Path:
@@ -78,6 +80,7 @@ class Desk:
             env["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
         elif self.condition == "secret_service":
             env["KEYRING_PASSWORD"] = KEYRING_PASSWORD
+        env.update(self.extra_env)
         home.mkdir(parents=True, exist_ok=True)
         return env
 
@@ -117,9 +120,15 @@ class Desk:
         return "".join(p.read_text("utf-8", "replace") for p in sorted(logs.glob("*.log*")))
 
     def wait_for_log(self, needle: str, proc: subprocess.Popen[str], timeout: float) -> None:
+        self.wait_for_log_count(needle, 1, proc, timeout)
+
+    def wait_for_log_count(
+        self, needle: str, count: int, proc: subprocess.Popen[str], timeout: float
+    ) -> None:
+        """Until `needle` has been logged `count` times (over every start of this desk)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if needle in self.log_text():
+            if self.log_text().count(needle) >= count:
                 return
             if proc.poll() is not None:
                 raise AssertionError(f"the app exited ({proc.returncode}) before {needle!r}")

@@ -15,7 +15,7 @@ from tests.faults.support import SandboxProcess
 
 @pytest.fixture(scope="session")
 def clinic_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo clinic around today (the sandbox subprocess runs on the real clock)."""
+    """The demo clinic around the test run's "now" (the sandbox subprocess inherits its clock)."""
     path = tmp_path_factory.mktemp("fault-clinic") / "clinic.sqlite"
     backend = LocalBackend.open(path, demo=True)
     asyncio.run(backend.aclose())

@@ -49,10 +49,19 @@ def child_environment(home: Path) -> dict[str, str]:
 class SandboxProcess:
     """`python -m frontdesk_app sandbox … --print-credentials`, restartable on the same port."""
 
-    def __init__(self, db: Path, home: Path, *, chaos: str | None = None) -> None:
+    def __init__(
+        self,
+        db: Path,
+        home: Path,
+        *,
+        chaos: str | None = None,
+        environment: dict[str, str] | None = None,
+    ) -> None:
         self.db = db
         self.home = home
         self.chaos = chaos
+        # The child's environment (default: this process's, so it runs at the test's instant).
+        self.environment = environment
         self.extra_args: list[str] = []
         self.port = 0
         self.base_url = ""
@@ -85,7 +94,7 @@ class SandboxProcess:
             stderr=self._log,
             text=True,
             cwd=ROOT,
-            env=child_environment(self.home),
+            env=self.environment or child_environment(self.home),
         )
         line = _read_line(self._process, START_TIMEOUT)
         info = json.loads(line)
