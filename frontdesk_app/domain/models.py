@@ -47,6 +47,9 @@ EVENT_TYPES: tuple[str, ...] = (
     "transfer.completed",
     "agent.status_changed",
 )
+# Not on the wire: the desk's own event when an appointment's sync state changes (pending,
+# synced, conflict), delivered to its listeners beside the server's events.
+SYNC_EVENT = "sync.appointment"
 
 
 class Model(BaseModel):

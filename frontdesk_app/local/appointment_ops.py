@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
+from frontdesk_app.domain import transitions
 from frontdesk_app.domain.errors import NotFound
 from frontdesk_app.domain.ids import APPOINTMENT, new_id
 from frontdesk_app.domain.models import (
@@ -92,19 +93,7 @@ def create(
         request.provider_id, request.patient_id, request.start_time, request.duration_minutes
     )
     _check(session, booking, appointment_type=request.type, now=now)
-    appointment = Appointment(
-        id=appointment_id or new_id(APPOINTMENT),
-        status="confirmed",
-        patient_id=request.patient_id,
-        provider_id=request.provider_id,
-        start_time=booking.start,
-        end_time=booking.end,
-        duration_minutes=booking.duration_minutes,
-        type=request.type,
-        notes=request.notes,
-        created_at=now,
-        updated_at=now,
-    )
+    appointment = transitions.booked(appointment_id or new_id(APPOINTMENT), request, at=now)
     appointments_repo.insert(session, appointment)
     appointments_repo.record_notifications(session, appointment, "created", now=now)
     return Outcome(appointment, [_event("created", appointment)])
@@ -123,16 +112,8 @@ def reschedule(
     )
     booking = Booking(current.provider_id, current.patient_id, request.new_start_time, minutes)
     _check(session, booking, appointment_type=None, now=now, ignore_id=current.id)
-    moved = current.model_copy(
-        update={
-            "status": "rescheduled",
-            "start_time": booking.start,
-            "end_time": booking.end,
-            "duration_minutes": minutes,
-            "previous_time": current.start_time,
-            "reschedule_reason": request.reason,
-            "updated_at": now,
-        }
+    moved = transitions.moved(
+        current, start=booking.start, duration_minutes=minutes, reason=request.reason, at=now
     )
     appointments_repo.apply(row, moved)
     appointments_repo.record_notifications(session, moved, "rescheduled", now=now)
@@ -157,14 +138,7 @@ def cancel(
     row = appointments_repo.get_row(session, appointment_id)
     current = appointments_repo.to_model(row)
     check_can_change(current, "cancelled")
-    cancelled = current.model_copy(
-        update={
-            "status": "cancelled",
-            "reason_code": request.reason_code,
-            "cancelled_at": now,
-            "updated_at": now,
-        }
-    )
+    cancelled = transitions.cancelled(current, reason_code=request.reason_code, at=now)
     appointments_repo.apply(row, cancelled)
     if request.notify:
         appointments_repo.record_notifications(session, cancelled, "cancelled", now=now)

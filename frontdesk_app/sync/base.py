@@ -16,7 +16,7 @@ from frontdesk_app.api.client import ApiBackend
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import Offline
 from frontdesk_app.domain.ids import EVENT, new_id
-from frontdesk_app.domain.models import Appointment, Event
+from frontdesk_app.domain.models import SYNC_EVENT, Appointment, Event
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.sync.connectivity import ConnectivityMonitor
 from frontdesk_app.sync.entries import OutboxEntry
@@ -28,7 +28,6 @@ from frontdesk_app.sync.worker import SyncDb
 
 log = logging.getLogger(__name__)
 
-SYNC_EVENT = "sync.appointment"
 
 T = TypeVar("T")
 EventListener = Callable[[list[Event]], None]

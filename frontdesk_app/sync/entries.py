@@ -7,9 +7,10 @@ An entry is one queued write (create, reschedule or cancel of an appointment). I
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
+from frontdesk_app.domain import transitions
 from frontdesk_app.domain.models import (
     Appointment,
     AppointmentCancel,
@@ -119,39 +120,17 @@ def apply_locally(
     """
     request = entry.request()
     if isinstance(request, AppointmentCreate):
-        return Appointment(
-            id=entry.appointment_id,
-            status="confirmed",
-            patient_id=request.patient_id,
-            provider_id=request.provider_id,
-            start_time=request.start_time,
-            end_time=request.start_time + timedelta(minutes=request.duration_minutes),
-            duration_minutes=request.duration_minutes,
-            type=request.type,
-            notes=request.notes,
-            created_at=entry.created_at,
-            updated_at=entry.created_at,
-        )
+        return transitions.booked(entry.appointment_id, request, at=entry.created_at)
     if current is None:
         return None
     if isinstance(request, AppointmentReschedule):
-        duration = request.new_duration_minutes or current.duration_minutes
-        return current.model_copy(
-            update={
-                "status": "rescheduled",
-                "previous_time": current.start_time,
-                "start_time": request.new_start_time,
-                "end_time": request.new_start_time + timedelta(minutes=duration),
-                "duration_minutes": duration,
-                "reschedule_reason": request.reason,
-                "updated_at": now,
-            }
+        return transitions.moved(
+            current,
+            start=request.new_start_time,
+            duration_minutes=request.new_duration_minutes,
+            reason=request.reason,
+            at=now,
         )
-    return current.model_copy(
-        update={
-            "status": "cancelled",
-            "reason_code": request.reason_code,
-            "cancelled_at": entry.created_at,
-            "updated_at": now,
-        }
+    return transitions.cancelled(
+        current, reason_code=request.reason_code, at=entry.created_at, updated_at=now
     )

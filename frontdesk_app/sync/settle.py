@@ -10,16 +10,19 @@ version unless later writes are still queued, close the entry, note the time of 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from frontdesk_app.domain.models import Appointment, CancelResult, RescheduleResult
+from frontdesk_app.domain.transitions import cancelled_as_answered, moved_as_answered
 from frontdesk_app.store.tables import timestamp_text, timestamp_value
 from frontdesk_app.sync.entries import OutboxEntry
 
+A = TypeVar("A", RescheduleResult, CancelResult)
 LAST_SYNC = "last_sync"
 REMAP_PREFIX = "remap:"
 _COLUMNS = (
@@ -116,13 +119,16 @@ def _remap(
 
 
 def _changed(
-    conn: Connection, current: Appointment | None, update: dict[str, Any]
+    conn: Connection,
+    current: Appointment | None,
+    transition: Callable[[Appointment, A], Appointment],
+    answer: A,
 ) -> Appointment | None:
     if current is None:
         return None
-    changed = current.model_copy(update=update)
-    conn.exec_driver_sql(_UPDATE_ALL, (*_row(changed), changed.id))
-    return changed
+    updated: Appointment = transition(current, answer)
+    conn.exec_driver_sql(_UPDATE_ALL, (*_row(updated), updated.id))
+    return updated
 
 
 def settle_success(
@@ -149,31 +155,10 @@ def settle_success(
         appointment = _load(conn, entry.appointment_id)
     elif entry.kind == "reschedule":
         moved = RescheduleResult.model_validate(response)
-        appointment = _changed(
-            conn,
-            _load(conn, moved.id),
-            {
-                "status": moved.status,
-                "start_time": moved.new_start_time,
-                "end_time": moved.new_end_time,
-                "duration_minutes": moved.duration_minutes,
-                "previous_time": moved.previous_time,
-                "reschedule_reason": moved.reason,
-                "updated_at": moved.rescheduled_at,
-            },
-        )
+        appointment = _changed(conn, _load(conn, moved.id), moved_as_answered, moved)
     else:
         cancelled = CancelResult.model_validate(response)
-        appointment = _changed(
-            conn,
-            _load(conn, cancelled.id),
-            {
-                "status": "cancelled",
-                "reason_code": cancelled.reason_code,
-                "cancelled_at": cancelled.cancelled_at,
-                "updated_at": cancelled.cancelled_at,
-            },
-        )
+        appointment = _changed(conn, _load(conn, cancelled.id), cancelled_as_answered, cancelled)
     conn.exec_driver_sql(
         "UPDATE sync_outbox SET state = 'done', result = ?, done_at = ?, next_attempt_at = NULL "
         "WHERE seq = ?",

@@ -16,7 +16,7 @@ from datetime import date
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from frontdesk_app.domain.errors import FrontDeskError, NotFound
-from frontdesk_app.domain.models import Appointment, Event, Patient
+from frontdesk_app.domain.models import SYNC_EVENT, Appointment, Event, Patient
 from frontdesk_app.ui.calendar.eligibility_badges import EligibilityBadges
 from frontdesk_app.ui.calendar.loading import SyncStates, period_window, read_period
 from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel
@@ -26,7 +26,6 @@ from frontdesk_app.ui.sync_status import ConflictItem, ConflictSource, SyncStatu
 
 PATIENT_FETCHES = 8
 LIVE_DEBOUNCE_MS = 30
-SYNC_EVENT = "sync.appointment"  # the offline-first backend: an appointment's sync changed
 Around = Callable[[], list[list[date]]]  # the periods before and after the one shown
 
 

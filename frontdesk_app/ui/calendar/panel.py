@@ -42,7 +42,6 @@ from frontdesk_app.ui.panels import SLOT_CALENDAR, PanelContext, PanelSpec
 Mode = Literal["day", "week"]
 PATIENT_FETCHES = 8
 LIVE_DEBOUNCE_MS = 30
-SYNC_EVENT = "sync.appointment"  # the offline-first backend: an appointment's sync changed
 
 
 def calendar_panel_spec() -> PanelSpec:
