@@ -127,17 +127,14 @@ async def start_services(settings: Settings, *, db: str | None, progress: Progre
             "The sandbox runs on this computer. The first start creates a synthetic demo "
             "clinic, which takes a few seconds.",
         )
-        from frontdesk_app.sandbox.server import SandboxServer
+        # Its own process: its threads and GIL are not the desk's, and a crash there is a
+        # restart (the desk is offline for a moment), not a dead desk.
+        from frontdesk_app.sandbox.process import SandboxProcess
 
-        server = SandboxServer(data_dir() / "bundled-sandbox.sqlite", demo=True)
-        await asyncio.to_thread(server.start)
-
-        async def stop_server() -> None:
-            await asyncio.to_thread(server.stop)
-
-        closers.append(stop_server)
+        server = await SandboxProcess(data_dir() / "bundled-sandbox.sqlite").start()
+        closers.append(server.stop)
         base_url = server.base_url
-        credentials = ApiKey(await asyncio.to_thread(lambda: server.api_key))
+        credentials = ApiKey(server.api_key)
     else:
         base_url = _base_url(settings)
         key = os.environ.get("FRONTDESK_API_KEY") if env == "custom" else None

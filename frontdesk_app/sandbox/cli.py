@@ -6,9 +6,11 @@ Light on purpose: only argparse here; the server is imported when the command ru
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +108,11 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help='print {"base_url", "api_key"} as one JSON line on stdout when ready',
     )
+    parser.add_argument(
+        "--exit-with-stdin",
+        action="store_true",
+        help="stop when standard input closes (the desk that started it has exited)",
+    )
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning"))
     parser.set_defaults(handler=run_sandbox)
     commands = parser.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND")
@@ -173,6 +180,20 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _stop_when_stdin_closes() -> None:
+    """A child of the desk stops with it: its stdin (a pipe from the desk) reaches end of file
+    when the desk exits, however it exits. Stopping is the same graceful path as SIGTERM."""
+    import _thread
+
+    def watch() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while sys.stdin.buffer.read(4096):
+                pass
+        _thread.interrupt_main(signal.SIGTERM)
+
+    threading.Thread(target=watch, name="sandbox-stdin-watch", daemon=True).start()
+
+
 def run_sandbox(args: argparse.Namespace) -> int:
     import logging
 
@@ -225,6 +246,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
     # uvicorn stops gracefully on SIGTERM and then re-raises it to the previous handler; ours
     # turns it into a normal exit (status 0) rather than death by signal.
     signal.signal(signal.SIGTERM, _interrupt)
+    if args.exit_with_stdin:
+        _stop_when_stdin_closes()
     try:
         server.serve_forever(on_ready=ready)
     except OSError as exc:

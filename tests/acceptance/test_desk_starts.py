@@ -3,6 +3,9 @@ quit, start again; `kill -9` while running, start again. Nothing may be locked o
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,3 +46,46 @@ def test_kill_9_while_running_then_start_again(desk: Desk) -> None:
     again = desk.smoke()
     assert again.returncode == 0, explain(again)
     assert "smoke: ok" in again.stdout
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux: /proc)."""
+    found: list[int] = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_the_bundled_sandbox_does_not_outlive_a_killed_desk(tmp_path: Path) -> None:
+    """The sandbox runs as the desk's child; `kill -9` of the desk alone (not its group, as a
+    crash is) still ends it, so no orphan keeps the clinic's file open for the next start."""
+    desk = Desk(tmp_path, "file")
+    running = desk.start()
+    try:
+        desk.wait_for_log("calendar shown", running, timeout=240)
+        sandboxes = _children(running.pid)
+        assert sandboxes, "the bundled sandbox runs as a child process of the desk"
+        os.kill(running.pid, signal.SIGKILL)
+        running.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while any(_alive(pid) for pid in sandboxes) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(pid) for pid in sandboxes)
+    finally:
+        kill_hard(running)
+    again = desk.smoke()
+    assert again.returncode == 0, explain(again)
