@@ -101,12 +101,12 @@ class SandboxProcess:
             stderr=subprocess.DEVNULL,  # it logs to its own files under the log folder
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        self._process = process
         line = _first_line(process, START_TIMEOUT)
         if not line:
             code = process.wait(STOP_TIMEOUT)
-            self._process = None
             raise SandboxFailed(f"the bundled sandbox exited while starting (status {code})")
+        # Known (and so `running`) only once it listens.
+        self._process = process
         info = json.loads(line)
         self.base_url = str(info["base_url"])
         self.port = int(self.base_url.rsplit(":", 1)[1])

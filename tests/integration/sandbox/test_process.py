@@ -1,0 +1,47 @@
+"""The bundled sandbox as the desk's child process: it serves, comes back on the same port when
+it dies, and stops when asked."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from frontdesk_app.sandbox import process as sandbox_process
+from frontdesk_app.sandbox.process import SandboxProcess
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
+
+
+async def _payers(base_url: str, key: str) -> int:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        response = await client.get("/v1/payers", headers={"Authorization": f"Bearer {key}"})
+        return response.status_code
+
+
+async def test_a_sandbox_that_dies_is_restarted_on_the_same_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FRONTDESK_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(sandbox_process, "RESTART_PAUSE", 0.1)
+    server = await SandboxProcess(tmp_path / "clinic.sqlite").start()
+    try:
+        url, key = server.base_url, server.api_key
+        assert await _payers(url, key) == 200
+        first = server._process
+        assert first is not None
+        os.kill(first.pid, signal.SIGKILL)
+        for _ in range(600):  # bounded: 60 s
+            if server.restarts == 1 and server.running and server._process is not first:
+                break
+            await asyncio.sleep(0.1)
+        assert server.restarts == 1 and server.running
+        assert server.base_url == url  # the desk's address for it holds
+        assert await _payers(url, key) == 200  # and its key still opens it
+    finally:
+        await server.stop()
+    assert not server.running
