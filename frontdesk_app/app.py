@@ -34,6 +34,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from frontdesk_app.config import APP_NAME, Settings, config_dir, data_dir, load_settings
+from frontdesk_app.domain import threads
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import AuthenticationFailed, FrontDeskError
 from frontdesk_app.ui.main_window import MainWindow
@@ -118,6 +119,8 @@ async def start_services(settings: Settings, *, db: str | None, progress: Progre
 
     from frontdesk_app.api import ApiBackend, ApiKey, Credentials, load_credentials
     from frontdesk_app.sync.backend import OfflineFirstBackend
+    from frontdesk_app.sync.engine import Engine
+    from frontdesk_app.sync.facade import EngineBackend
 
     closers: list[Callable[[], Awaitable[None]]] = []
     credentials: Credentials | None
@@ -153,27 +156,37 @@ async def start_services(settings: Settings, *, db: str | None, progress: Progre
                 "Enter them in Settings (Ctrl+,)."
             )
     progress("Connecting…", base_url)
-    api = ApiBackend(base_url=base_url, credentials=credentials)
     mirror = Path(db) if db else data_dir() / f"mirror-{env}.sqlite"
+    # The API client, the replayer, the event stream and the puller live on the sync engine's
+    # thread; the window holds the facade (see domain/threads.py).
+    engine = Engine().start()
+
+    async def open_on_engine() -> OfflineFirstBackend:
+        api = ApiBackend(base_url=base_url, credentials=credentials)
+        try:
+            return await OfflineFirstBackend.open(mirror, api, key=mirror_key, audit=trail)
+        except BaseException:
+            await api.aclose()
+            raise
+
     try:
         mirror_key = await asyncio.to_thread(_mirror_key, mirror, env)
-        backend = await OfflineFirstBackend.open(mirror, api, key=mirror_key, audit=trail)
+        backend = await EngineBackend.open(engine, open_on_engine)
     except BaseException:
-        await api.aclose()
+        await engine.stop()
         for close in closers:
             await close()
         raise
     services = Services(backend, env, closers, store=backend.local.store)
-    if backend.puller is not None:
-        # With an offline copy from an earlier start the calendar opens from it at once (the
-        # pull catches up behind it, and the status bar says whether the server answers); only
-        # a desk that never pulled waits for the clinic's schedule.
-        has_copy = await backend.puller.has_offline_copy()
-        if not has_copy:
-            progress("Fetching the clinic's schedule…", "Later starts only fetch what changed.")
-        wait = OFFLINE_COPY_WAIT if has_copy else PULL_WAIT
-        if not await backend.puller.wait_pulled(wait):
-            log.info("schedule not fetched within %s s; opening with the local copy", wait)
+    # With an offline copy from an earlier start the calendar opens from it at once (the pull
+    # catches up behind it, and the status bar says whether the server answers); only a desk
+    # that never pulled waits for the clinic's schedule.
+    has_copy = await backend.has_offline_copy()
+    if not has_copy:
+        progress("Fetching the clinic's schedule…", "Later starts only fetch what changed.")
+    wait = OFFLINE_COPY_WAIT if has_copy else PULL_WAIT
+    if not await backend.wait_pulled(wait):
+        log.info("schedule not fetched within %s s; opening with the local copy", wait)
     if backend.state.detail and "sign" in backend.state.detail.lower():
         await services.aclose()
         raise AuthenticationFailed(backend.state.detail)
@@ -385,6 +398,8 @@ def run(args: argparse.Namespace) -> int:
     from frontdesk_app.logs import configure_logging
 
     configure_logging("frontdesk-app")
+    # This thread is the GUI's: HTTP and the sync engine never run here (domain/threads.py).
+    threads.mark("gui")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)

@@ -28,7 +28,7 @@ from frontdesk_app.api.retry import (
     RetryPolicy,
     call_with_retries,
 )
-from frontdesk_app.domain import clock
+from frontdesk_app.domain import clock, threads
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,11 @@ DEFAULT_TIMEOUT = 10.0
 # Above the event stream's 15 s heartbeat, so a quiet but healthy stream is not cut.
 STREAM_READ_TIMEOUT = 45.0
 
+
+
+async def _not_on_the_gui_thread(_request: httpx.Request) -> None:
+    """HTTP runs on the sync engine's thread, never the GUI's (see domain/threads.py)."""
+    threads.check_not_gui("HTTP")
 
 class _NoQueryStrings(logging.Filter):
     """Strips the query string from URLs httpx logs: a patient search is health data."""
@@ -110,6 +115,8 @@ class HttpSession:
             # A clinic's proxy settings (HTTPS_PROXY …) apply to a remote API, never to the
             # sandbox on this computer.
             trust_env=not is_loopback_host(httpx.URL(self.base_url).host),
+            # Every request, token and stream requests included, passes the thread check.
+            event_hooks={"request": [_not_on_the_gui_thread]},
         )
         self.limiter = RateLimiter(window=rate_window)
         self.auth: Authenticator = credentials.authenticator(self.client, self.retry)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -125,17 +125,36 @@ def upsert_patients(session: Session, patients: Iterable[Patient]) -> None:
     _bulk_upsert(session, PatientRow.__table__, rows)
 
 
-def _bulk_upsert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """INSERT … ON CONFLICT(id) DO UPDATE, in one statement per chunk (the pull is large)."""
+def _bulk_upsert(
+    session: Session,
+    table: Any,
+    rows: list[dict[str, Any]],
+    *,
+    newer_only: bool = False,
+) -> None:
+    """INSERT … ON CONFLICT(id) DO UPDATE, in one statement per chunk (the pull is large).
+
+    With `newer_only` a row is replaced only by a version that is not older (`updated_at`) and
+    a cancellation, which nothing undoes, is never replaced by a live version: an event
+    delivered late (a move, after the cancel that followed it had already settled here) cannot
+    take the desk's copy back in time.
+    """
     if not rows:
         return
     columns = [name for name in rows[0] if name != "id"]
     for start in range(0, len(rows), _CHUNK):
         stmt = sqlite_insert(table).values(rows[start : start + _CHUNK])
+        where = None
+        if newer_only:
+            where = and_(
+                stmt.excluded.updated_at >= table.c.updated_at,
+                or_(table.c.status != "cancelled", stmt.excluded.status == "cancelled"),
+            )
         session.execute(
             stmt.on_conflict_do_update(
                 index_elements=[table.c.id],
                 set_={name: stmt.excluded[name] for name in columns},
+                where=where,
             )
         )
 
@@ -191,7 +210,9 @@ def upsert_appointments(session: Session, appointments: Iterable[Appointment]) -
     check_references(session, batch)
     # ORM rows already loaded in this session would go stale under a Core upsert.
     session.flush()
-    _bulk_upsert(session, AppointmentRow.__table__, [a.model_dump() for a in batch])
+    _bulk_upsert(
+        session, AppointmentRow.__table__, [a.model_dump() for a in batch], newer_only=True
+    )
     session.expire_all()
 
 

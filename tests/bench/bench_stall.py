@@ -86,18 +86,26 @@ async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[st
     from frontdesk_app.domain.models import Event
     from frontdesk_app.local.backend import LocalBackend
     from frontdesk_app.sync.backend import OfflineFirstBackend
+    from frontdesk_app.sync.engine import Engine
+    from frontdesk_app.sync.facade import EngineBackend
     from tests.bench.bench_transfer import _first_agent
     from tests.bench.qt_support import StallMeter, close_desk, open_desk
 
     agent = await _first_agent(base_url, key)
-    api = ApiBackend(base_url=base_url, credentials=ApiKey(key))
-    # As the app opens its mirror: encrypted (in place here, before timing), audited.
-    local = await asyncio.to_thread(
-        lambda: LocalBackend.open(
-            mirror, synchronous_full=True, key=procs.BENCH_KEY, audit=procs.desk_audit()
+
+    async def build() -> OfflineFirstBackend:
+        # As the app opens its mirror: encrypted (in place here, before timing), audited, and
+        # on the sync engine's thread, with the window holding the facade.
+        api = ApiBackend(base_url=base_url, credentials=ApiKey(key))
+        local = await asyncio.to_thread(
+            lambda: LocalBackend.open(
+                mirror, synchronous_full=True, key=procs.BENCH_KEY, audit=procs.desk_audit()
+            )
         )
-    )
-    backend = OfflineFirstBackend(local, api)
+        return OfflineFirstBackend(local, api)
+
+    engine = Engine().start()
+    backend = await EngineBackend.open(engine, build)
     window = open_desk(backend, mirror.parent, agent_id=agent)
     received: list[int] = []
 
@@ -134,13 +142,14 @@ async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[st
             raise RuntimeError("the event source did not start")
         meter.start()
         started = time.perf_counter()
-        await backend.start()
+        await engine.run(backend.inner.start())
         drained = await backend.wait_synced(3000)
         drain_seconds = time.perf_counter() - started
         meter.stop()
         if not drained or backend.state.pending:
             raise RuntimeError(f"drain incomplete: {backend.state.pending} pending")
-        assert backend.replayer is not None and backend.replayer.sent >= count
+        replayer = backend.inner.replayer
+        assert replayer is not None and replayer.sent >= count
     finally:
         procs.stop(source)
         unsubscribe()

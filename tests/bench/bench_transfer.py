@@ -183,18 +183,23 @@ async def _desk(base_url: str, key: str, count: int, folder: Path) -> dict[str, 
 
     from frontdesk_app.api import ApiBackend, ApiKey
     from frontdesk_app.sync.backend import OfflineFirstBackend
+    from frontdesk_app.sync.engine import Engine
+    from frontdesk_app.sync.facade import EngineBackend
     from frontdesk_app.ui.calls.panel import CallsPanel
     from frontdesk_app.ui.calls.queue import QueueChange
     from tests.bench.qt_support import close_desk, open_desk, wait_until
 
     agent = await _first_agent(base_url, key)
-    api = ApiBackend(base_url=base_url, credentials=ApiKey(key))
-    backend = await OfflineFirstBackend.open(
-        folder / "mirror.sqlite", api, key=procs.BENCH_KEY, audit=procs.desk_audit()
-    )
-    assert backend.puller is not None
-    puller = backend.puller
-    await puller.wait_pulled(60)
+
+    async def build() -> OfflineFirstBackend:
+        api = ApiBackend(base_url=base_url, credentials=ApiKey(key))
+        return await OfflineFirstBackend.open(
+            folder / "mirror.sqlite", api, key=procs.BENCH_KEY, audit=procs.desk_audit()
+        )
+
+    # As the app runs it: the sync engine on its own thread, the window holding the facade.
+    backend = await EngineBackend.open(Engine().start(), build)
+    await backend.wait_pulled(60)
     window = open_desk(backend, folder, agent_id=agent)
     seen: dict[str, float] = {}
 
@@ -214,6 +219,8 @@ async def _desk(base_url: str, key: str, count: int, folder: Path) -> dict[str, 
     try:
         panel = window.show_panel("calls")
         assert isinstance(panel, CallsPanel)
+        puller = backend.inner.puller
+        assert puller is not None
         await wait_until(lambda: puller.stream_state == "streaming", 60, "the event stream")
         await wait_until(lambda: panel._loaded, 60, "the live-calls panel")
 

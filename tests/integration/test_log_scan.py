@@ -2,9 +2,10 @@
 no patient's name, date of birth, phone number or member id, and no key or token, anywhere.
 
 The session goes through the app's own composition root (`app.start_services`, bundled mode:
-the sandbox in process, `OfflineFirstBackend` over `ApiBackend`, the encrypted mirror and the
-audit log), then through the sandbox run as its own command (`frontdesk sandbox`), which logs
-to its own rotating file. Both write under `FRONTDESK_HOME/logs`, the platform's log folder.
+the sandbox as a child process, `OfflineFirstBackend` over `ApiBackend` on the sync engine,
+the encrypted mirror and the audit log), then through the sandbox run as its own command
+(`frontdesk sandbox`), which logs to its own rotating file. Both write under
+`FRONTDESK_HOME/logs`, the platform's log folder.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from frontdesk_app.logs import configure_logging
 from frontdesk_app.sandbox.credentials import create_client
 from frontdesk_app.sandbox.state import StateDB
 from frontdesk_app.store.encryption import file_state
-from frontdesk_app.sync.backend import OfflineFirstBackend
+from frontdesk_app.sync.facade import EngineBackend
 from tests.fixtures.clock import NY
 
 pytestmark = pytest.mark.integration
@@ -107,11 +108,14 @@ async def _app_session(home: Path, private_out: list[Private], secrets: set[str]
     services = await start_services(settings, db=None, progress=lambda _a, _b: None)
     try:
         backend = services.backend
-        assert isinstance(backend, OfflineFirstBackend) and backend.api is not None
+        assert isinstance(backend, EngineBackend)
+        api = backend.inner.api
+        assert api is not None
         assert file_state(home / "mirror-bundled.sqlite") == "encrypted"
         private = Private.from_store(home / "bundled-sandbox.sqlite")
         private_out.append(private)
-        secrets.add((await backend.api.session.auth.authorization()).split()[-1])
+        token = await backend.engine.run(api.session.auth.authorization())
+        secrets.add(token.split()[-1])
 
         everyone = (await backend.search_patients(None, limit=60)).data
         insured = [p for p in everyone if p.insurance is not None]
@@ -126,13 +130,13 @@ async def _app_session(home: Path, private_out: list[Private], secrets: set[str]
         with pytest.raises(E.NotFound):
             await backend.get_patient(f"pat_{someone.last_name.lower()}")
         await _transfer(backend, someone)
-        await _oauth_session(backend.api.base_url, home, secrets)
+        await _oauth_session(api.base_url, home, secrets)
         assert await backend.wait_synced(30)
     finally:
         await services.aclose()
 
 
-async def _book_move_cancel(backend: OfflineFirstBackend, patient: Patient) -> None:
+async def _book_move_cancel(backend: EngineBackend, patient: Patient) -> None:
     providers = await backend.list_providers()
     day = clock.today(NY) + timedelta(days=1)
     for offset in range(21):
@@ -169,7 +173,7 @@ async def _book_move_cancel(backend: OfflineFirstBackend, patient: Patient) -> N
     raise AssertionError("no free slots in three weeks")
 
 
-async def _eligibility(backend: OfflineFirstBackend, insured: list[Patient]) -> None:
+async def _eligibility(backend: EngineBackend, insured: list[Patient]) -> None:
     payers = {p.id: p for p in await backend.list_payers()}
     checked_down = checked_up = False
     for patient in insured:
@@ -193,7 +197,7 @@ async def _eligibility(backend: OfflineFirstBackend, insured: list[Patient]) -> 
     assert checked_up
 
 
-async def _transfer(backend: OfflineFirstBackend, patient: Patient) -> None:
+async def _transfer(backend: EngineBackend, patient: Patient) -> None:
     agents = await backend.list_agents()
     for agent in agents:
         await backend.set_agent_status(agent.id, "away")

@@ -14,7 +14,7 @@ from frontdesk_app.config import Settings
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.store import audit
 from frontdesk_app.store.encryption import KeyringUnavailable, file_state
-from frontdesk_app.sync.backend import OfflineFirstBackend
+from frontdesk_app.sync.facade import EngineBackend
 
 pytestmark = pytest.mark.asyncio
 
@@ -73,7 +73,7 @@ async def test_without_a_keyring_the_demo_clinic_still_opens(
         Settings(environment="bundled"), db=str(mirror), progress=_no_progress
     )
     try:
-        assert isinstance(services.backend, OfflineFirstBackend)
+        assert isinstance(services.backend, EngineBackend)
         assert services.store is not None and not services.store.encrypted
     finally:
         await services.aclose()
