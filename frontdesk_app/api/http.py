@@ -39,10 +39,10 @@ DEFAULT_TIMEOUT = 10.0
 STREAM_READ_TIMEOUT = 45.0
 
 
-
 async def _not_on_the_gui_thread(_request: httpx.Request) -> None:
     """HTTP runs on the sync engine's thread, never the GUI's (see domain/threads.py)."""
     threads.check_not_gui("HTTP")
+
 
 class _NoQueryStrings(logging.Filter):
     """Strips the query string from URLs httpx logs: a patient search is health data."""

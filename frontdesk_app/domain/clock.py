@@ -63,6 +63,10 @@ class Clock:
         return self._offset
 
     @property
+    def is_frozen(self) -> bool:
+        return self._frozen is not None
+
+    @property
     def is_system(self) -> bool:
         return self._frozen is None and self._offset == timedelta(0)
 

@@ -147,6 +147,8 @@ class EngineBackend(Backend):
         def stop() -> None:
             relay.closed = True
             unsubscribe()
+            if relay in self._relays:
+                self._relays.remove(relay)
 
         return stop
 
