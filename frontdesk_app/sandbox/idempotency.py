@@ -6,7 +6,8 @@ Two requests with one key at once never both run: a per-key lock makes the secon
 the first and then replay its answer. Records live in the state file, so a restart keeps them.
 Outcomes worth replaying are 2xx and the refusals of the clinic's rules; a 5xx or a request
 refused before it ran (bad JSON, no credentials, over budget) is not kept, so a retry can
-still succeed.
+still succeed. A request runs only once its whole body has arrived (the declared length or the
+chunked end): a caller that goes away halfway leaves nothing run and nothing kept.
 """
 
 from __future__ import annotations
@@ -182,6 +183,11 @@ class IdempotencyMiddleware:
             )
             return
         body = await _read_body(receive)
+        if body is None:
+            # The caller went away before its body was complete: nothing runs, nothing is kept,
+            # so the whole request sent again later runs as the first one.
+            state["log_label"] = "(incomplete request)"
+            return
         request_print = fingerprint(scope["method"], scope["path"], body)
         ident = (principal.credential_id, key)
         state["idempotency_key"] = backend_key(principal.credential_id, key)
@@ -220,7 +226,8 @@ class _Captured:
     body: bytes
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body (declared length or chunked end reached), or None if the caller left."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
@@ -229,7 +236,7 @@ async def _read_body(receive: Receive) -> bytes:
             if not message.get("more_body", False):
                 return b"".join(chunks)
         elif message["type"] == "http.disconnect":
-            return b"".join(chunks)
+            return None
 
 
 async def _run_captured(app: ASGIApp, scope: Scope, body: bytes, receive: Receive) -> _Captured:
