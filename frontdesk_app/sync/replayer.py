@@ -24,7 +24,7 @@ from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import RateLimited
 from frontdesk_app.domain.models import AppointmentCancel, AppointmentCreate
-from frontdesk_app.sync import apply
+from frontdesk_app.sync import apply, verify
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
 from frontdesk_app.sync.entries import OutboxEntry
 from frontdesk_app.sync.failures import classify, describe
@@ -378,7 +378,8 @@ class Replayer:
             return
         if kind == "refusal":
             self._monitor.report_success()
-            await self._refused(entry, exc, code, message, now)
+            if not await self._done_on_server(entry, exc):
+                await self._refused(entry, exc, code, message, now)
             return
         if isinstance(exc, RateLimited):
             # The budget, not the entry: wait as told, and count no attempt against it.
@@ -389,6 +390,8 @@ class Replayer:
         self._monitor.report_failure(exc)
         attempts = entry.attempts + 1
         if attempts >= self._max_attempts:
+            if await self._done_on_server(entry, exc, unsure=True):
+                return
             message = f"The server failed this change {attempts} times ({message})."
             await self._park(entry, code, message, now, exc)
             return
@@ -400,6 +403,33 @@ class Replayer:
         )
         self._set(entry.seq, attempts=attempts, next_attempt_at=retry_at)
         self._on_notice(ReplayNotice("retrying", entry, code=code, message=message))
+
+    async def _done_on_server(
+        self, entry: OutboxEntry, exc: Exception, *, unsure: bool = False
+    ) -> bool:
+        """An answer that leaves the write's fate unsure: if the server already shows its
+        outcome, settle it as done (never a conflict for a change that succeeded)."""
+        if not (unsure or verify.leaves_unsure(exc)):
+            return False
+        try:
+            answer = await verify.outcome_on_server(self._api, entry)
+        except asyncio.CancelledError:
+            raise
+        except Exception as check:
+            if classify(check) not in ("network", "auth"):
+                log.info(
+                    "checking entry %s on the server failed (%s)", entry.seq, describe(check)[0]
+                )
+                return False
+            # No answer either way: wait for the connection and send the write again.
+            self._monitor.report_failure(check)
+            self._set(entry.seq, next_attempt_at=self._clock() + timedelta(seconds=1))
+            return True
+        if answer is None:
+            return False
+        log.info("outbox entry %s was already done on the server (%s)", entry.seq, describe(exc)[0])
+        await self._succeeded(entry, answer)
+        return True
 
     def _delay(self, failures: int) -> float:
         return self._backoff.delay(failures - 1)
