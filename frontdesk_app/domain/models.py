@@ -139,6 +139,9 @@ class AppointmentCreate(Model):
     duration_minutes: int
     type: str
     notes: str | None = None
+    # The client's own name for this booking (a desk sends its outbox entry's id): stored on the
+    # appointment and searchable, so a client unsure whether a create went through can look.
+    client_reference: str | None = Field(default=None, min_length=1, max_length=255)
 
 
 class AppointmentReschedule(Model):
@@ -168,6 +171,7 @@ class Appointment(Response):
     reschedule_reason: str | None = None
     reason_code: str | None = None
     cancelled_at: UtcDateTime | None = None
+    client_reference: str | None = None
 
     @property
     def active(self) -> bool:
@@ -202,6 +206,7 @@ class AppointmentQuery(Model):
     start: UtcDateTime | None = None
     end: UtcDateTime | None = None
     status: AppointmentStatus | None = None
+    client_reference: str | None = None
     limit: int = 500
     cursor: str | None = None
 

@@ -104,6 +104,7 @@ def create(
         notes=request.notes,
         created_at=now,
         updated_at=now,
+        client_reference=request.client_reference,
     )
     appointments_repo.insert(session, appointment)
     appointments_repo.record_notifications(session, appointment, "created", now=now)

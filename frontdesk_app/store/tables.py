@@ -152,8 +152,8 @@ class PayerMemberRow(Base):
 class PatientRow(Base):
     __tablename__ = "patients"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    first_name: Mapped[str] = mapped_column(String(100))
-    last_name: Mapped[str] = mapped_column(String(100))
+    first_name: Mapped[str] = mapped_column(String(255))
+    last_name: Mapped[str] = mapped_column(String(255))
     date_of_birth: Mapped[date] = mapped_column(Date)
     phone: Mapped[str] = mapped_column(String(40))
     # Digits only, so that "555 0142", "(555) 014-2…" and "5550142" all find the same person.
@@ -215,12 +215,16 @@ class AppointmentRow(Base):
     reschedule_reason: Mapped[str | None] = mapped_column(Text)
     reason_code: Mapped[str | None] = mapped_column(String(60))
     cancelled_at: Mapped[datetime | None]
+    # The client's own name for a booking (migration 0004), looked up by a client unsure
+    # whether its create went through.
+    client_reference: Mapped[str | None] = mapped_column(String(255))
     # A provider's week and the overlap check are range scans on these two; a calendar of
     # everyone's day uses the third.
     __table_args__ = (
         Index(None, "provider_id", "start_time"),
         Index(None, "patient_id", "start_time"),
         Index(None, "start_time"),
+        Index(None, "client_reference"),
     )
 
 
@@ -278,7 +282,7 @@ class TransferRow(Base):
     transferred_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
-    disposition: Mapped[str | None] = mapped_column(String(100))
+    disposition: Mapped[str | None] = mapped_column(String(255))
     notes: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
         Index(None, "agent_id", "status"),

@@ -131,6 +131,7 @@ def apply_locally(
             notes=request.notes,
             created_at=entry.created_at,
             updated_at=entry.created_at,
+            client_reference=request.client_reference,
         )
     if current is None:
         return None

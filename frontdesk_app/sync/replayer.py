@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 _NETWORK_BACKOFF = Backoff(initial=0.25, maximum=5.0)
+# How long the API keeps an Idempotency-Key's answer (API.md: 24 hours).
+KEY_RETENTION = timedelta(hours=24)
 NoticeKind = Literal["synced", "conflict", "rejected", "retrying"]
 
 
@@ -76,6 +78,7 @@ class Replayer:
         concurrency: int = 4,
         max_attempts: int = 8,
         backoff: Backoff | None = None,
+        key_retention: timedelta = KEY_RETENTION,
     ) -> None:
         self._db = db
         self._api = api
@@ -85,6 +88,10 @@ class Replayer:
         self._concurrency = max(1, concurrency)
         self._max_attempts = max_attempts
         self._backoff = backoff or Backoff(initial=1.0, maximum=60.0)
+        # A create older than this may have reached the server under a key it has forgotten
+        # since: it is looked up by its reference before it is sent again. Half the server's
+        # retention, so a clock that runs apart from the server's still errs on the safe side.
+        self._look_first_after = key_retention / 2
         self._entries: dict[int, OutboxEntry] = {}
         self._by_appointment: dict[str, set[int]] = {}
         # Entries sent and not yet settled: they hold their appointment, provider and patient.
@@ -340,6 +347,11 @@ class Replayer:
         request = entry.request()
         key = entry.id
         if isinstance(request, AppointmentCreate):
+            if self._clock() - entry.created_at >= self._look_first_after:
+                found = await verify.created_on_server(self._api, entry)
+                if found is not None:
+                    log.info("outbox entry %s was already booked on the server", entry.seq)
+                    return found
             return await self._api.create_appointment(request, idempotency_key=key)
         if isinstance(request, AppointmentCancel):
             return await self._api.cancel_appointment(

@@ -18,6 +18,7 @@ from frontdesk_app.domain.ids import is_temporary
 from frontdesk_app.domain.models import (
     Appointment,
     AppointmentCancel,
+    AppointmentQuery,
     AppointmentReschedule,
     CancelResult,
     RescheduleResult,
@@ -39,7 +40,9 @@ async def outcome_on_server(api: Backend, entry: OutboxEntry) -> BaseModel | Non
 
     Network failures propagate (the caller waits for the connection and asks again).
     """
-    if entry.kind == "create" or is_temporary(entry.appointment_id):
+    if entry.kind == "create":
+        return await created_on_server(api, entry)
+    if is_temporary(entry.appointment_id):
         return None
     try:
         shown = await api.get_appointment(entry.appointment_id)
@@ -51,6 +54,21 @@ async def outcome_on_server(api: Backend, entry: OutboxEntry) -> BaseModel | Non
     if isinstance(request, AppointmentReschedule):
         return rescheduled(shown, request, entry)
     return None
+
+
+async def created_on_server(api: Backend, entry: OutboxEntry) -> Appointment | None:
+    """The server's appointment carrying this create's `client_reference`, if there is one.
+
+    Whatever became of it since (moved, cancelled by another desk), it is this desk's booking:
+    booking again would make a second one. A server that does not know the query parameter
+    answers with other appointments, which are not taken for ours.
+    """
+    reference = entry.payload.get("client_reference")
+    if not isinstance(reference, str) or not reference:
+        return None
+    page = await api.list_appointments(AppointmentQuery(client_reference=reference, limit=10))
+    ours = [a for a in page.data if a.client_reference == reference]
+    return min(ours, key=lambda a: (a.created_at, a.id)) if ours else None
 
 
 def cancelled(shown: Appointment, request: AppointmentCancel) -> CancelResult | None:

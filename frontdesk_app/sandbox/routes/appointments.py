@@ -83,6 +83,7 @@ async def list_appointments(
     start: datetime | None = None,
     end: datetime | None = None,
     status: AppointmentStatus | None = None,
+    client_reference: str | None = Query(None, min_length=1, max_length=255),
     limit: int = Query(500, ge=1, le=1000),
     cursor: str | None = Query(None, max_length=200),
 ) -> Response:
@@ -92,6 +93,7 @@ async def list_appointments(
         start=start,
         end=end,
         status=status,
+        client_reference=client_reference,
         limit=limit,
         cursor=cursor,
     )

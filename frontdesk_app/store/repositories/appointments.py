@@ -43,6 +43,7 @@ def to_model(row: AppointmentRow) -> Appointment:
         reschedule_reason=row.reschedule_reason,
         reason_code=row.reason_code,
         cancelled_at=row.cancelled_at,
+        client_reference=row.client_reference,
     )
 
 
@@ -113,6 +114,8 @@ def list_page(session: Session, query: AppointmentQuery) -> Page[Appointment]:
         stmt = stmt.where(AppointmentRow.patient_id == query.patient_id)
     if query.status is not None:
         stmt = stmt.where(AppointmentRow.status == query.status)
+    if query.client_reference is not None:
+        stmt = stmt.where(AppointmentRow.client_reference == query.client_reference)
     if query.start is not None and query.end is not None:
         stmt = stmt.where(_window(query.start, query.end))
     elif query.start is not None:
