@@ -20,6 +20,7 @@ SCOPE_CHOICES = (
     "eligibility",
     "prescriptions:read",
     "calls",
+    "webhooks",
 )
 
 
@@ -100,6 +101,12 @@ def register(subparsers: Any) -> None:
         default=None,
         metavar="SPEC",
         help="inject faults, e.g. error=0.1,delay=0.1,drop=0.05[,phase=before|after|both]",
+    )
+    parser.add_argument(
+        "--webhooks-to-internet",
+        action="store_true",
+        help="deliver webhooks to public internet addresses too (never to private, link-local, "
+        "loopback or metadata ones); without it, webhooks go to this computer only",
     )
     parser.add_argument(
         "--print-credentials",
@@ -202,6 +209,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         token_ttl_seconds=args.token_ttl,
         chaos=args.chaos,
         simulate_calls_seconds=args.simulate_calls,
+        webhook_internet=args.webhooks_to_internet,
     )
     server = SandboxServer(
         db_path,

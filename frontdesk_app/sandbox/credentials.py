@@ -34,6 +34,7 @@ SCOPES: tuple[str, ...] = (
     "eligibility",
     "prescriptions:read",
     "calls",
+    "webhooks",
 )
 API_KEY_PREFIX = "fdk_test_"
 # Prefixes, not secrets: they tell a person what kind of value they hold.

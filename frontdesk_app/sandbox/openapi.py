@@ -28,6 +28,7 @@ SCOPE_TEXT = {
     "eligibility": "Run insurance eligibility checks",
     "prescriptions:read": "Read prescription status",
     "calls": "Calls, agents, transfers and the call simulator",
+    "webhooks": "Register, list and delete this credential's own webhook endpoints",
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {

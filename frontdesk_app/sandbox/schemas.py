@@ -61,7 +61,7 @@ class DeliveryAttempt(Response):
     at: UtcDateTime
     status_code: int | None
     error: str | None
-    duration_ms: float
+    duration_ms: float | None
 
 
 class Delivery(Response):

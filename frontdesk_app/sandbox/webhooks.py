@@ -25,10 +25,11 @@ from standardwebhooks import Webhook
 
 from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
-from frontdesk_app.domain.errors import FieldError, NotFound, ValidationFailed
+from frontdesk_app.domain.errors import NotFound
 from frontdesk_app.domain.ids import DELIVERY, WEBHOOK_ENDPOINT, new_id
 from frontdesk_app.domain.models import Event, Page
-from frontdesk_app.sandbox.config import SandboxConfig, is_loopback
+from frontdesk_app.sandbox.config import SandboxConfig
+from frontdesk_app.sandbox.credentials import Principal
 from frontdesk_app.sandbox.events import EventHub, visible
 from frontdesk_app.sandbox.schemas import (
     ALL_EVENTS,
@@ -48,12 +49,14 @@ from frontdesk_app.sandbox.state import (
     now,
     webhook_endpoints,
 )
+from frontdesk_app.sandbox.webhook_targets import TargetRefused, check_url, pin
 
 log = logging.getLogger("frontdesk_app.sandbox.webhooks")
 _CURSOR = "webhook_cursor"
 _BATCH = 200
 _MAX_IN_FLIGHT = 8
 _IDLE_SECONDS = 30.0
+NOT_DELIVERED = "not delivered"
 
 
 def _at(seconds: float) -> datetime:
@@ -89,13 +92,11 @@ class WebhookService:
     # --- endpoints -----------------------------------------------------------------------------
 
     async def create_endpoint(
-        self, request: WebhookEndpointCreate, scopes: frozenset[str]
+        self, request: WebhookEndpointCreate, principal: Principal
     ) -> WebhookEndpointCreated:
-        if self._config.webhook_loopback_only and not is_loopback(request.url.host or ""):
-            raise ValidationFailed(
-                "This sandbox only delivers webhooks to this computer.",
-                errors=[FieldError("url", "Use a 127.0.0.1 or localhost address.")],
-            )
+        """A new endpoint owned by the calling credential: only it sees or deletes it."""
+        check_url(str(request.url), internet=self._config.webhook_internet)
+        scopes = principal.scopes
         async with self._dispatch_lock:
             # Catch up first: the new endpoint receives events from now on, not history.
             await self._dispatch_pending()
@@ -109,6 +110,7 @@ class WebhookService:
                 "events": " ".join(request.events),
                 "secret": secret,
                 "scopes": dump_scopes(scopes),
+                "owner": principal.credential_id,
                 "start_seq": start_seq,
                 "created_at": created,
             }
@@ -121,23 +123,24 @@ class WebhookService:
             secret=secret,
         )
 
-    async def list_endpoints(self) -> list[WebhookEndpoint]:
+    async def list_endpoints(self, owner: str) -> list[WebhookEndpoint]:
         def read(conn: Connection) -> list[WebhookEndpoint]:
             rows = conn.execute(
                 select(webhook_endpoints)
-                .where(webhook_endpoints.c.deleted_at.is_(None))
+                .where(webhook_endpoints.c.deleted_at.is_(None), webhook_endpoints.c.owner == owner)
                 .order_by(webhook_endpoints.c.created_at, webhook_endpoints.c.id)
             )
             return [_endpoint(r) for r in rows]
 
         return await self._db.run(read)
 
-    async def delete_endpoint(self, endpoint_id: str) -> None:
+    async def delete_endpoint(self, endpoint_id: str, owner: str) -> None:
         def delete(conn: Connection) -> bool:
             done = conn.execute(
                 update(webhook_endpoints)
                 .where(
                     webhook_endpoints.c.id == endpoint_id,
+                    webhook_endpoints.c.owner == owner,
                     webhook_endpoints.c.deleted_at.is_(None),
                 )
                 .values(deleted_at=now())
@@ -155,7 +158,7 @@ class WebhookService:
             raise NotFound("There is no webhook endpoint with that id.")
 
     async def list_deliveries(
-        self, endpoint_id: str, *, limit: int, cursor: str | None
+        self, endpoint_id: str, owner: str, *, limit: int, cursor: str | None
     ) -> Page[Delivery]:
         # The cursor is the creation time and id of the last delivery of the previous page.
         before: tuple[float, str] | None = None
@@ -169,7 +172,9 @@ class WebhookService:
         def read(conn: Connection) -> Page[Delivery] | None:
             if (
                 conn.execute(
-                    select(webhook_endpoints.c.id).where(webhook_endpoints.c.id == endpoint_id)
+                    select(webhook_endpoints.c.id).where(
+                        webhook_endpoints.c.id == endpoint_id, webhook_endpoints.c.owner == owner
+                    )
                 ).first()
                 is None
             ):
@@ -200,7 +205,7 @@ class WebhookService:
                         at=_at(a.at),
                         status_code=a.status_code,
                         error=a.error,
-                        duration_ms=round(a.duration_ms, 1),
+                        duration_ms=None if a.duration_ms is None else round(a.duration_ms, 1),
                     )
                 )
             data = [
@@ -394,32 +399,36 @@ class WebhookService:
     async def _attempt(self, row: dict[str, Any]) -> None:
         attempt = int(row["attempt_count"]) + 1
         status_code: int | None = None
-        error: str | None = None
-        started = time.perf_counter()
+        # Why a delivery did not reach a receiver (refused address, no such host, connection
+        # refused, timeout) is never told apart: that would make the deliveries a port scanner.
+        error: str | None = NOT_DELIVERED
+        duration_ms: float | None = None
         try:
             assert self._client is not None
+            target = await pin(row["url"], internet=self._config.webhook_internet)
             stamp = clock.system_now()  # the receiver checks it against its own clock
             signature = Webhook(row["secret"]).sign(row["event_id"], stamp, row["payload"])
+            started = time.perf_counter()
             response = await self._client.post(
-                row["url"],
+                target.url,
                 content=row["payload"].encode(),
                 headers={
+                    **target.headers,
                     "content-type": "application/json",
                     "user-agent": "FrontDeskOS-Sandbox-Webhooks/1",
                     "webhook-id": row["event_id"],
                     "webhook-timestamp": str(int(stamp.timestamp())),
                     "webhook-signature": signature,
                 },
+                extensions=target.extensions,
             )
+            duration_ms = round((time.perf_counter() - started) * 1000.0, 1)
             status_code = response.status_code
-            if not response.is_success:
-                error = f"HTTP {status_code}"
-        except httpx.HTTPError as exc:
-            error = type(exc).__name__
+            error = None if response.is_success else f"HTTP {status_code}"
+        except (TargetRefused, httpx.HTTPError):
+            pass
         except Exception as exc:
-            error = type(exc).__name__
-            log.error("webhook attempt failed unexpectedly: %s", error)
-        duration_ms = (time.perf_counter() - started) * 1000.0
+            log.error("webhook attempt failed unexpectedly: %s", type(exc).__name__)
         if error is None:
             status, next_at = "succeeded", None
         elif attempt >= self._config.webhook_max_attempts:

@@ -43,7 +43,14 @@ API_MD_ROUTES = {
     ("delete", "/v1/webhook_endpoints/{endpoint_id}"),
     ("get", "/v1/webhook_endpoints/{endpoint_id}/deliveries"),
 }
-SCOPES = {"appointments:read", "appointments:write", "eligibility", "prescriptions:read", "calls"}
+SCOPES = {
+    "appointments:read",
+    "appointments:write",
+    "eligibility",
+    "prescriptions:read",
+    "calls",
+    "webhooks",
+}
 
 
 @pytest.fixture(scope="module")

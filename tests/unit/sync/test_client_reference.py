@@ -39,12 +39,12 @@ class LosingSwitch(Switch):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await super().handle_async_request(request)
-        if self.lose_next_booking and request.url.path == "/v1/appointments":
-            if request.method == "POST":
-                self.lose_next_booking = False
-                self.offline = True
-                await response.aread()
-                raise httpx.ReadError("connection reset after the request", request=request)
+        booking = request.method == "POST" and request.url.path == "/v1/appointments"
+        if self.lose_next_booking and booking:
+            self.lose_next_booking = False
+            self.offline = True
+            await response.aread()
+            raise httpx.ReadError("connection reset after the request", request=request)
         return response
 
 
