@@ -152,8 +152,8 @@ class PayerMemberRow(Base):
 class PatientRow(Base):
     __tablename__ = "patients"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    first_name: Mapped[str] = mapped_column(String(255))
-    last_name: Mapped[str] = mapped_column(String(255))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
     date_of_birth: Mapped[date] = mapped_column(Date)
     phone: Mapped[str] = mapped_column(String(40))
     # Digits only, so that "555 0142", "(555) 014-2…" and "5550142" all find the same person.
@@ -282,7 +282,7 @@ class TransferRow(Base):
     transferred_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
-    disposition: Mapped[str | None] = mapped_column(String(255))
+    disposition: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
         Index(None, "agent_id", "status"),
