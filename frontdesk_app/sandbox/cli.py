@@ -130,6 +130,14 @@ def register(subparsers: Any) -> None:
             help="limit to this scope (repeatable; default: every scope)",
         )
         sub.set_defaults(handler=handler)
+    for name, what, arg, handler in (
+        ("revoke-key", "an API key (the key itself or its id)", "key", revoke_key),
+        ("revoke-client", "an OAuth client and its access tokens", "client_id", revoke_client),
+    ):
+        sub = commands.add_parser(name, help=f"revoke {what}; a running sandbox refuses it at once")
+        _add_paths(sub, suppress=True)
+        sub.add_argument(arg)
+        sub.set_defaults(handler=handler)
 
 
 def _state_path(args: argparse.Namespace) -> Path:
@@ -171,8 +179,44 @@ def create_key(args: argparse.Namespace) -> int:
         key = make(db, name=args.name, scopes=args.scope)
     finally:
         db.close()
-    print(json.dumps({"api_key": key.api_key, "scope": " ".join(sorted(key.scopes))}))
+    print(
+        json.dumps(
+            {"api_key": key.api_key, "key_id": key.key_id, "scope": " ".join(sorted(key.scopes))}
+        )
+    )
     print("Keep the key now: it is stored only as a hash.", file=sys.stderr)
+    return 0
+
+
+def revoke_key(args: argparse.Namespace) -> int:
+    from frontdesk_app.sandbox.credentials import revoke_key as revoke
+    from frontdesk_app.sandbox.state import StateDB
+
+    db = StateDB(_state_path(args))
+    try:
+        key_id = revoke(db, args.key)
+    finally:
+        db.close()
+    print(json.dumps({"revoked": key_id is not None, "key_id": key_id}))
+    if key_id is None:
+        print("No live API key matches that key or id.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def revoke_client(args: argparse.Namespace) -> int:
+    from frontdesk_app.sandbox.credentials import revoke_client as revoke
+    from frontdesk_app.sandbox.state import StateDB
+
+    db = StateDB(_state_path(args))
+    try:
+        revoked = revoke(db, args.client_id)
+    finally:
+        db.close()
+    print(json.dumps({"revoked": revoked, "client_id": args.client_id}))
+    if not revoked:
+        print("No live OAuth client has that id.", file=sys.stderr)
+        return 1
     return 0
 
 
