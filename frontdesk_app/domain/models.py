@@ -142,7 +142,7 @@ class AppointmentCreate(Model):
     provider_id: str
     start_time: BookableTime
     duration_minutes: StrictInt = Field(json_schema_extra=_DURATION_SCHEMA)
-    type: str
+    type: str = Field(json_schema_extra={"enum": list(APPOINTMENT_TYPES)})
     notes: str | None = None
     # The client's own name for this booking (a desk sends its outbox entry's id): stored on the
     # appointment and searchable, so a client unsure whether a create went through can look.
@@ -373,6 +373,6 @@ class SimulatedCallRequest(Model):
 class Event(Response):
     id: str
     seq: int
-    type: str
+    type: str = Field(json_schema_extra={"enum": list(EVENT_TYPES)})
     created_at: UtcDateTime
     data: dict[str, Any]

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
 from frontdesk_app.domain import clock
 
@@ -64,8 +64,11 @@ UtcDateTime = Annotated[
     BeforeValidator(_iso_time),
     AfterValidator(to_utc),
     PlainSerializer(format_utc, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+IsoDate = Annotated[
+    date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})
+]
 
 # What a clinic books: from 2000 to two years ahead. Anything further is a typing mistake, and
 # far enough from the calendar's ends that no date arithmetic can overflow.

@@ -28,7 +28,7 @@ from frontdesk_app.sandbox.events import EventHub
 from frontdesk_app.sandbox.front import FrontMiddleware
 from frontdesk_app.sandbox.idempotency import IdempotencyMiddleware, IdempotencyStore
 from frontdesk_app.sandbox.oauth import router as oauth_router
-from frontdesk_app.sandbox.openapi import install_openapi
+from frontdesk_app.sandbox.openapi import install_openapi, operation_id
 from frontdesk_app.sandbox.problems import install_problem_handlers
 from frontdesk_app.sandbox.ratelimit import RateLimiter
 from frontdesk_app.sandbox.routes import ROUTERS
@@ -114,6 +114,7 @@ def create_app(
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.sandbox = ctx
     app.include_router(oauth_router)

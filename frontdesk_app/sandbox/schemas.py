@@ -25,7 +25,11 @@ class TransferAccept(Model):
 
 class WebhookEndpointCreate(Model):
     url: AnyHttpUrl
-    events: list[str] = Field(min_length=1, max_length=len(EVENT_TYPES) + 1)
+    events: list[str] = Field(
+        min_length=1,
+        max_length=len(EVENT_TYPES) + 1,
+        json_schema_extra={"items": {"type": "string", "enum": [*EVENT_TYPES, ALL_EVENTS]}},
+    )
 
     @field_validator("url")
     @classmethod

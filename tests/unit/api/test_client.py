@@ -240,7 +240,7 @@ async def test_every_operation_speaks_its_route(make_api: Callable[..., ApiBacke
 
     assert [p.id for p in await api.list_providers()] == ["prov_9i0j1k2l"]
     assert (await api.get_provider("prov_9i0j1k2l")).timezone == "America/New_York"
-    slots = await api.provider_availability("prov_9i0j1k2l", date(2030, 3, 18), 30)
+    slots = await api.provider_availability("prov_9i0j1k2l", date(2027, 3, 18), 30)
     assert len(slots.slots) == 1
     assert dict(recorder.requests[-1].url.params) == {
         "date": "2027-03-18",
@@ -260,7 +260,7 @@ async def test_every_operation_speaks_its_route(make_api: Callable[..., ApiBacke
             patient_id="pat_5e6f7g8h",
             payer_id="payer_1",
             member_id="BCB123456789",
-            date_of_service=date(2030, 3, 15),
+            date_of_service=date(2027, 3, 15),
             service_codes=["99213"],
         )
     )
