@@ -88,10 +88,9 @@ class ReadCacheMiddleware:
         key = (scope["path"], bytes(scope.get("query_string", b"")))
         kept = self.cache.get(key)
         if kept is not None:
-            headers, body = kept
             state["log_label"] = scope["path"]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await send({"type": "http.response.start", "status": 200, "headers": kept[0]})
+            await send({"type": "http.response.body", "body": kept[1]})
             return
         generation = self.cache.generation
         status = 0

@@ -55,7 +55,7 @@ def _store(path: Path) -> sqlite3.Connection:
 
 def _stored_time(text: str) -> str:
     """`2026-05-04T13:00:00Z` in the store's text form (`timestamp_text`)."""
-    return text.replace("T", " ").replace("Z", ".000000")
+    return text.replace("Z", ".000000Z")
 
 
 def build_app(day: bytes, booked: bytes, store: Path | None = None) -> Starlette:

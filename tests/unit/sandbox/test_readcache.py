@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from starlette.types import Message
 
 from frontdesk_app.sandbox.credentials import Principal
 from frontdesk_app.sandbox.readcache import ReadCache, ReadCacheMiddleware
@@ -33,10 +34,13 @@ class Routes:
 
 
 async def _get(app: ReadCacheMiddleware, principal: Principal, query: bytes = b"a=1") -> bytes:
-    sent: list[dict[str, Any]] = []
+    sent: list[Message] = []
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
 
     scope = {
         "type": "http",
@@ -45,7 +49,7 @@ async def _get(app: ReadCacheMiddleware, principal: Principal, query: bytes = b"
         "query_string": query,
         "state": {"principal": principal},
     }
-    await app(scope, None, send)
+    await app(scope, receive, send)
     return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
 
