@@ -82,6 +82,9 @@ class WebhookService:
         self._hub = hub
         self._config = config
         self._cursor: int | None = None
+        # Whether any endpoint is live (None: not known yet). With none, events are not read
+        # at all: a write then costs no webhook work (the cursor jumps on the next register).
+        self._live: bool | None = None
         self._dispatch_lock = asyncio.Lock()
         self._work = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -100,6 +103,11 @@ class WebhookService:
         async with self._dispatch_lock:
             # Catch up first: the new endpoint receives events from now on, not history.
             await self._dispatch_pending()
+            if not await self._any_live():
+                # Nothing was read while no endpoint listened: start from the newest event.
+                latest = await self._latest_seq(self._cursor or 0)
+                await self._db.run(lambda conn: StateDB.set_meta(conn, _CURSOR, str(latest)))
+                self._cursor = latest
             start_seq = self._cursor or 0
             endpoint_id = new_id(WEBHOOK_ENDPOINT, 16)
             secret = new_secret()
@@ -115,6 +123,7 @@ class WebhookService:
                 "created_at": created,
             }
             await self._db.run(lambda conn: conn.execute(webhook_endpoints.insert().values(values)))
+            self._live = True
         return WebhookEndpointCreated(
             id=endpoint_id,
             url=str(request.url),
@@ -156,6 +165,7 @@ class WebhookService:
 
         if not await self._db.run(delete):
             raise NotFound("There is no webhook endpoint with that id.")
+        self._live = None  # perhaps that was the last one
 
     async def list_deliveries(
         self, endpoint_id: str, owner: str, *, limit: int, cursor: str | None
@@ -276,6 +286,8 @@ class WebhookService:
                 self._cursor = latest
             else:
                 self._cursor = int(stored)
+        if not await self._any_live():
+            return 0
         created = 0
         while True:
             page = await self._backend.list_events(after=self._cursor, limit=_BATCH)
@@ -283,6 +295,18 @@ class WebhookService:
                 return created
             created += await self._db.run(functools.partial(self._enqueue, events=page.data))
             self._cursor = page.data[-1].seq
+
+    async def _any_live(self) -> bool:
+        if self._live is None:
+            found = await self._db.run(
+                lambda conn: conn.execute(
+                    select(webhook_endpoints.c.id)
+                    .where(webhook_endpoints.c.deleted_at.is_(None))
+                    .limit(1)
+                ).first()
+            )
+            self._live = found is not None
+        return self._live
 
     @staticmethod
     def _enqueue(conn: Connection, events: list[Event]) -> int:

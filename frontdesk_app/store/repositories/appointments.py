@@ -13,6 +13,7 @@ from frontdesk_app.domain.ids import NOTIFICATION, new_id
 from frontdesk_app.domain.models import Appointment, AppointmentQuery, Notification, Page
 from frontdesk_app.domain.scheduling import MAX_DURATION
 from frontdesk_app.domain.timeutil import parse_utc
+from frontdesk_app.store.raw import driver
 from frontdesk_app.store.repositories.paging import check_limit, decode_cursor, encode_cursor
 from frontdesk_app.store.tables import (
     AppointmentRow,
@@ -117,7 +118,7 @@ def active_overlapping(
             sql.append(f" AND {column} = ?")
             params.append(value)
     sql.append(" ORDER BY start_time")
-    rows = session.connection().exec_driver_sql("".join(sql), tuple(params))
+    rows = driver(session).execute("".join(sql), tuple(params))
     read = timestamp_value
     found = []
     for row in rows:
@@ -191,7 +192,7 @@ _INSERT = (
 def insert(session: Session, appointment: Appointment) -> None:
     """One row, straight to the driver (the ORM's unit of work costs several times more)."""
     values = appointment.model_dump()
-    session.connection().exec_driver_sql(
+    driver(session).execute(
         _INSERT,
         tuple(
             timestamp_text(values[n]) if n in _TIMES and values[n] is not None else values[n]
@@ -216,7 +217,7 @@ def record_notifications(
     # Written with the driver, after any change the session holds (the appointment row).
     session.flush()
     at = timestamp_text(now)
-    session.connection().exec_driver_sql(
+    driver(session).executemany(
         "INSERT INTO notifications (id, appointment_id, recipient, recipient_id, kind, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?)",
         [

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from frontdesk_app.domain.ids import EVENT, new_id
 from frontdesk_app.domain.models import EVENT_TYPES, Event, Page
+from frontdesk_app.store.raw import driver
 from frontdesk_app.store.repositories.paging import check_limit
 from frontdesk_app.store.tables import EventRow, timestamp_text
 
@@ -29,15 +30,15 @@ def append(
     if not items:
         return []
     session.flush()
-    conn = session.connection()
+    cursor = driver(session)
     at = timestamp_text(now)
     appended: list[Event] = []
     for event_type, data in items:
         event_id = new_id(EVENT)
-        seq = conn.exec_driver_sql(
+        seq = cursor.execute(
             "INSERT INTO events (id, type, created_at, data) VALUES (?, ?, ?, ?) RETURNING seq",
             (event_id, event_type, at, json.dumps(data)),
-        ).scalar_one()
+        ).fetchone()[0]
         appended.append(Event(id=event_id, seq=seq, type=event_type, created_at=now, data=data))
     return appended
 
