@@ -14,4 +14,7 @@ def driver(session: Session) -> Any:
     result handling costs more than SQLite's work there. Statements run this way are not seen
     by engine events, so never use it to write the directory's tables (`directory_cache`).
     """
-    return session.connection().connection.driver_connection.cursor()
+    connection = session.connection().connection.driver_connection
+    if connection is None:  # only after the pool let go of it, never inside a transaction
+        raise RuntimeError("the session has no open database connection")
+    return connection.cursor()
