@@ -14,7 +14,12 @@ from frontdesk_app.domain.models import Appointment, AppointmentQuery, Notificat
 from frontdesk_app.domain.scheduling import MAX_DURATION
 from frontdesk_app.domain.timeutil import parse_utc
 from frontdesk_app.store.raw import driver
-from frontdesk_app.store.repositories.paging import check_limit, decode_cursor, encode_cursor
+from frontdesk_app.store.repositories.paging import (
+    bad_cursor,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+)
 from frontdesk_app.store.tables import (
     AppointmentRow,
     NotificationRow,
@@ -149,8 +154,11 @@ def list_page(session: Session, query: AppointmentQuery) -> Page[Appointment]:
     elif query.end is not None:
         stmt = stmt.where(AppointmentRow.start_time < query.end)
     if query.cursor:
-        start_text, last_id = decode_cursor("appointments", query.cursor)
-        after = parse_utc(str(start_text))
+        start_text, last_id = decode_cursor("appointments", query.cursor, 2)
+        try:
+            after = parse_utc(start_text)
+        except ValueError as exc:  # well-formed but not ours: a made-up time or shape
+            raise bad_cursor() from exc
         stmt = stmt.where(tuple_(AppointmentRow.start_time, AppointmentRow.id) > (after, last_id))
     stmt = stmt.order_by(AppointmentRow.start_time, AppointmentRow.id).limit(limit + 1)
     rows = _fast_models(session, stmt)

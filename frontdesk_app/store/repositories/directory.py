@@ -210,7 +210,7 @@ def search_patients(
         query = query.where(condition)
     order = (PatientRow.last_name, PatientRow.first_name, PatientRow.id)
     if cursor:
-        last, first, pid = decode_cursor("patients", cursor)
+        last, first, pid = decode_cursor("patients", cursor, 3)
         query = query.where(tuple_(*order) > tuple_(last, first, pid))
     rows = session.scalars(query.order_by(*order).limit(limit + 1)).all()
     page = rows[:limit]

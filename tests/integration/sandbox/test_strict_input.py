@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import random
 from datetime import timedelta
 from typing import Any
@@ -137,3 +139,27 @@ def test_a_valid_last_event_id_streams(sandbox: SandboxServer) -> None:
     ):
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("text/event-stream")
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "key"),
+    [
+        ("/v1/appointments", "appointments", ["0001-01-01T00:00:00+05:00", "apt_x"]),
+        ("/v1/appointments", "appointments", ["9999-12-31T23:59:59-05:00", "apt_x"]),
+        ("/v1/appointments", "appointments", ["not a time", "apt_x"]),
+        ("/v1/appointments", "appointments", ["2026-03-02T00:00:00Z"]),
+        ("/v1/appointments", "appointments", [{"a": 1}, "apt_x"]),
+        ("/v1/patients", "patients", ["Doe", "Jane"]),
+        ("/v1/prescriptions", "prescriptions", ["0001-01-01T00:00:00+05:00", "rx_x"]),
+    ],
+)
+def test_a_made_up_cursor_is_refused_not_a_500(
+    sandbox: SandboxServer, path: str, kind: str, key: list[object]
+) -> None:
+    raw = json.dumps([kind, *key], separators=(",", ":")).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    params = {"cursor": cursor}
+    if kind == "prescriptions":
+        params["patient_id"] = "pat_anyone"
+    with client(sandbox) as c:
+        _refused(c.get(path, params=params), "cursor")
