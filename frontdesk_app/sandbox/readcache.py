@@ -19,13 +19,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frontdesk_app.domain.models import Event
 
-# Route → the scope it needs. Only routes whose answers depend on stored data alone (never
-# on the time of the request, unlike availability) belong here.
-CACHED_ROUTES: dict[str, str] = {
-    "/v1/appointments": "appointments:read",
-    "/v1/providers": "appointments:read",
-    "/v1/payers": "appointments:read",
-}
+# Route → the scope it needs. Only routes whose answers depend on stored data that changes by
+# announced writes alone belong here: not availability (it depends on the time of the request)
+# and not the directory (providers and payers change without events, by the demo's tools).
+CACHED_ROUTES: dict[str, str] = {"/v1/appointments": "appointments:read"}
 MAX_ENTRIES = 1024
 MAX_BODY_BYTES = 1024 * 1024
 

@@ -37,8 +37,8 @@ def test_a_cached_day_shows_each_write_at_once(sandbox: SandboxServer) -> None:
 def test_a_kept_answer_still_needs_the_scope(sandbox: SandboxServer) -> None:
     narrow = sandbox.create_key(["calls"]).api_key
     with client(sandbox) as c, client(sandbox, narrow) as n:
-        assert c.get("/v1/providers").status_code == 200
-        assert c.get("/v1/providers").status_code == 200
-        refused = n.get("/v1/providers")
+        assert c.get("/v1/appointments", params={"limit": 3}).status_code == 200
+        assert c.get("/v1/appointments", params={"limit": 3}).status_code == 200
+        refused = n.get("/v1/appointments", params={"limit": 3})
     assert refused.status_code == 403
     assert refused.json()["code"] == "insufficient_scope"
