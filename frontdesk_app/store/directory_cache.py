@@ -7,7 +7,8 @@ any INSERT, UPDATE or DELETE of `providers`, `provider_hours` or `provider_block
 repository, a sync pull, a migration, raw SQL) makes it stale, again when that transaction
 commits or rolls back. A load is kept only if nothing touched those tables while it ran, and
 an entry is used only while no such write has happened since, so a reader never sees a
-version older than the one its own transaction could have read.
+version older than the one its own transaction could have read. Writes by another process are
+not heard: the directory is this process's to change (the sandbox, or the desk's sync).
 """
 
 from __future__ import annotations
@@ -81,9 +82,19 @@ _caches: weakref.WeakKeyDictionary[Engine, DirectoryCache] = weakref.WeakKeyDict
 _caches_lock = threading.Lock()
 
 
+def _root(engine: Engine) -> Engine:
+    """The engine itself for an engine with other execution options (`Store.write` uses one):
+    a store's reads and writes share one cache, which hears the statements of both."""
+    while True:
+        proxied = getattr(engine, "_proxied", None)
+        if not isinstance(proxied, Engine):
+            return engine
+        engine = proxied
+
+
 def cache_for(session: Session) -> DirectoryCache:
     bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
+    engine = _root(bind.engine if isinstance(bind, Connection) else bind)
     with _caches_lock:
         cache = _caches.get(engine)
         if cache is None:

@@ -8,6 +8,7 @@ import pytest
 
 from frontdesk_app.domain.models import Provider
 from frontdesk_app.store.db import Store
+from frontdesk_app.store.directory_cache import cache_for
 from frontdesk_app.store.repositories import directory
 from frontdesk_app.store.tables import ProviderBlockRow, timestamp_text
 from tests.fixtures.store import SmallClinic
@@ -87,3 +88,25 @@ def test_a_rolled_back_change_is_never_served(
         )
         raise RuntimeError("changed my mind")
     assert _blocks(store, clinic) == before
+
+
+def test_reads_and_writes_of_one_store_share_one_cache(store: Store, clinic: SmallClinic) -> None:
+    with store.read() as reading, store.write() as writing:
+        assert cache_for(reading) is cache_for(writing)
+
+
+def test_a_write_made_before_any_read_is_seen(
+    store: Store, clinic: SmallClinic, loads: list[int]
+) -> None:
+    # The cache is first made by a write session, then a block is added outside any session.
+    with store.write() as s:
+        before = len(
+            directory.get_provider(s, clinic.patel, blocks_from=START, blocks_to=END).blocked
+        )
+    with store.connect() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO provider_blocks (provider_id, start_time, end_time, reason) "
+            "VALUES (?, ?, ?, 'x')",
+            (clinic.patel, timestamp_text(START), timestamp_text(END)),
+        )
+    assert _blocks(store, clinic) == before + 1
