@@ -127,3 +127,29 @@ def test_half_sent_cancel_runs_nothing_and_the_full_resend_cancels_once(
         if e["type"] == "appointment.cancelled" and e["data"].get("id") == booked["id"]
     ]
     assert len(cancels) == 1
+
+
+def test_a_chunked_body_without_its_last_chunk_runs_nothing(
+    sandbox: SandboxServer, access_log: _AccessLog
+) -> None:
+    with client(sandbox) as c:
+        booked = book(c, random.Random("half-sent-chunked"))
+        path = f"/v1/appointments/{booked['id']}/cancel"
+        key = str(uuid.uuid4())
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{sandbox.port}\r\n"
+            f"Authorization: Bearer {sandbox.api_key}\r\nContent-Type: application/json\r\n"
+            f"Transfer-Encoding: chunked\r\nIdempotency-Key: {key}\r\n\r\n"
+        ).encode()
+        # The whole JSON in one chunk, but never the final zero-length chunk.
+        chunk = f"{len(_JSON):x}\r\n".encode() + _JSON + b"\r\n"
+        _send_and_die(sandbox, head + chunk, access_log)
+        assert c.get(f"/v1/appointments/{booked['id']}").json()["status"] == "confirmed"
+
+        full = c.post(
+            path,
+            content=_JSON,
+            headers={"Content-Type": "application/json", "Idempotency-Key": key},
+        )
+    assert full.status_code == 200, full.text
+    assert "idempotent-replayed" not in full.headers
