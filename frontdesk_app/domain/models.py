@@ -1,7 +1,8 @@
 """Typed models of everything the FrontDeskOS API speaks, named field for field as the seed.
 
-Requests keep loose types (`type: str`, `duration_minutes: int`) so that the scheduling rules,
-not the parser, refuse bad values with a sentence a receptionist understands.
+Requests keep open values (`type: str`, any `duration_minutes`) so that the scheduling rules,
+not the parser, refuse bad values with a sentence a receptionist understands; but types are
+strict (`"30"` is not 30, `0` is not false) and times are ISO 8601 within the bookable range.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from frontdesk_app.domain.timeutil import UtcDateTime
+from frontdesk_app.domain.timeutil import BookableTime, CalendarDate, UtcDateTime
 
 T = TypeVar("T")
 
@@ -135,24 +136,31 @@ class Availability(Response):
 # --- appointments ----------------------------------------------------------------------------
 
 
+# The rules refuse a length outside 5–480 minutes with their own sentence; the schema says so too.
+_DURATION_SCHEMA: dict[str, Any] = {"minimum": 5, "maximum": 480}
+
+
 class AppointmentCreate(Model):
     patient_id: str
     provider_id: str
-    start_time: UtcDateTime
-    duration_minutes: int
-    type: str
+    start_time: BookableTime
+    duration_minutes: StrictInt = Field(json_schema_extra=_DURATION_SCHEMA)
+    type: str = Field(json_schema_extra={"enum": list(APPOINTMENT_TYPES)})
     notes: str | None = None
+    # The client's own name for this booking (a desk sends its outbox entry's id): stored on the
+    # appointment and searchable, so a client unsure whether a create went through can look.
+    client_reference: str | None = Field(default=None, min_length=1, max_length=255)
 
 
 class AppointmentReschedule(Model):
-    new_start_time: UtcDateTime
-    new_duration_minutes: int | None = None
+    new_start_time: BookableTime
+    new_duration_minutes: StrictInt | None = Field(default=None, json_schema_extra=_DURATION_SCHEMA)
     reason: str | None = None
 
 
 class AppointmentCancel(Model):
     reason_code: str | None = None
-    notify: bool = True
+    notify: StrictBool = True
 
 
 class Appointment(Response):
@@ -171,6 +179,7 @@ class Appointment(Response):
     reschedule_reason: str | None = None
     reason_code: str | None = None
     cancelled_at: UtcDateTime | None = None
+    client_reference: str | None = None
 
     @property
     def active(self) -> bool:
@@ -205,6 +214,7 @@ class AppointmentQuery(Model):
     start: UtcDateTime | None = None
     end: UtcDateTime | None = None
     status: AppointmentStatus | None = None
+    client_reference: str | None = None
     limit: int = 500
     cursor: str | None = None
 
@@ -225,7 +235,7 @@ class EligibilityRequest(Model):
     patient_id: str
     payer_id: str
     member_id: str
-    date_of_service: date
+    date_of_service: CalendarDate
     service_codes: list[str] = Field(default_factory=list)
 
 
@@ -354,7 +364,7 @@ class TransferCompletion(Model):
 
 
 class SimulatedCallRequest(Model):
-    transfer: bool = False
+    transfer: StrictBool = False
     priority: TransferPriority | None = None
     patient_id: str | None = None
     scenario: str | None = None
@@ -366,6 +376,6 @@ class SimulatedCallRequest(Model):
 class Event(Response):
     id: str
     seq: int
-    type: str
+    type: str = Field(json_schema_extra={"enum": list(EVENT_TYPES)})
     created_at: UtcDateTime
     data: dict[str, Any]

@@ -32,6 +32,7 @@ def booked(appointment_id: str, request: AppointmentCreate, *, at: datetime) -> 
         notes=request.notes,
         created_at=at,
         updated_at=at,
+        client_reference=request.client_reference,
     )
 
 

@@ -1,7 +1,8 @@
 """`create_app`: the FrontDeskOS API of API.md as a FastAPI app over any `Backend`.
 
 The layers, outermost first: the front (request id, caller, rate budget, body cap, last-resort
-500, request log) → chaos (opt-in) → idempotency (POST) → FastAPI's routes, which only
+500, request log) → chaos (opt-in) → idempotency (POST) → read cache (GETs between writes) →
+FastAPI's routes, which only
 translate HTTP to `Backend` calls: every clinic rule lives in `domain` and runs in the backend.
 """
 
@@ -28,9 +29,10 @@ from frontdesk_app.sandbox.events import EventHub
 from frontdesk_app.sandbox.front import FrontMiddleware
 from frontdesk_app.sandbox.idempotency import IdempotencyMiddleware, IdempotencyStore
 from frontdesk_app.sandbox.oauth import router as oauth_router
-from frontdesk_app.sandbox.openapi import install_openapi
+from frontdesk_app.sandbox.openapi import install_openapi, operation_id
 from frontdesk_app.sandbox.problems import install_problem_handlers
 from frontdesk_app.sandbox.ratelimit import RateLimiter
+from frontdesk_app.sandbox.readcache import ReadCache, ReadCacheMiddleware
 from frontdesk_app.sandbox.routes import ROUTERS
 from frontdesk_app.sandbox.state import StateDB
 from frontdesk_app.sandbox.webhooks import WebhookService
@@ -75,6 +77,14 @@ def create_app(
     credentials = CredentialStore(db, token_ttl_seconds=settings.token_ttl_seconds)
     hub = EventHub()
     webhooks = WebhookService(db, backend, hub, settings)
+    # Reads are kept between writes only when the backend announces every write it commits;
+    # listening from here on, so an app run without its lifespan (in tests) stays correct.
+    read_cache = ReadCache(enabled=isinstance(backend, EventSource))
+    stop_reading = (
+        backend.add_event_listener(read_cache.written)
+        if isinstance(backend, EventSource)
+        else (lambda: None)
+    )
     ctx = SandboxContext(
         backend=backend,
         config=settings,
@@ -100,6 +110,7 @@ def create_app(
         try:
             yield
         finally:
+            stop_reading()
             hub.close()
             if simulator is not None:
                 simulator.cancel()
@@ -114,6 +125,7 @@ def create_app(
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.sandbox = ctx
     app.include_router(oauth_router)
@@ -122,6 +134,7 @@ def create_app(
     install_problem_handlers(app)
     install_openapi(app)
     # add_middleware wraps: the last one added is the outermost.
+    app.add_middleware(ReadCacheMiddleware, cache=read_cache)
     app.add_middleware(IdempotencyMiddleware, store=ctx.idempotency)
     if settings.chaos is not None and settings.chaos.active:
         app.add_middleware(ChaosMiddleware, spec=settings.chaos)

@@ -22,6 +22,7 @@ SCOPE_CHOICES = (
     "eligibility",
     "prescriptions:read",
     "calls",
+    "webhooks",
 )
 
 
@@ -104,6 +105,12 @@ def register(subparsers: Any) -> None:
         help="inject faults, e.g. error=0.1,delay=0.1,drop=0.05[,phase=before|after|both]",
     )
     parser.add_argument(
+        "--webhooks-to-internet",
+        action="store_true",
+        help="deliver webhooks to public internet addresses too (never to private, link-local, "
+        "loopback or metadata ones); without it, webhooks go to this computer only",
+    )
+    parser.add_argument(
         "--print-credentials",
         action="store_true",
         help='print {"base_url", "api_key"} as one JSON line on stdout when ready',
@@ -129,6 +136,14 @@ def register(subparsers: Any) -> None:
             choices=SCOPE_CHOICES,
             help="limit to this scope (repeatable; default: every scope)",
         )
+        sub.set_defaults(handler=handler)
+    for name, what, arg, handler in (
+        ("revoke-key", "an API key (the key itself or its id)", "key", revoke_key),
+        ("revoke-client", "an OAuth client and its access tokens", "client_id", revoke_client),
+    ):
+        sub = commands.add_parser(name, help=f"revoke {what}; a running sandbox refuses it at once")
+        _add_paths(sub, suppress=True)
+        sub.add_argument(arg)
         sub.set_defaults(handler=handler)
 
 
@@ -171,8 +186,44 @@ def create_key(args: argparse.Namespace) -> int:
         key = make(db, name=args.name, scopes=args.scope)
     finally:
         db.close()
-    print(json.dumps({"api_key": key.api_key, "scope": " ".join(sorted(key.scopes))}))
+    print(
+        json.dumps(
+            {"api_key": key.api_key, "key_id": key.key_id, "scope": " ".join(sorted(key.scopes))}
+        )
+    )
     print("Keep the key now: it is stored only as a hash.", file=sys.stderr)
+    return 0
+
+
+def revoke_key(args: argparse.Namespace) -> int:
+    from frontdesk_app.sandbox.credentials import revoke_key as revoke
+    from frontdesk_app.sandbox.state import StateDB
+
+    db = StateDB(_state_path(args))
+    try:
+        key_id = revoke(db, args.key)
+    finally:
+        db.close()
+    print(json.dumps({"revoked": key_id is not None, "key_id": key_id}))
+    if key_id is None:
+        print("No live API key matches that key or id.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def revoke_client(args: argparse.Namespace) -> int:
+    from frontdesk_app.sandbox.credentials import revoke_client as revoke
+    from frontdesk_app.sandbox.state import StateDB
+
+    db = StateDB(_state_path(args))
+    try:
+        revoked = revoke(db, args.client_id)
+    finally:
+        db.close()
+    print(json.dumps({"revoked": revoked, "client_id": args.client_id}))
+    if not revoked:
+        print("No live OAuth client has that id.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -223,6 +274,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         token_ttl_seconds=args.token_ttl,
         chaos=args.chaos,
         simulate_calls_seconds=args.simulate_calls,
+        webhook_internet=args.webhooks_to_internet,
     )
     server = SandboxServer(
         db_path,

@@ -99,8 +99,9 @@ class SandboxConfig:
     webhook_retry_max_seconds: float = 3600.0
     webhook_max_attempts: int = 8
     webhook_timeout_seconds: float = 10.0
-    # Refuse webhook URLs off this computer (tests and fuzzing must not reach the network).
-    webhook_loopback_only: bool = False
+    # Deliver webhooks to public internet addresses (never private, link-local, loopback or
+    # metadata ones); off, they go to this computer only (`--webhooks-to-internet` turns it on).
+    webhook_internet: bool = False
 
     @property
     def burst(self) -> int:

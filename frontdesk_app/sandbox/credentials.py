@@ -9,9 +9,11 @@ plain values are shown once, at creation, and never logged.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import select, update
@@ -34,6 +36,7 @@ SCOPES: tuple[str, ...] = (
     "eligibility",
     "prescriptions:read",
     "calls",
+    "webhooks",
 )
 API_KEY_PREFIX = "fdk_test_"
 # Prefixes, not secrets: they tell a person what kind of value they hold.
@@ -135,12 +138,58 @@ def create_key(
     return NewKey(key_id, key, chosen)
 
 
-def _revoke_key(conn: Connection, key_hash: str) -> str | None:
-    row = conn.execute(select(api_keys.c.id).where(api_keys.c.key_hash == key_hash)).first()
+def _revoke_key(conn: Connection, key_or_id: str) -> str | None:
+    """Revoke by the key itself or by its id; the id, or None if there is no live such key."""
+    if key_or_id.startswith(API_KEY_PREFIX):
+        match = api_keys.c.key_hash == hash_secret(key_or_id)
+    else:
+        match = api_keys.c.id == key_or_id
+    row = conn.execute(select(api_keys.c.id).where(match, api_keys.c.revoked_at.is_(None))).first()
     if row is None:
         return None
     conn.execute(update(api_keys).where(api_keys.c.id == row.id).values(revoked_at=now()))
     return str(row.id)
+
+
+def _revoke_client(conn: Connection, client_id: str) -> bool:
+    done = conn.execute(
+        update(clients)
+        .where(clients.c.id == client_id, clients.c.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+    if not done.rowcount:
+        return False
+    conn.execute(tokens.delete().where(tokens.c.client_id == client_id))
+    return True
+
+
+# A running server keeps the credentials it has seen in memory. Every revocation, whichever
+# process makes it (the CLI, a test, the server), also grows this file next to the state file
+# by a byte; the server looks at the file on each request (one stat) and forgets every cached
+# credential when it changed, so a revoked key fails from the very next request.
+def revocation_marker(state_path: Path) -> Path:
+    return state_path.with_name(state_path.name + ".revoked")
+
+
+def _mark_revocation(db: StateDB) -> None:
+    with revocation_marker(db.path).open("ab") as marker:
+        marker.write(b".")
+
+
+def revoke_key(db: StateDB, key_or_id: str) -> str | None:
+    """Revoke an API key (the key or its id); its id, or None if no live key matched."""
+    revoked = db.transaction(lambda conn: _revoke_key(conn, key_or_id))
+    if revoked is not None:
+        _mark_revocation(db)
+    return revoked
+
+
+def revoke_client(db: StateDB, client_id: str) -> bool:
+    """Revoke an OAuth client and every access token it holds."""
+    revoked = db.transaction(lambda conn: _revoke_client(conn, client_id))
+    if revoked:
+        _mark_revocation(db)
+    return revoked
 
 
 def _lookup(conn: Connection, token_hash: str, is_key: bool) -> Principal | None:
@@ -188,9 +237,25 @@ class CredentialStore:
         # hash -> principal; only positive answers are cached, so a key created by the CLI
         # while the server runs is found on its first use.
         self._cache: dict[str, Principal] = {}
+        self._marker = revocation_marker(db.path)
+        self._revocations = self._revocation_stamp()
+
+    def _revocation_stamp(self) -> tuple[int, int]:
+        try:
+            found = os.stat(self._marker)
+        except OSError:
+            return (0, 0)
+        return (found.st_size, found.st_mtime_ns)
+
+    def _forget_revoked(self) -> None:
+        stamp = self._revocation_stamp()
+        if stamp != self._revocations:
+            self._revocations = stamp
+            self._cache.clear()
 
     async def authenticate(self, presented: str) -> Principal | None:
         """The principal behind a bearer value, or None when unknown, revoked or expired."""
+        self._forget_revoked()
         token_hash = hash_secret(presented)
         principal = self._cache.get(token_hash)
         if principal is None:
@@ -229,9 +294,20 @@ class CredentialStore:
         self._cache[token_hash] = Principal(client_id, "oauth", scopes, expires_at)
         return IssuedToken(token, self._ttl, scopes)
 
-    async def revoke_key(self, api_key: str) -> bool:
+    async def revoke_key(self, key_or_id: str) -> bool:
         """Revoke an API key at once, also in this server's cache."""
-        key_hash = hash_secret(api_key)
-        revoked = await self._db.run(lambda conn: _revoke_key(conn, key_hash))
-        self._cache.pop(key_hash, None)
+        revoked = await self._db.run(lambda conn: _revoke_key(conn, key_or_id))
+        if revoked is not None:
+            self._cache.clear()
+            _mark_revocation(self._db)
+            self._revocations = self._revocation_stamp()
         return revoked is not None
+
+    async def revoke_client(self, client_id: str) -> bool:
+        """Revoke an OAuth client and its tokens at once, also in this server's cache."""
+        revoked = await self._db.run(lambda conn: _revoke_client(conn, client_id))
+        if revoked:
+            self._cache.clear()
+            _mark_revocation(self._db)
+            self._revocations = self._revocation_stamp()
+        return revoked

@@ -12,6 +12,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterable
 
 from frontdesk_app.domain.backend import Backend
+from frontdesk_app.domain.errors import FieldError, ValidationFailed
 from frontdesk_app.domain.models import Event
 
 # What a credential must hold to see an event of a type (by the type's first word).
@@ -80,13 +81,22 @@ def format_sse(event: Event) -> bytes:
     return f"id: {event.seq}\nevent: {event.type}\ndata: {data}\n\n".encode()
 
 
+class BadLastEventId(ValidationFailed):
+    """`Last-Event-ID` that is not an event seq: refused, never read as 0 (the whole stream)."""
+
+    status = 400
+
+
 def parse_last_event_id(value: str | None) -> int | None:
-    """`Last-Event-ID` as a seq; anything else (empty, negative, not a number) means none."""
-    if value is None:
+    """`Last-Event-ID` as a seq; absent or empty (an SSE client's reset) means none."""
+    if value is None or not value.strip():
         return None
     text = value.strip()
-    if not text.isdigit() or len(text) > 18:
-        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise BadLastEventId(
+            "Last-Event-ID must be the seq of an event: a whole number, 0 or more.",
+            errors=[FieldError("Last-Event-ID", "Use a whole number, 0 or more.")],
+        )
     return int(text)
 
 

@@ -6,7 +6,8 @@ Two requests with one key at once never both run: a per-key lock makes the secon
 the first and then replay its answer. Records live in the state file, so a restart keeps them.
 Outcomes worth replaying are 2xx and the refusals of the clinic's rules; a 5xx or a request
 refused before it ran (bad JSON, no credentials, over budget) is not kept, so a retry can
-still succeed.
+still succeed. A request runs only once its whole body has arrived (the declared length or the
+chunked end): a caller that goes away halfway leaves nothing run and nothing kept.
 """
 
 from __future__ import annotations
@@ -59,15 +60,42 @@ def backend_key(credential_id: str, key: str) -> str:
 
 
 class IdempotencyStore:
-    """Durable records, one per (credential, key), expiring after the configured time."""
+    """Durable records, one per (credential, key), expiring after the configured time.
+
+    The server is the only writer of its records, so it also keeps in memory which keys it has
+    (read from the file once): a key it has never seen, which is every write's first attempt,
+    is answered without a trip to the file.
+    """
 
     def __init__(self, db: StateDB, *, ttl_seconds: int) -> None:
         self._db = db
         self._ttl = ttl_seconds
         self._last_purge = 0.0
+        self._known: dict[tuple[str, str], float] | None = None
+
+    async def _known_keys(self) -> dict[tuple[str, str], float]:
+        if self._known is None:
+            oldest = now() - self._ttl
+
+            def read(conn: Connection) -> dict[tuple[str, str], float]:
+                rows = conn.execute(
+                    select(
+                        idempotency.c.credential_id, idempotency.c.key, idempotency.c.created_at
+                    ).where(idempotency.c.created_at >= oldest)
+                )
+                return {(r.credential_id, r.key): float(r.created_at) for r in rows}
+
+            loaded = await self._db.run(read)
+            if self._known is None:
+                self._known = loaded
+        return self._known
 
     async def get(self, credential_id: str, key: str) -> StoredResponse | None:
+        known = await self._known_keys()
         oldest = now() - self._ttl
+        seen = known.get((credential_id, key))
+        if seen is None or seen < oldest:
+            return None
 
         def read(conn: Connection) -> StoredResponse | None:
             row = conn.execute(
@@ -97,25 +125,28 @@ class IdempotencyStore:
             [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers]
         )
 
+        known = await self._known_keys()
+        known[(credential_id, key)] = at
+        if purge:
+            for ident in [i for i, created in known.items() if created < at - self._ttl]:
+                del known[ident]
+
         def write(conn: Connection) -> None:
             if purge:
                 conn.execute(idempotency.delete().where(idempotency.c.created_at < at - self._ttl))
             # An expired record with this key may still be there: the new answer replaces it.
-            conn.execute(
-                idempotency.delete().where(
-                    and_(idempotency.c.credential_id == credential_id, idempotency.c.key == key)
-                )
-            )
-            conn.execute(
-                idempotency.insert().values(
-                    credential_id=credential_id,
-                    key=key,
-                    fingerprint=response.fingerprint,
-                    status=response.status,
-                    headers=headers,
-                    body=response.body,
-                    created_at=at,
-                )
+            conn.exec_driver_sql(
+                "INSERT OR REPLACE INTO idempotency (credential_id, key, fingerprint, status, "
+                "headers, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    credential_id,
+                    key,
+                    response.fingerprint,
+                    response.status,
+                    headers,
+                    response.body,
+                    at,
+                ),
             )
 
         await self._db.run(write)
@@ -182,6 +213,11 @@ class IdempotencyMiddleware:
             )
             return
         body = await _read_body(receive)
+        if body is None:
+            # The caller went away before its body was complete: nothing runs, nothing is kept,
+            # so the whole request sent again later runs as the first one.
+            state["log_label"] = "(incomplete request)"
+            return
         request_print = fingerprint(scope["method"], scope["path"], body)
         ident = (principal.credential_id, key)
         state["idempotency_key"] = backend_key(principal.credential_id, key)
@@ -220,7 +256,8 @@ class _Captured:
     body: bytes
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body (declared length or chunked end reached), or None if the caller left."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
@@ -229,7 +266,7 @@ async def _read_body(receive: Receive) -> bytes:
             if not message.get("more_body", False):
                 return b"".join(chunks)
         elif message["type"] == "http.disconnect":
-            return b"".join(chunks)
+            return None
 
 
 async def _run_captured(app: ASGIApp, scope: Scope, body: bytes, receive: Receive) -> _Captured:

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from frontdesk_app.sandbox.credentials import SCOPES
 from frontdesk_app.sandbox.deps import API_KEY_SCHEME, OAUTH_SCHEME
@@ -28,6 +29,7 @@ SCOPE_TEXT = {
     "eligibility": "Run insurance eligibility checks",
     "prescriptions:read": "Read prescription status",
     "calls": "Calls, agents, transfers and the call simulator",
+    "webhooks": "Register, list and delete this credential's own webhook endpoints",
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -51,6 +53,27 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "request_id": {"anyOf": [{"type": "string"}, {"type": "null"}]},
     },
 }
+
+
+# Where a route's function name does not read well as an operation.
+_OPERATION_NAMES = {
+    "provider_availability": "getProviderAvailability",
+    "stream": "streamEvents",
+    "list_notifications": "listSandboxNotifications",
+    "create_endpoint": "createWebhookEndpoint",
+    "list_endpoints": "listWebhookEndpoints",
+    "delete_endpoint": "deleteWebhookEndpoint",
+    "list_deliveries": "listWebhookDeliveries",
+    "token": "issueToken",
+}
+
+
+def operation_id(route: APIRoute) -> str:
+    """`createAppointment` for `create_appointment`: the name a generated client's method gets."""
+    if route.name in _OPERATION_NAMES:
+        return _OPERATION_NAMES[route.name]
+    head, *rest = route.name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 def _wall_clock_times(node: Any) -> None:
@@ -97,17 +120,50 @@ _RETRY_AFTER = {
 }
 
 
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Makes a retry safe: the first answer to this key (per credential) is kept "
+    "24 hours and replayed; the same key with another request is 422 idempotency_key_reused.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+_REPLAYED = {
+    "description": "`true` when this is the kept answer to an earlier request with the same "
+    "Idempotency-Key (nothing ran again).",
+    "required": False,
+    "schema": {"type": "string", "enum": ["true"]},
+}
+_WWW_AUTHENTICATE = {
+    "description": 'Why the credential was refused: Bearer error="invalid_token" or '
+    '"insufficient_scope" (RFC 6750).',
+    "required": True,
+    "schema": {"type": "string", "pattern": '^Bearer error="(invalid_token|insufficient_scope)"$'},
+}
+_MAYBE_RETRY_AFTER = {**_RETRY_AFTER, "required": False}
+
+
 def _document_headers(paths: dict[str, Any]) -> None:
-    """Every answer carries the request id and budget headers; a 429 also says when to retry."""
-    for item in paths.values():
-        for operation in item.values():
+    """Every answer carries the request id and budget headers; a 429 also says when to retry;
+    a refused credential says why; a POST takes an Idempotency-Key and may be a replay."""
+    for path, item in paths.items():
+        for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            keyed = method == "post" and path.startswith("/v1/")
+            if keyed:
+                operation.setdefault("parameters", []).append(_IDEMPOTENCY_KEY)
             for status, response in operation["responses"].items():
                 headers = response.setdefault("headers", {})
                 headers.update(_COMMON_HEADERS)
                 if status == "429":
                     headers["Retry-After"] = _RETRY_AFTER
+                elif status == "503":
+                    headers["Retry-After"] = _MAYBE_RETRY_AFTER
+                elif status in ("401", "403") and path.startswith("/v1/"):
+                    headers["WWW-Authenticate"] = _WWW_AUTHENTICATE
+                if keyed:
+                    headers["Idempotent-Replayed"] = _REPLAYED
 
 
 def _problem_content() -> dict[str, Any]:

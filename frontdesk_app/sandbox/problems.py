@@ -153,7 +153,8 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
     for err in errors:
         loc = err.get("loc", ()) if isinstance(err, dict) else ()
         message = err.get("msg", "Invalid value.") if isinstance(err, dict) else "Invalid value."
-        out.append(FieldError(_field_name(loc), str(message)))
+        # Our own validators' sentences come as "Value error, …": the sentence is the message.
+        out.append(FieldError(_field_name(loc), str(message).removeprefix("Value error, ")))
     return out
 
 

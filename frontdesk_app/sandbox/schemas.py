@@ -25,7 +25,11 @@ class TransferAccept(Model):
 
 class WebhookEndpointCreate(Model):
     url: AnyHttpUrl
-    events: list[str] = Field(min_length=1, max_length=len(EVENT_TYPES) + 1)
+    events: list[str] = Field(
+        min_length=1,
+        max_length=len(EVENT_TYPES) + 1,
+        json_schema_extra={"items": {"type": "string", "enum": [*EVENT_TYPES, ALL_EVENTS]}},
+    )
 
     @field_validator("url")
     @classmethod
@@ -61,7 +65,7 @@ class DeliveryAttempt(Response):
     at: UtcDateTime
     status_code: int | None
     error: str | None
-    duration_ms: float
+    duration_ms: float | None
 
 
 class Delivery(Response):

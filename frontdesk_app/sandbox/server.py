@@ -135,10 +135,12 @@ class SandboxServer:
         return self._with_state(lambda db: creds.create_key(db, name=name, scopes=scopes))
 
     def revoke_key(self, api_key: str) -> bool:
-        """Revoke a key; a running server refuses it from the next request on."""
-        if self._ctx is not None and self.running:
-            return self.call(lambda _backend: self._ctx_revoke(api_key))
-        return self._revoke_offline(api_key)
+        """Revoke a key (or key id); a running server refuses it from the next request on."""
+        return self._with_state(lambda db: creds.revoke_key(db, api_key)) is not None
+
+    def revoke_client(self, client_id: str) -> bool:
+        """Revoke an OAuth client and its tokens, from the next request on."""
+        return self._with_state(lambda db: creds.revoke_client(db, client_id))
 
     def call(self, work: Callable[[Backend], Awaitable[T]], timeout: float = 30.0) -> T:
         """Run `work(backend)` on the server's loop (to inspect or seed the clinic from a test)."""
@@ -284,17 +286,3 @@ class SandboxServer:
             return work(db)
         finally:
             db.close()
-
-    async def _ctx_revoke(self, api_key: str) -> bool:
-        assert self._ctx is not None
-        return await self._ctx.credentials.revoke_key(api_key)
-
-    def _revoke_offline(self, api_key: str) -> bool:
-        async def revoke() -> bool:
-            db = StateDB(self.state_path)
-            try:
-                return await creds.CredentialStore(db, token_ttl_seconds=1).revoke_key(api_key)
-            finally:
-                db.close()
-
-        return asyncio.run(revoke())

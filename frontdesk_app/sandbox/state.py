@@ -90,6 +90,8 @@ webhook_endpoints = Table(
     Column("secret", String, nullable=False),
     # The creator's scopes: an endpoint receives only the events its creator may read.
     Column("scopes", Text, nullable=False),
+    # The credential that registered it: the only one that sees, reads or deletes it.
+    Column("owner", String, index=True),
     Column("start_seq", Integer, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("deleted_at", Float),
@@ -118,7 +120,8 @@ delivery_attempts = Table(
     Column("at", Float, nullable=False),
     Column("status_code", Integer),
     Column("error", String),
-    Column("duration_ms", Float, nullable=False),
+    # Only when the receiver answered (a failure's timing would tell a port's state).
+    Column("duration_ms", Float),
 )
 
 meta = Table(
@@ -127,6 +130,22 @@ meta = Table(
     Column("name", String, primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+
+def _upgrade(conn: Connection) -> None:
+    """Bring a state file written by an earlier version up to this schema."""
+    columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(webhook_endpoints)")}
+    if "owner" not in columns:
+        conn.exec_driver_sql("ALTER TABLE webhook_endpoints ADD COLUMN owner VARCHAR")
+        conn.exec_driver_sql(
+            "CREATE INDEX IF NOT EXISTS ix_webhook_endpoints_owner ON webhook_endpoints (owner)"
+        )
+        # Endpoints from before ownership belong to no credential: retired, not inherited.
+        conn.execute(
+            webhook_endpoints.update()
+            .where(webhook_endpoints.c.deleted_at.is_(None))
+            .values(deleted_at=now())
+        )
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -160,6 +179,7 @@ class StateDB:
         )
         event.listen(self.engine, "connect", _on_connect)
         metadata.create_all(self.engine)
+        self.transaction(_upgrade)
         self._executor: ThreadPoolExecutor | None = None
 
     # --- running work ------------------------------------------------------------------------

@@ -25,10 +25,11 @@ from standardwebhooks import Webhook
 
 from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
-from frontdesk_app.domain.errors import FieldError, NotFound, ValidationFailed
+from frontdesk_app.domain.errors import NotFound
 from frontdesk_app.domain.ids import DELIVERY, WEBHOOK_ENDPOINT, new_id
 from frontdesk_app.domain.models import Event, Page
-from frontdesk_app.sandbox.config import SandboxConfig, is_loopback
+from frontdesk_app.sandbox.config import SandboxConfig
+from frontdesk_app.sandbox.credentials import Principal
 from frontdesk_app.sandbox.events import EventHub, visible
 from frontdesk_app.sandbox.schemas import (
     ALL_EVENTS,
@@ -48,12 +49,14 @@ from frontdesk_app.sandbox.state import (
     now,
     webhook_endpoints,
 )
+from frontdesk_app.sandbox.webhook_targets import TargetRefused, check_url, pin
 
 log = logging.getLogger("frontdesk_app.sandbox.webhooks")
 _CURSOR = "webhook_cursor"
 _BATCH = 200
 _MAX_IN_FLIGHT = 8
 _IDLE_SECONDS = 30.0
+NOT_DELIVERED = "not delivered"
 
 
 def _at(seconds: float) -> datetime:
@@ -79,6 +82,9 @@ class WebhookService:
         self._hub = hub
         self._config = config
         self._cursor: int | None = None
+        # Whether any endpoint is live (None: not known yet). With none, events are not read
+        # at all: a write then costs no webhook work (the cursor jumps on the next register).
+        self._live: bool | None = None
         self._dispatch_lock = asyncio.Lock()
         self._work = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -89,16 +95,19 @@ class WebhookService:
     # --- endpoints -----------------------------------------------------------------------------
 
     async def create_endpoint(
-        self, request: WebhookEndpointCreate, scopes: frozenset[str]
+        self, request: WebhookEndpointCreate, principal: Principal
     ) -> WebhookEndpointCreated:
-        if self._config.webhook_loopback_only and not is_loopback(request.url.host or ""):
-            raise ValidationFailed(
-                "This sandbox only delivers webhooks to this computer.",
-                errors=[FieldError("url", "Use a 127.0.0.1 or localhost address.")],
-            )
+        """A new endpoint owned by the calling credential: only it sees or deletes it."""
+        check_url(str(request.url), internet=self._config.webhook_internet)
+        scopes = principal.scopes
         async with self._dispatch_lock:
             # Catch up first: the new endpoint receives events from now on, not history.
             await self._dispatch_pending()
+            if not await self._any_live():
+                # Nothing was read while no endpoint listened: start from the newest event.
+                latest = await self._latest_seq(self._cursor or 0)
+                await self._db.run(lambda conn: StateDB.set_meta(conn, _CURSOR, str(latest)))
+                self._cursor = latest
             start_seq = self._cursor or 0
             endpoint_id = new_id(WEBHOOK_ENDPOINT, 16)
             secret = new_secret()
@@ -109,10 +118,12 @@ class WebhookService:
                 "events": " ".join(request.events),
                 "secret": secret,
                 "scopes": dump_scopes(scopes),
+                "owner": principal.credential_id,
                 "start_seq": start_seq,
                 "created_at": created,
             }
             await self._db.run(lambda conn: conn.execute(webhook_endpoints.insert().values(values)))
+            self._live = True
         return WebhookEndpointCreated(
             id=endpoint_id,
             url=str(request.url),
@@ -121,23 +132,24 @@ class WebhookService:
             secret=secret,
         )
 
-    async def list_endpoints(self) -> list[WebhookEndpoint]:
+    async def list_endpoints(self, owner: str) -> list[WebhookEndpoint]:
         def read(conn: Connection) -> list[WebhookEndpoint]:
             rows = conn.execute(
                 select(webhook_endpoints)
-                .where(webhook_endpoints.c.deleted_at.is_(None))
+                .where(webhook_endpoints.c.deleted_at.is_(None), webhook_endpoints.c.owner == owner)
                 .order_by(webhook_endpoints.c.created_at, webhook_endpoints.c.id)
             )
             return [_endpoint(r) for r in rows]
 
         return await self._db.run(read)
 
-    async def delete_endpoint(self, endpoint_id: str) -> None:
+    async def delete_endpoint(self, endpoint_id: str, owner: str) -> None:
         def delete(conn: Connection) -> bool:
             done = conn.execute(
                 update(webhook_endpoints)
                 .where(
                     webhook_endpoints.c.id == endpoint_id,
+                    webhook_endpoints.c.owner == owner,
                     webhook_endpoints.c.deleted_at.is_(None),
                 )
                 .values(deleted_at=now())
@@ -153,9 +165,10 @@ class WebhookService:
 
         if not await self._db.run(delete):
             raise NotFound("There is no webhook endpoint with that id.")
+        self._live = None  # perhaps that was the last one
 
     async def list_deliveries(
-        self, endpoint_id: str, *, limit: int, cursor: str | None
+        self, endpoint_id: str, owner: str, *, limit: int, cursor: str | None
     ) -> Page[Delivery]:
         # The cursor is the creation time and id of the last delivery of the previous page.
         before: tuple[float, str] | None = None
@@ -169,7 +182,9 @@ class WebhookService:
         def read(conn: Connection) -> Page[Delivery] | None:
             if (
                 conn.execute(
-                    select(webhook_endpoints.c.id).where(webhook_endpoints.c.id == endpoint_id)
+                    select(webhook_endpoints.c.id).where(
+                        webhook_endpoints.c.id == endpoint_id, webhook_endpoints.c.owner == owner
+                    )
                 ).first()
                 is None
             ):
@@ -200,7 +215,7 @@ class WebhookService:
                         at=_at(a.at),
                         status_code=a.status_code,
                         error=a.error,
-                        duration_ms=round(a.duration_ms, 1),
+                        duration_ms=None if a.duration_ms is None else round(a.duration_ms, 1),
                     )
                 )
             data = [
@@ -271,6 +286,8 @@ class WebhookService:
                 self._cursor = latest
             else:
                 self._cursor = int(stored)
+        if not await self._any_live():
+            return 0
         created = 0
         while True:
             page = await self._backend.list_events(after=self._cursor, limit=_BATCH)
@@ -278,6 +295,18 @@ class WebhookService:
                 return created
             created += await self._db.run(functools.partial(self._enqueue, events=page.data))
             self._cursor = page.data[-1].seq
+
+    async def _any_live(self) -> bool:
+        if self._live is None:
+            found = await self._db.run(
+                lambda conn: conn.execute(
+                    select(webhook_endpoints.c.id)
+                    .where(webhook_endpoints.c.deleted_at.is_(None))
+                    .limit(1)
+                ).first()
+            )
+            self._live = found is not None
+        return self._live
 
     @staticmethod
     def _enqueue(conn: Connection, events: list[Event]) -> int:
@@ -394,32 +423,36 @@ class WebhookService:
     async def _attempt(self, row: dict[str, Any]) -> None:
         attempt = int(row["attempt_count"]) + 1
         status_code: int | None = None
-        error: str | None = None
-        started = time.perf_counter()
+        # Why a delivery did not reach a receiver (refused address, no such host, connection
+        # refused, timeout) is never told apart: that would make the deliveries a port scanner.
+        error: str | None = NOT_DELIVERED
+        duration_ms: float | None = None
         try:
             assert self._client is not None
+            target = await pin(row["url"], internet=self._config.webhook_internet)
             stamp = clock.system_now()  # the receiver checks it against its own clock
             signature = Webhook(row["secret"]).sign(row["event_id"], stamp, row["payload"])
+            started = time.perf_counter()
             response = await self._client.post(
-                row["url"],
+                target.url,
                 content=row["payload"].encode(),
                 headers={
+                    **target.headers,
                     "content-type": "application/json",
                     "user-agent": "FrontDeskOS-Sandbox-Webhooks/1",
                     "webhook-id": row["event_id"],
                     "webhook-timestamp": str(int(stamp.timestamp())),
                     "webhook-signature": signature,
                 },
+                extensions=target.extensions,
             )
+            duration_ms = round((time.perf_counter() - started) * 1000.0, 1)
             status_code = response.status_code
-            if not response.is_success:
-                error = f"HTTP {status_code}"
-        except httpx.HTTPError as exc:
-            error = type(exc).__name__
+            error = None if response.is_success else f"HTTP {status_code}"
+        except (TargetRefused, httpx.HTTPError):
+            pass
         except Exception as exc:
-            error = type(exc).__name__
-            log.error("webhook attempt failed unexpectedly: %s", error)
-        duration_ms = (time.perf_counter() - started) * 1000.0
+            log.error("webhook attempt failed unexpectedly: %s", type(exc).__name__)
         if error is None:
             status, next_at = "succeeded", None
         elif attempt >= self._config.webhook_max_attempts:

@@ -102,7 +102,7 @@ def _bulk_insert_appointments(connection: Connection, rows: list[dict[str, Any]]
     )
     values = [
         tuple(
-            timestamp_text(row[name]) if name in times and row[name] is not None else row[name]
+            timestamp_text(row[name]) if name in times and row[name] is not None else row.get(name)
             for name in columns
         )
         for row in rows

@@ -215,12 +215,16 @@ class AppointmentRow(Base):
     reschedule_reason: Mapped[str | None] = mapped_column(Text)
     reason_code: Mapped[str | None] = mapped_column(String(60))
     cancelled_at: Mapped[datetime | None]
+    # The client's own name for a booking (migration 0004), looked up by a client unsure
+    # whether its create went through.
+    client_reference: Mapped[str | None] = mapped_column(String(255))
     # A provider's week and the overlap check are range scans on these two; a calendar of
     # everyone's day uses the third.
     __table_args__ = (
         Index(None, "provider_id", "start_time"),
         Index(None, "patient_id", "start_time"),
         Index(None, "start_time"),
+        Index(None, "client_reference"),
     )
 
 

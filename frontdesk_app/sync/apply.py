@@ -52,7 +52,14 @@ class Settled:
 def queue_create(
     session: Session, request: AppointmentCreate, *, now: datetime, entry_id: str | None
 ) -> Queued:
-    """Book into the mirror by the rules under a temporary id, and queue the create."""
+    """Book into the mirror by the rules under a temporary id, and queue the create.
+
+    The create carries the entry's id as its `client_reference`, so the server's appointment
+    can be found by it if the desk is ever unsure whether the create went through.
+    """
+    entry_id = entry_id or outbox.new_entry_id()
+    if request.client_reference is None:
+        request = request.model_copy(update={"client_reference": entry_id})
     temporary_id = new_id(TEMPORARY_APPOINTMENT)
     outcome = appointment_ops.create(session, request, now=now, appointment_id=temporary_id)
     entry = outbox.enqueue(

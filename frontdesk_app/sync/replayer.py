@@ -24,7 +24,7 @@ from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import RateLimited
 from frontdesk_app.domain.models import AppointmentCancel, AppointmentCreate
-from frontdesk_app.sync import apply
+from frontdesk_app.sync import apply, verify
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
 from frontdesk_app.sync.entries import OutboxEntry
 from frontdesk_app.sync.failures import classify, describe
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 _NETWORK_BACKOFF = Backoff(initial=0.25, maximum=5.0)
+# How long the API keeps an Idempotency-Key's answer (API.md: 24 hours).
+KEY_RETENTION = timedelta(hours=24)
 NoticeKind = Literal["synced", "conflict", "rejected", "retrying"]
 
 
@@ -76,6 +78,7 @@ class Replayer:
         concurrency: int = 4,
         max_attempts: int = 8,
         backoff: Backoff | None = None,
+        key_retention: timedelta = KEY_RETENTION,
     ) -> None:
         self._db = db
         self._api = api
@@ -85,6 +88,10 @@ class Replayer:
         self._concurrency = max(1, concurrency)
         self._max_attempts = max_attempts
         self._backoff = backoff or Backoff(initial=1.0, maximum=60.0)
+        # A create older than this may have reached the server under a key it has forgotten
+        # since: it is looked up by its reference before it is sent again. Half the server's
+        # retention, so a clock that runs apart from the server's still errs on the safe side.
+        self._look_first_after = key_retention / 2
         self._entries: dict[int, OutboxEntry] = {}
         self._by_appointment: dict[str, set[int]] = {}
         # Entries sent and not yet settled: they hold their appointment, provider and patient.
@@ -340,6 +347,11 @@ class Replayer:
         request = entry.request()
         key = entry.id
         if isinstance(request, AppointmentCreate):
+            if self._clock() - entry.created_at >= self._look_first_after:
+                found = await verify.created_on_server(self._api, entry)
+                if found is not None:
+                    log.info("outbox entry %s was already booked on the server", entry.seq)
+                    return found
             return await self._api.create_appointment(request, idempotency_key=key)
         if isinstance(request, AppointmentCancel):
             return await self._api.cancel_appointment(
@@ -378,7 +390,8 @@ class Replayer:
             return
         if kind == "refusal":
             self._monitor.report_success()
-            await self._refused(entry, exc, code, message, now)
+            if not await self._done_on_server(entry, exc):
+                await self._refused(entry, exc, code, message, now)
             return
         if isinstance(exc, RateLimited):
             # The budget, not the entry: wait as told, and count no attempt against it.
@@ -389,6 +402,8 @@ class Replayer:
         self._monitor.report_failure(exc)
         attempts = entry.attempts + 1
         if attempts >= self._max_attempts:
+            if await self._done_on_server(entry, exc, unsure=True):
+                return
             message = f"The server failed this change {attempts} times ({message})."
             await self._park(entry, code, message, now, exc)
             return
@@ -400,6 +415,33 @@ class Replayer:
         )
         self._set(entry.seq, attempts=attempts, next_attempt_at=retry_at)
         self._on_notice(ReplayNotice("retrying", entry, code=code, message=message))
+
+    async def _done_on_server(
+        self, entry: OutboxEntry, exc: Exception, *, unsure: bool = False
+    ) -> bool:
+        """An answer that leaves the write's fate unsure: if the server already shows its
+        outcome, settle it as done (never a conflict for a change that succeeded)."""
+        if not (unsure or verify.leaves_unsure(exc)):
+            return False
+        try:
+            answer = await verify.outcome_on_server(self._api, entry)
+        except asyncio.CancelledError:
+            raise
+        except Exception as check:
+            if classify(check) not in ("network", "auth"):
+                log.info(
+                    "checking entry %s on the server failed (%s)", entry.seq, describe(check)[0]
+                )
+                return False
+            # No answer either way: wait for the connection and send the write again.
+            self._monitor.report_failure(check)
+            self._set(entry.seq, next_attempt_at=self._clock() + timedelta(seconds=1))
+            return True
+        if answer is None:
+            return False
+        log.info("outbox entry %s was already done on the server (%s)", entry.seq, describe(exc)[0])
+        await self._succeeded(entry, answer)
+        return True
 
     def _delay(self, failures: int) -> float:
         return self._backoff.delay(failures - 1)

@@ -41,6 +41,7 @@ _COLUMNS = (
     "reschedule_reason",
     "reason_code",
     "cancelled_at",
+    "client_reference",
 )
 _TIMES = frozenset(
     {"start_time", "end_time", "created_at", "updated_at", "previous_time", "cancelled_at"}

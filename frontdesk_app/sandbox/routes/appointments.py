@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
@@ -18,6 +16,7 @@ from frontdesk_app.domain.models import (
     Page,
     RescheduleResult,
 )
+from frontdesk_app.domain.timeutil import BookableTime
 from frontdesk_app.sandbox.deps import context, guarded, idempotency_key, respond
 
 router = APIRouter(prefix="/v1", tags=["appointments"])
@@ -80,9 +79,10 @@ async def list_appointments(
     *,
     provider_id: str | None = None,
     patient_id: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    start: BookableTime | None = None,
+    end: BookableTime | None = None,
     status: AppointmentStatus | None = None,
+    client_reference: str | None = Query(None, min_length=1, max_length=255),
     limit: int = Query(500, ge=1, le=1000),
     cursor: str | None = Query(None, max_length=200),
 ) -> Response:
@@ -92,6 +92,7 @@ async def list_appointments(
         start=start,
         end=end,
         status=status,
+        client_reference=client_reference,
         limit=limit,
         cursor=cursor,
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from frontdesk_app.domain.models import Availability, Page, Patient, Payer, Provider
+from frontdesk_app.domain.timeutil import BookableDate
 from frontdesk_app.sandbox.deps import context, guarded, respond
 
 router = APIRouter(prefix="/v1", tags=["directory"])
@@ -36,8 +37,8 @@ async def get_provider(provider_id: str, request: Request) -> Response:
 async def provider_availability(
     provider_id: str,
     request: Request,
-    date: date = Query(..., description="Clinic-local day, YYYY-MM-DD"),  # noqa: B008
-    duration_minutes: int = 30,
+    date: Annotated[BookableDate, Query(description="Clinic-local day, YYYY-MM-DD")],
+    duration_minutes: int = Query(30, ge=5, le=480),
 ) -> Response:
     availability = await context(request).backend.provider_availability(
         provider_id, date, duration_minutes

@@ -8,7 +8,12 @@ from sqlalchemy.orm import Session
 from frontdesk_app.domain.errors import NotFound
 from frontdesk_app.domain.models import EligibilityResult, Page, Pharmacy, Prescription
 from frontdesk_app.domain.timeutil import parse_utc
-from frontdesk_app.store.repositories.paging import check_limit, decode_cursor, encode_cursor
+from frontdesk_app.store.repositories.paging import (
+    bad_cursor,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+)
 from frontdesk_app.store.tables import (
     EligibilityCheckRow,
     PayerMemberRow,
@@ -107,10 +112,13 @@ def list_prescriptions(
     check_limit(limit)
     query = select(PrescriptionRow).where(PrescriptionRow.patient_id == patient_id)
     if cursor:
-        created_text, last_id = decode_cursor("prescriptions", cursor)
+        created_text, last_id = decode_cursor("prescriptions", cursor, 2)
+        try:
+            created = parse_utc(created_text)
+        except ValueError as exc:  # well-formed but not ours: a made-up time
+            raise bad_cursor() from exc
         query = query.where(
-            tuple_(PrescriptionRow.created_at, PrescriptionRow.id)
-            < (parse_utc(str(created_text)), last_id)
+            tuple_(PrescriptionRow.created_at, PrescriptionRow.id) < (created, last_id)
         )
     rows = session.scalars(
         query.order_by(PrescriptionRow.created_at.desc(), PrescriptionRow.id.desc()).limit(

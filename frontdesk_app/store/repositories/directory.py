@@ -19,6 +19,7 @@ from frontdesk_app.domain.models import (
     Provider,
     TimeRange,
 )
+from frontdesk_app.store.directory_cache import cache_for
 from frontdesk_app.store.repositories.paging import check_limit, decode_cursor, encode_cursor
 from frontdesk_app.store.tables import (
     ClinicRow,
@@ -46,7 +47,8 @@ def clinic_timezone(session: Session) -> str:
 
 
 def provider_names(session: Session) -> dict[str, str]:
-    return {pid: name for pid, name in session.execute(select(ProviderRow.id, ProviderRow.name))}
+    _ordered, by_id = cache_for(session).providers(session, _load_providers)
+    return {pid: provider.name for pid, provider in by_id.items()}
 
 
 def provider_timezone(session: Session, provider_id: str) -> str:
@@ -64,13 +66,28 @@ def get_provider(
     blocks_to: datetime | None = None,
 ) -> Provider:
     """One provider; blocks limited to those overlapping [blocks_from, blocks_to) when given."""
-    row = session.get(ProviderRow, provider_id)
-    if row is None:
+    _ordered, by_id = cache_for(session).providers(session, _load_providers)
+    provider = by_id.get(provider_id)
+    if provider is None:
         raise NotFound("No such provider.")
-    return _providers(session, [row], blocks_from=blocks_from, blocks_to=blocks_to)[0]
+    if blocks_from is None and blocks_to is None:
+        return provider
+    blocked = [
+        b
+        for b in provider.blocked
+        if (blocks_to is None or b.start_time < blocks_to)
+        and (blocks_from is None or b.end_time > blocks_from)
+    ]
+    return provider.model_copy(update={"blocked": blocked})
 
 
 def list_providers(session: Session) -> list[Provider]:
+    ordered, _by_id = cache_for(session).providers(session, _load_providers)
+    return list(ordered)
+
+
+def _load_providers(session: Session) -> list[Provider]:
+    """Every provider with all its hours and blocks, by name (kept by `directory_cache`)."""
     rows = session.scalars(select(ProviderRow).order_by(ProviderRow.name, ProviderRow.id)).all()
     return _providers(session, list(rows))
 
@@ -141,7 +158,12 @@ def get_patient(session: Session, patient_id: str) -> Patient:
 
 
 def patient_exists(session: Session, patient_id: str) -> bool:
-    return session.get(PatientRow, patient_id) is not None
+    found = (
+        session.connection()
+        .exec_driver_sql("SELECT 1 FROM patients WHERE id = ?", (patient_id,))
+        .first()
+    )
+    return found is not None
 
 
 def digits(text: str) -> str:
@@ -188,7 +210,7 @@ def search_patients(
         query = query.where(condition)
     order = (PatientRow.last_name, PatientRow.first_name, PatientRow.id)
     if cursor:
-        last, first, pid = decode_cursor("patients", cursor)
+        last, first, pid = decode_cursor("patients", cursor, 3)
         query = query.where(tuple_(*order) > tuple_(last, first, pid))
     rows = session.scalars(query.order_by(*order).limit(limit + 1)).all()
     page = rows[:limit]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -11,23 +12,35 @@ from sqlalchemy.orm import Session
 
 from frontdesk_app.domain.ids import EVENT, new_id
 from frontdesk_app.domain.models import EVENT_TYPES, Event, Page
+from frontdesk_app.store.raw import driver
 from frontdesk_app.store.repositories.paging import check_limit
-from frontdesk_app.store.tables import EventRow
+from frontdesk_app.store.tables import EventRow, timestamp_text
 
 
 def append(
     session: Session, items: Sequence[tuple[str, dict[str, Any]]], *, now: datetime
 ) -> list[Event]:
-    """Append events (type, JSON data) in the caller's transaction and return them with seqs."""
-    rows: list[EventRow] = []
-    for event_type, data in items:
+    """Append events (type, JSON data) in the caller's transaction and return them with seqs.
+
+    Straight to the driver, after what the session holds: the log's order is the writes'.
+    """
+    for event_type, _data in items:
         if event_type not in EVENT_TYPES:
             raise ValueError(f"unknown event type {event_type!r}")
-        row = EventRow(id=new_id(EVENT), type=event_type, created_at=now, data=data)
-        session.add(row)
-        rows.append(row)
+    if not items:
+        return []
     session.flush()
-    return [to_model(row) for row in rows]
+    cursor = driver(session)
+    at = timestamp_text(now)
+    appended: list[Event] = []
+    for event_type, data in items:
+        event_id = new_id(EVENT)
+        seq = cursor.execute(
+            "INSERT INTO events (id, type, created_at, data) VALUES (?, ?, ?, ?) RETURNING seq",
+            (event_id, event_type, at, json.dumps(data)),
+        ).fetchone()[0]
+        appended.append(Event(id=event_id, seq=seq, type=event_type, created_at=now, data=data))
+    return appended
 
 
 def list_after(session: Session, *, after: int = 0, limit: int = 100) -> Page[Event]:

@@ -18,16 +18,20 @@ def encode_cursor(kind: str, key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(kind: str, cursor: str) -> list[Any]:
-    """The sort key a cursor carries; a cursor from another listing or garbage is refused."""
+def decode_cursor(kind: str, cursor: str, size: int | None = None) -> list[Any]:
+    """The sort key a cursor carries (`size` strings when given); a cursor from another listing
+    or garbage is refused."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise _bad_cursor() from exc
+        raise bad_cursor() from exc
     if not isinstance(value, list) or not value or value[0] != kind:
-        raise _bad_cursor()
-    return value[1:]
+        raise bad_cursor()
+    key = value[1:]
+    if (size is not None and len(key) != size) or not all(isinstance(k, str) for k in key):
+        raise bad_cursor()
+    return key
 
 
 def check_limit(limit: int) -> int:
@@ -40,7 +44,7 @@ def check_limit(limit: int) -> int:
     return limit
 
 
-def _bad_cursor() -> ValidationFailed:
+def bad_cursor() -> ValidationFailed:
     return ValidationFailed(
         "The page cursor is not valid; start again from the first page.",
         errors=[FieldError("cursor", "Not a cursor of this listing.")],

@@ -29,6 +29,7 @@ ALL_SCOPES = {
     "appointments:write",
     "eligibility",
     "prescriptions:read",
+    "webhooks",
     "calls",
 }
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import httpx
 import pytest
 
@@ -43,7 +46,14 @@ API_MD_ROUTES = {
     ("delete", "/v1/webhook_endpoints/{endpoint_id}"),
     ("get", "/v1/webhook_endpoints/{endpoint_id}/deliveries"),
 }
-SCOPES = {"appointments:read", "appointments:write", "eligibility", "prescriptions:read", "calls"}
+SCOPES = {
+    "appointments:read",
+    "appointments:write",
+    "eligibility",
+    "prescriptions:read",
+    "calls",
+    "webhooks",
+}
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +131,63 @@ def test_seed_fields_are_in_the_response_schemas(spec: dict[str, object]) -> Non
         },
     }.items():
         assert fields <= set(schemas[name]["properties"]), name
+
+
+def _operation(spec: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    operation: dict[str, Any] = spec["paths"][path][method]
+    return operation
+
+
+def test_operation_ids_read_as_method_names(spec: dict[str, Any]) -> None:
+    ids = {
+        (method, path): op["operationId"]
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+    }
+    assert ids[("post", "/v1/appointments")] == "createAppointment"
+    assert ids[("post", "/v1/appointments/{appointment_id}/reschedule")] == "rescheduleAppointment"
+    assert ids[("post", "/v1/appointments/{appointment_id}/cancel")] == "cancelAppointment"
+    assert ids[("get", "/v1/providers/{provider_id}/availability")] == "getProviderAvailability"
+    assert len(set(ids.values())) == len(ids)
+    assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)*", name) for name in ids.values()), ids
+
+
+def test_formats_enums_and_ranges_are_in_the_schemas(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    create = schemas["AppointmentCreate"]["properties"]
+    assert create["start_time"]["format"] == "date-time"
+    assert (create["duration_minutes"]["minimum"], create["duration_minutes"]["maximum"]) == (
+        5,
+        480,
+    )
+    assert create["duration_minutes"]["type"] == "integer"
+    assert "consultation" in create["type"]["enum"]
+    for name in ("start_time", "end_time", "created_at", "updated_at"):
+        assert schemas["Appointment"]["properties"][name]["format"] == "date-time"
+    assert schemas["Availability"]["properties"]["date"]["format"] == "date"
+    assert "appointment.created" in schemas["Event"]["properties"]["type"]["enum"]
+    events = schemas["WebhookEndpointCreate"]["properties"]["events"]["items"]["enum"]
+    assert "*" in events and "transfer.created" in events
+    reschedule = schemas["AppointmentReschedule"]["properties"]
+    assert reschedule["new_start_time"]["format"] == "date-time"
+    availability = _operation(spec, "get", "/v1/providers/{provider_id}/availability")
+    params = {p["name"]: p for p in availability["parameters"]}
+    assert params["date"]["schema"]["format"] == "date"
+    assert (
+        params["duration_minutes"]["schema"]["minimum"],
+        params["duration_minutes"]["schema"]["maximum"],
+    ) == (5, 480)
+
+
+def test_idempotency_auth_and_retry_headers_are_declared(spec: dict[str, Any]) -> None:
+    create = _operation(spec, "post", "/v1/appointments")
+    key = next(p for p in create["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["in"] == "header" and key["schema"]["maxLength"] == 255
+    assert "Idempotent-Replayed" in create["responses"]["201"]["headers"]
+    assert create["responses"]["429"]["headers"]["Retry-After"]["required"] is True
+    assert "Retry-After" in create["responses"]["503"]["headers"]
+    for status in ("401", "403"):
+        assert "WWW-Authenticate" in create["responses"][status]["headers"]
+    listing = _operation(spec, "get", "/v1/appointments")
+    assert "WWW-Authenticate" in listing["responses"]["401"]["headers"]
+    assert not any(p["name"] == "Idempotency-Key" for p in listing.get("parameters", []))

@@ -26,27 +26,27 @@ from frontdesk_app.domain.models import (
 )
 from tests.unit.api.conftest import Recorder, ok
 
-T0 = "2030-03-15T14:00:00Z"
+T0 = "2027-03-15T14:00:00Z"
 APPOINTMENT = {
     "id": "apt_1a2b3c4d",
     "status": "confirmed",
     "patient_id": "pat_5e6f7g8h",
     "provider_id": "prov_9i0j1k2l",
     "start_time": T0,
-    "end_time": "2030-03-15T14:30:00Z",
+    "end_time": "2027-03-15T14:30:00Z",
     "duration_minutes": 30,
     "type": "consultation",
-    "created_at": "2030-03-14T18:30:00Z",
-    "updated_at": "2030-03-14T18:30:00Z",
+    "created_at": "2027-03-14T18:30:00Z",
+    "updated_at": "2027-03-14T18:30:00Z",
     "a_field_from_a_newer_server": 1,
 }
 RESCHEDULE = {
     "id": "apt_1a2b3c4d",
     "status": "rescheduled",
     "previous_time": T0,
-    "new_start_time": "2030-03-17T14:00:00Z",
-    "new_end_time": "2030-03-17T14:30:00Z",
-    "rescheduled_at": "2030-03-15T09:00:00Z",
+    "new_start_time": "2027-03-17T14:00:00Z",
+    "new_end_time": "2027-03-17T14:30:00Z",
+    "rescheduled_at": "2027-03-15T09:00:00Z",
     "provider_id": "prov_9i0j1k2l",
     "patient_id": "pat_5e6f7g8h",
     "duration_minutes": 30,
@@ -55,7 +55,7 @@ CANCEL = {
     "id": "apt_1a2b3c4d",
     "status": "cancelled",
     "reason_code": "patient_request",
-    "cancelled_at": "2030-03-14T20:00:00Z",
+    "cancelled_at": "2027-03-14T20:00:00Z",
     "refund_eligible": True,
 }
 PROVIDER = {
@@ -83,11 +83,11 @@ ELIGIBILITY = {
         "coinsurance_pct": 20,
         "in_network": True,
     },
-    "verified_at": "2030-03-14T18:30:00Z",
+    "verified_at": "2027-03-14T18:30:00Z",
     "id": "elig_1",
     "patient_id": "pat_5e6f7g8h",
     "payer_id": "payer_1",
-    "date_of_service": "2030-03-15",
+    "date_of_service": "2027-03-15",
     "services": [{"code": "99213", "covered": True, "requires_prior_auth": False}],
 }
 PRESCRIPTION = {
@@ -117,7 +117,7 @@ TRANSFER = {
     "status": "connected",
     "agent": {"id": "agt_6y7z8a9b", "name": "Sarah Johnson"},
     "context_passed": True,
-    "transferred_at": "2030-03-14T18:32:15Z",
+    "transferred_at": "2027-03-14T18:32:15Z",
 }
 AGENT = {"id": "agt_6y7z8a9b", "name": "Sarah Johnson", "status": "available"}
 EVENT = {"id": "evt_1", "seq": 1, "type": "appointment.created", "created_at": T0, "data": {}}
@@ -145,9 +145,9 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("GET", "/v1/providers/prov_9i0j1k2l"): PROVIDER,
     ("GET", "/v1/providers/prov_9i0j1k2l/availability"): {
         "provider_id": "prov_9i0j1k2l",
-        "date": "2030-03-18",
+        "date": "2027-03-18",
         "duration_minutes": 30,
-        "slots": [{"start_time": "2030-03-18T12:00:00Z", "end_time": "2030-03-18T12:30:00Z"}],
+        "slots": [{"start_time": "2027-03-18T12:00:00Z", "end_time": "2027-03-18T12:30:00Z"}],
     },
     ("GET", "/v1/patients"): page(PATIENT),
     ("GET", "/v1/patients/pat_5e6f7g8h"): PATIENT,
@@ -186,7 +186,7 @@ def body_of(request: httpx.Request) -> Any:
 async def test_every_operation_speaks_its_route(make_api: Callable[..., ApiBackend]) -> None:
     recorder = Recorder(route)
     api = make_api(recorder)
-    start = datetime(2030, 3, 15, 14, tzinfo=UTC)
+    start = datetime(2027, 3, 15, 14, tzinfo=UTC)
 
     created = await api.create_appointment(
         AppointmentCreate(
@@ -212,11 +212,11 @@ async def test_every_operation_speaks_its_route(make_api: Callable[..., ApiBacke
 
     moved = await api.reschedule_appointment(
         "apt_1a2b3c4d",
-        AppointmentReschedule(new_start_time=datetime(2030, 3, 17, 14, tzinfo=UTC), reason="x"),
+        AppointmentReschedule(new_start_time=datetime(2027, 3, 17, 14, tzinfo=UTC), reason="x"),
     )
     assert moved.status == "rescheduled"
     assert body_of(recorder.requests[-1]) == {
-        "new_start_time": "2030-03-17T14:00:00Z",
+        "new_start_time": "2027-03-17T14:00:00Z",
         "reason": "x",
     }
 
@@ -240,10 +240,10 @@ async def test_every_operation_speaks_its_route(make_api: Callable[..., ApiBacke
 
     assert [p.id for p in await api.list_providers()] == ["prov_9i0j1k2l"]
     assert (await api.get_provider("prov_9i0j1k2l")).timezone == "America/New_York"
-    slots = await api.provider_availability("prov_9i0j1k2l", date(2030, 3, 18), 30)
+    slots = await api.provider_availability("prov_9i0j1k2l", date(2027, 3, 18), 30)
     assert len(slots.slots) == 1
     assert dict(recorder.requests[-1].url.params) == {
-        "date": "2030-03-18",
+        "date": "2027-03-18",
         "duration_minutes": "30",
     }
 
@@ -260,12 +260,12 @@ async def test_every_operation_speaks_its_route(make_api: Callable[..., ApiBacke
             patient_id="pat_5e6f7g8h",
             payer_id="payer_1",
             member_id="BCB123456789",
-            date_of_service=date(2030, 3, 15),
+            date_of_service=date(2027, 3, 15),
             service_codes=["99213"],
         )
     )
     assert result.coverage.copay == 25
-    assert body_of(recorder.requests[-1])["date_of_service"] == "2030-03-15"
+    assert body_of(recorder.requests[-1])["date_of_service"] == "2027-03-15"
     assert "Idempotency-Key" in recorder.requests[-1].headers
 
     history = await api.list_eligibility_checks("pat_5e6f7g8h", limit=5)
