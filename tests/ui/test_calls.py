@@ -5,6 +5,7 @@ queue live; one click starts a booking for the caller; complete records the disp
 
 from __future__ import annotations
 
+import asyncio
 import io
 import struct
 import wave
@@ -26,6 +27,7 @@ from frontdesk_app.domain.models import (
     Caller,
     Event,
     Intent,
+    Patient,
     Sentiment,
     SimulatedCallRequest,
     Transfer,
@@ -498,3 +500,44 @@ def test_actions_pick_the_appointment_the_caller_means() -> None:
     assert isinstance(cancel, CancelRequest) and cancel.appointment_id is None
     assert next_weekday("monday", now.date()) == datetime(2030, 1, 14).date()  # a week on
     assert next_weekday("someday", now.date()) is None
+
+
+@pytest.fixture
+def local_desk(qtbot: QtBot, loop: object, tmp_path: Path) -> Iterator[Desk]:
+    yield from open_desk(qtbot, tmp_path / "clinic.db", "local")
+
+
+def test_the_open_call_names_its_patient_and_a_late_answer_for_another_call_is_dropped(
+    qtbot: QtBot, local_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = local_desk
+    for agent in run(qtbot, desk.backend.list_agents()):
+        run(qtbot, desk.backend.set_agent_status(agent.id, "away"))
+    me = run(qtbot, desk.backend.list_agents())[0].id
+    first_id, second_id = patients_by_enrolment(desk, active=True)[:2]
+    a, b = patient(qtbot, desk.backend, first_id), patient(qtbot, desk.backend, second_id)
+    panel = make_panel(qtbot, desk, me)
+    set_status(qtbot, panel, "available")
+    call_a = simulate(qtbot, desk, patient_id=a.id, scenario="book_appointment")
+    call_b = simulate(qtbot, desk, patient_id=b.id, scenario="book_appointment")
+    ta, tb = transfer_of(qtbot, desk, call_a), transfer_of(qtbot, desk, call_b)
+    qtbot.waitUntil(lambda: panel.queue.get(ta.transfer_id) is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: panel.queue.get(tb.transfer_id) is not None, timeout=WAIT)
+
+    gate = asyncio.Event()
+    real = desk.backend.get_patient
+
+    async def slow_for_a(patient_id: str) -> Patient:
+        if patient_id == a.id:
+            await gate.wait()
+        return await real(patient_id)
+
+    monkeypatch.setattr(desk.backend, "get_patient", slow_for_a)
+    panel.open_transfer(ta.transfer_id)
+    assert "looking up" in panel.detail.patient_line.text()
+    panel.open_transfer(tb.transfer_id)
+    qtbot.waitUntil(lambda: panel.detail.patient == b, timeout=WAIT)
+    gate.set()
+    run(qtbot, desk.bridge.wait_idle())
+    assert panel.detail.patient == b
+    assert panel.detail.patient_line.text().startswith(f"Patient: {b.full_name} · born")

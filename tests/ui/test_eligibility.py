@@ -4,6 +4,7 @@ with the last answer's age, a day's batch, and the per-appointment state the cal
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -386,3 +387,81 @@ def test_retry_advice_and_day_summary_read_naturally() -> None:
         " 1 payer not answering"
     )
     assert parse_codes(" 99213,20610; 99213 j1100 ") == ["99213", "20610", "J1100"]
+
+
+# --- one patient at a time ------------------------------------------------------------------
+
+
+@pytest.fixture
+def local_panel(
+    qtbot: QtBot, loop: object, tmp_path: Path, clock: Clock
+) -> Iterator[tuple[Desk, EligibilityPanel]]:
+    for desk in open_desk(qtbot, tmp_path / "clinic.db", "local"):
+        widget = EligibilityPanel(desk.backend, desk.bridge, zone=ZONE, clock=clock)
+        qtbot.addWidget(widget)
+        widget.resize(1100, 720)
+        widget.show()
+        qtbot.waitUntil(lambda w=widget: w.payer.count() >= 6, timeout=WAIT)
+        yield desk, widget
+
+
+def test_a_then_b_leaves_nothing_of_a_and_no_patient_checks_nothing(
+    qtbot: QtBot, local_panel: tuple[Desk, EligibilityPanel]
+) -> None:
+    """The issue: A's answer stayed, unnamed, above B's empty history; with no patient the
+    check ran with A's leftover payer and member id."""
+    desk, panel = local_panel
+    first, second = patients_by_enrolment(desk, active=True)[:2]
+    a, b = patient(qtbot, desk.backend, first), patient(qtbot, desk.backend, second)
+    choose(qtbot, panel.picker, a)
+    assert panel.header.text().startswith(a.full_name)
+    assert f"{a.date_of_birth:%Y}" in panel.header.text()
+    check(qtbot, panel)
+    assert panel.result_view.result is not None
+
+    # Clear the search box: no patient, nothing of A's, and Check cannot run on leftovers.
+    panel.picker.search.clear()
+    assert panel.patient is None
+    assert panel.header.text() == "No patient chosen"
+    assert panel.result_view.result is None
+    assert panel.member_id.text() == ""
+    assert panel.history_table.rowCount() == 0
+    assert not panel.check_button.isEnabled()
+    with qtbot.assertNotEmitted(panel.outcome_shown, wait=200):
+        panel.run_check()
+    assert panel.status.text() == "Choose a patient first."
+
+    choose(qtbot, panel.picker, b)
+    assert panel.header.text().startswith(b.full_name)
+    assert panel.result_view.result is None
+    assert panel.result_view.banner.title.text() == "No check yet"
+    assert all(
+        panel.history_table.item(r, 0).data(Qt.ItemDataRole.UserRole).patient_id == b.id
+        for r in range(panel.history_table.rowCount())
+    )
+
+
+def test_a_slow_answer_for_a_is_dropped_once_b_is_chosen(
+    qtbot: QtBot, local_panel: tuple[Desk, EligibilityPanel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk, panel = local_panel
+    first, second = patients_by_enrolment(desk, active=True)[:2]
+    a, b = patient(qtbot, desk.backend, first), patient(qtbot, desk.backend, second)
+    gate = asyncio.Event()
+    real = desk.backend.check_eligibility
+
+    async def slow_for_a(request: EligibilityRequest, **kwargs: object) -> EligibilityResult:
+        if request.patient_id == a.id:
+            await gate.wait()
+        return await real(request)
+
+    monkeypatch.setattr(desk.backend, "check_eligibility", slow_for_a)
+    choose(qtbot, panel.picker, a)
+    qtbot.mouseClick(panel.check_button, Qt.MouseButton.LeftButton)
+    choose(qtbot, panel.picker, b)
+    with qtbot.assertNotEmitted(panel.outcome_shown, wait=300):
+        gate.set()
+        run(qtbot, desk.bridge.wait_idle())
+    assert panel.patient == b
+    assert panel.result_view.result is None
+    assert panel.check_button.isEnabled()

@@ -28,6 +28,7 @@ from frontdesk_app.domain.models import (
     AgentStatus,
     AppointmentQuery,
     Event,
+    Patient,
     Transfer,
     TransferCompletion,
 )
@@ -239,6 +240,7 @@ class CallsPanel(QWidget):
         if transfer is None:
             return
         self.detail.show_transfer(transfer, mine=self.queue.place_of(transfer) == "mine")
+        self._look_up_patient(transfer)
         if transfer.call is None:
             self._bridge.run(
                 self._backend.get_call(transfer.call_id),
@@ -338,6 +340,7 @@ class CallsPanel(QWidget):
             self.detail.transfer.transfer_id == transfer.transfer_id
         ):
             self.detail.show_transfer(transfer, mine=place == "mine")
+            self._look_up_patient(transfer)
 
     def _drop_card(self, card_list: CardList, transfer_id: str) -> None:
         card = card_list.take(transfer_id)
@@ -458,6 +461,33 @@ class CallsPanel(QWidget):
             day = call.collected_data.get("current_appointment_day")
             appointment = pick_appointment(page.data, day, self._zone, now)
         return build_action(kind, transfer, today=today, zone=self._zone, appointment=appointment)
+
+    def _look_up_patient(self, transfer: Transfer) -> None:
+        """Name the caller's patient record in the open call; an answer for a call no longer
+        open (or a record another call matched) is dropped."""
+        patient_id = transfer.call.caller.patient_id if transfer.call else None
+        if not patient_id or self.detail.patient is not None:
+            return
+        wanted = transfer.transfer_id
+
+        def show(patient: Patient) -> None:
+            shown = self.detail.transfer
+            call = shown.call if shown else None
+            if (
+                shown is not None
+                and shown.transfer_id == wanted
+                and call is not None
+                and call.caller.patient_id == patient.id
+            ):
+                self.detail.set_patient(patient)
+
+        self._bridge.run(
+            self._backend.get_patient(patient_id),
+            on_success=show,
+            on_error=lambda exc: isinstance(exc, FrontDeskError),
+            owner=self,
+            context="looking up the caller's record",
+        )
 
     def _with_call(self, transfer_id: str, call: object) -> None:
         transfer = self.queue.get(transfer_id)

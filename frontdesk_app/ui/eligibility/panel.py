@@ -3,7 +3,9 @@
 The form is on the left (patient, payer and member id from their insurance on file, date of
 service, service codes), the answer on the right, and below it the patient's earlier checks —
 from the backend (`list_eligibility_checks`: earlier sessions too) and those run since.
-"Check tomorrow's appointments" runs the whole day with a progress bar.
+"Check tomorrow's appointments" runs the whole day with a progress bar. The panel is bound to
+one patient at a time, named above the answer: choosing another patient (or clearing the
+search) clears every result, and an answer for an earlier patient or check is dropped.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from frontdesk_app.ui.eligibility.service import CheckOutcome, EligibilityServic
 from frontdesk_app.ui.eligibility.state import CheckHistory
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_ELIGIBILITY, PanelContext, PanelSpec
+from frontdesk_app.ui.patients.header import PatientHeader
 
 _CODE_SPLIT = re.compile(r"[\s,;]+")
 
@@ -85,6 +88,8 @@ class EligibilityPanel(QWidget):
         self.service = EligibilityService(backend, self.history, zone=zone, clock=clock)
         self.patient: Patient | None = None
         self._payers: dict[str, Payer] = {}
+        self._generation = 0  # bumped per patient and per check: older answers are dropped
+        self.header = PatientHeader(self)
 
         self.picker = PatientPicker(backend, bridge, self, where=self)
         self.payer = QComboBox(self)
@@ -125,6 +130,7 @@ class EligibilityPanel(QWidget):
 
         self._build_layout()
         self.picker.patient_chosen.connect(self.on_picker_patient_chosen)
+        self.picker.patient_cleared.connect(self.on_picker_patient_cleared)
         self.check_button.clicked.connect(self.on_check_clicked)
         self.member_id.textChanged.connect(self._update_enabled)
         # Enter in the form checks, as the default button would in a dialog.
@@ -170,10 +176,11 @@ class EligibilityPanel(QWidget):
 
         right = QVBoxLayout()
         right.setSpacing(12)
+        right.addWidget(self.header)
         right.addWidget(self.result_view)
-        caption = QLabel("Earlier checks of this patient", self)
-        caption.setProperty("role", "heading")
-        right.addWidget(caption)
+        self.history_caption = QLabel("Earlier checks", self)
+        self.history_caption.setProperty("role", "heading")
+        right.addWidget(self.history_caption)
         right.addWidget(self.history_table, 1)
         right_box = QWidget(self)
         right_box.setLayout(right)
@@ -236,16 +243,25 @@ class EligibilityPanel(QWidget):
         )
 
     def run_check(self) -> None:
+        if self.patient is None:
+            self.status.setText("Choose a patient first.")
+            return
         request = self.current_request()
-        if request is None or not self.check_button.isEnabled():
+        if request is None:
+            self.status.setText("Enter the payer and member ID from the insurance card.")
+            return
+        if not self.check_button.isEnabled():
             return
         self.error.hide()
         self.check_button.setEnabled(False)
         self.status.setText("Asking the payer…")
+        self._generation += 1
+        generation = self._generation
         self._bridge.run(
             self.service.check(request),
-            on_success=self._on_outcome,
-            on_error=self._on_check_error,
+            on_success=lambda outcome: self._on_outcome(outcome, generation),
+            on_error=lambda exc: self._on_check_error(exc, generation),
+            owner=self,
             where=self,
             busy="Checking eligibility",
             context="checking eligibility",
@@ -258,8 +274,7 @@ class EligibilityPanel(QWidget):
     # --- slots ---
 
     def on_picker_patient_chosen(self, patient: Patient) -> None:
-        self.patient = patient
-        self.error.hide()
+        self._bind(patient)
         if patient.insurance is not None:
             self._select_payer(patient.insurance.payer_id)
             self.member_id.setText(patient.insurance.member_id)
@@ -276,6 +291,13 @@ class EligibilityPanel(QWidget):
             on_error=lambda exc: isinstance(exc, FrontDeskError),
             context="loading earlier checks",
         )
+
+    def on_picker_patient_cleared(self) -> None:
+        self._bind(None)
+        self.member_id.clear()
+        self.status.setText("")
+        self._fill_history()
+        self._update_enabled()
 
     def on_check_clicked(self) -> None:
         self.run_check()
@@ -315,13 +337,34 @@ class EligibilityPanel(QWidget):
             index = self.payer.count() - 1
         self.payer.setCurrentIndex(index)
 
-    def _on_outcome(self, outcome: CheckOutcome) -> None:
+    def _bind(self, patient: Patient | None) -> None:
+        """Make `patient` the panel's patient: the answer and errors of the one before go."""
+        self._generation += 1
+        self.patient = patient
+        self.header.set_patient(patient)
+        self.history_caption.setText(
+            f"Earlier checks of {patient.full_name}" if patient else "Earlier checks"
+        )
+        self.error.hide()
+        self.result_view.show_outcome(None)
+
+    def _current(self, generation: int, outcome: CheckOutcome | None = None) -> bool:
+        """Whether an answer still belongs on screen: same check, same patient."""
+        if generation != self._generation or self.patient is None:
+            return False
+        return outcome is None or outcome.request.patient_id == self.patient.id
+
+    def _on_outcome(self, outcome: CheckOutcome, generation: int) -> None:
+        if not self._current(generation, outcome):
+            return  # for a patient or a check that is no longer on screen
         self._update_enabled()
         self.status.setText("")
         self.result_view.show_outcome(outcome)
         self.outcome_shown.emit(outcome)
 
-    def _on_check_error(self, _exc: BaseException) -> bool:
+    def _on_check_error(self, exc: BaseException, generation: int) -> bool:
+        if not self._current(generation):
+            return isinstance(exc, FrontDeskError)
         self._update_enabled()
         self.status.setText("")
         return False  # the error sink shows it (inline, through show_error)
