@@ -44,6 +44,7 @@ from frontdesk_app.domain.models import (
     Notification,
     Page,
     Patient,
+    PatientCreate,
     Payer,
     Prescription,
     Provider,
@@ -260,6 +261,13 @@ class ApiBackend(Backend):
     async def get_patient(self, patient_id: str) -> Patient:
         return await self._get(
             Patient, f"/v1/patients/{_seg(patient_id)}", label="/v1/patients/{id}"
+        )
+
+    async def create_patient(
+        self, request: PatientCreate, *, idempotency_key: str | None = None
+    ) -> Patient:
+        return await self._post(
+            Patient, "/v1/patients", _body(request), idempotency_key, label="/v1/patients"
         )
 
     async def list_payers(self) -> list[Payer]:

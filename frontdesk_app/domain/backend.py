@@ -29,6 +29,7 @@ from frontdesk_app.domain.models import (
     Notification,
     Page,
     Patient,
+    PatientCreate,
     Payer,
     Prescription,
     Provider,
@@ -93,6 +94,13 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def get_patient(self, patient_id: str) -> Patient: ...
+
+    @abc.abstractmethod
+    async def create_patient(
+        self, request: PatientCreate, *, idempotency_key: str | None = None
+    ) -> Patient:
+        """Register a patient; `PossibleDuplicate` names likely duplicates (by id) instead,
+        unless `request.allow_duplicate`."""
 
     @abc.abstractmethod
     async def list_payers(self) -> list[Payer]: ...

@@ -46,6 +46,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "transfer.accepted",
     "transfer.completed",
     "agent.status_changed",
+    "patient.created",
+    "transfer.offer_expired",
 )
 
 
@@ -104,11 +106,29 @@ class Patient(Response):
     date_of_birth: date
     phone: str
     email: str | None = None
+    address: str | None = None
     insurance: Insurance | None = None
 
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class PatientCreate(Model):
+    """Register a patient (`POST /v1/patients`); `domain.patients` checks every field.
+
+    `allow_duplicate` is the person's answer after being shown likely duplicates: this is a
+    different person who happens to share a name and date of birth, or a phone.
+    """
+
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    phone: str
+    email: str | None = None
+    address: str | None = None
+    insurance: Insurance | None = None
+    allow_duplicate: bool = False
 
 
 class Payer(Response):

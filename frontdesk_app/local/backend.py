@@ -42,6 +42,7 @@ from frontdesk_app.domain.models import (
     Notification,
     Page,
     Patient,
+    PatientCreate,
     Payer,
     Prescription,
     Provider,
@@ -54,7 +55,7 @@ from frontdesk_app.domain.models import (
 )
 from frontdesk_app.domain.scheduling import free_slots, validate_fields
 from frontdesk_app.domain.timeutil import local_day_bounds, utc_now
-from frontdesk_app.local import appointment_ops, call_ops
+from frontdesk_app.local import appointment_ops, call_ops, patient_ops
 from frontdesk_app.local.appointment_ops import Outcome
 from frontdesk_app.local.eligibility import MemberTerms, ServiceRule, evaluate
 from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
@@ -314,6 +315,14 @@ class LocalBackend(Backend):
 
     async def get_patient(self, patient_id: str) -> Patient:
         return await self._read(lambda s: directory.get_patient(s, patient_id))
+
+    async def create_patient(
+        self, request: PatientCreate, *, idempotency_key: str | None = None
+    ) -> Patient:
+        return await self._write(
+            lambda s, now: patient_ops.create(s, request, now=now),
+            lambda o: ("patient.create", o.result.id, o.result.id),
+        )
 
     async def list_payers(self) -> list[Payer]:
         return await self._read(directory.list_payers)

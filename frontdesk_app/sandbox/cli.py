@@ -17,6 +17,7 @@ from frontdesk_app.sandbox.config import DEFAULT_PORT, DEFAULT_RATE_LIMIT_PER_MI
 SCOPE_CHOICES = (
     "appointments:read",
     "appointments:write",
+    "patients:write",
     "eligibility",
     "prescriptions:read",
     "calls",

@@ -161,9 +161,11 @@ class PatientRow(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     payer_id: Mapped[str | None] = mapped_column(ForeignKey("payers.id"))
     member_id: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(300))
     __table_args__ = (
         Index(None, "last_name", "first_name"),
         Index(None, "date_of_birth"),
+        Index(None, "phone_digits"),
     )
 
 

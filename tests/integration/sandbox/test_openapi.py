@@ -20,6 +20,7 @@ API_MD_ROUTES = {
     ("get", "/v1/providers/{provider_id}"),
     ("get", "/v1/providers/{provider_id}/availability"),
     ("get", "/v1/patients"),
+    ("post", "/v1/patients"),
     ("get", "/v1/patients/{patient_id}"),
     ("get", "/v1/payers"),
     ("post", "/v1/eligibility/checks"),
@@ -43,7 +44,14 @@ API_MD_ROUTES = {
     ("delete", "/v1/webhook_endpoints/{endpoint_id}"),
     ("get", "/v1/webhook_endpoints/{endpoint_id}/deliveries"),
 }
-SCOPES = {"appointments:read", "appointments:write", "eligibility", "prescriptions:read", "calls"}
+SCOPES = {
+    "appointments:read",
+    "appointments:write",
+    "patients:write",
+    "eligibility",
+    "prescriptions:read",
+    "calls",
+}
 
 
 @pytest.fixture(scope="module")
