@@ -201,8 +201,14 @@ class CallDetailView(QWidget):
             self._fill_collected({})
             self.transcript.clear()
         self.accept_button.setVisible(not mine)
+        knows = self._knows_patient()
         for kind, button in self.action_buttons.items():
-            button.setEnabled(mine and (kind == "book" or self._knows_patient()))
+            if kind == "new_patient":
+                # Only for a caller the clinic has no record of: never a second record.
+                button.setVisible(call is not None and not knows)
+                button.setEnabled(mine and not knows)
+            else:
+                button.setEnabled(mine and (kind == "book" or knows))
         self.complete_box.setVisible(mine)
         if changed_call:
             self.notes.clear()

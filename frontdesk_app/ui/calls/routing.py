@@ -15,15 +15,19 @@ from PySide6.QtWidgets import QWidget
 
 from frontdesk_app.domain.models import Patient
 from frontdesk_app.domain.timeutil import local_instant
+from frontdesk_app.ui.calendar.patient_search import PatientSearch
 from frontdesk_app.ui.calls.actions import (
     BookingRequest,
     CallAction,
     CancelRequest,
     EligibilityLookup,
+    NewPatientRequest,
     PrescriptionLookup,
     RescheduleRequest,
+    new_patient_prefill,
 )
 from frontdesk_app.ui.panels import PanelContext
+from frontdesk_app.ui.patients.new_patient_dialog import NewPatientDialog
 
 CALENDAR_LOAD_TIMEOUT = 10.0
 DEFAULT_TIME = time(9, 0)
@@ -48,6 +52,8 @@ class CallActionRouter:
         )
         if isinstance(action, BookingRequest):
             return self._book(action, patient)
+        if isinstance(action, NewPatientRequest):
+            return self._register(action)
         if isinstance(action, RescheduleRequest | CancelRequest):
             return await self._change(action)
         if isinstance(action, EligibilityLookup):
@@ -64,6 +70,32 @@ class CallActionRouter:
                 action.preferred_day, action.preferred_time or DEFAULT_TIME, self._ctx.zone
             )
         dialog: QWidget = calendar.open_booking(patient=patient, notes=action.notes, start=start)
+        search = getattr(dialog, "patient", None)
+        if patient is None and isinstance(search, PatientSearch):
+            # A caller the clinic does not know: look them up by name, ready to register.
+            search.suggest_new_patient(new_patient_prefill(action.context))
+        return dialog
+
+    def _register(self, action: NewPatientRequest) -> QWidget:
+        """The new-patient form, prefilled from the call; then the booking the caller wants."""
+        dialog = NewPatientDialog(
+            self._ctx.backend,
+            self._ctx.bridge,
+            zone=self._ctx.zone,
+            prefill=action.prefill,
+            parent=self._where,
+        )
+        follow_up = action.then_book
+
+        def on_chosen(patient: Patient) -> None:
+            if follow_up is not None:
+                self._book(follow_up, patient)
+            else:
+                self._tell("Patient registered", f"{patient.full_name} is registered.")
+
+        dialog.patient_chosen.connect(on_chosen)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
         return dialog
 
     async def _change(self, action: RescheduleRequest | CancelRequest) -> QWidget | None:
