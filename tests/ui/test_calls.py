@@ -44,7 +44,16 @@ from frontdesk_app.ui.calls.actions import (
     next_weekday,
     pick_appointment,
 )
+from frontdesk_app.ui.calls.booking_fit import (
+    GENERAL,
+    appointment_type_for,
+    choose_provider,
+    fit_booking,
+    fits,
+    outcome_for,
+)
 from frontdesk_app.ui.calls.chime import SOUND_FILES, wav_bytes
+from frontdesk_app.ui.calls.detail import CallDetailView
 from frontdesk_app.ui.calls.labels import intent_label, sentiment_text
 from frontdesk_app.ui.calls.panel import CallsPanel
 from frontdesk_app.ui.calls.queue import TransferQueue
@@ -541,3 +550,93 @@ def test_the_open_call_names_its_patient_and_a_late_answer_for_another_call_is_d
     run(qtbot, desk.bridge.wait_idle())
     assert panel.detail.patient == b
     assert panel.detail.patient_line.text().startswith(f"Patient: {b.full_name} · born")
+
+
+# --- a booking that fits the call ------------------------------------------------------------
+
+
+def test_the_booking_fits_the_callers_reason_day_and_part_of_day(
+    qtbot: QtBot, local_desk: Desk
+) -> None:
+    """The issue: Monday morning for a rash got the evening clinic's NP at 19:15."""
+    desk = local_desk
+    providers = run(qtbot, desk.backend.list_providers())
+    by_name = {p.name: p for p in providers}
+    monday = next_weekday("Monday", clock.today(ZONE))
+    assert monday is not None
+    fit = run(
+        qtbot,
+        fit_booking(
+            desk.backend,
+            patient_id=None,
+            reason="a skin rash that won't clear",
+            intent="book_appointment",
+            new_patient=True,
+            day=monday,
+            part="morning",
+            insurance_changed=False,
+            zone=ZONE,
+            now=clock.now(),
+        ),
+    )
+    chosen = next(p for p in providers if p.id == fit.provider_id)
+    assert chosen.specialty == "Dermatology"
+    assert fit.start is not None
+    local = fit.start.astimezone(ZONE)
+    assert local.strftime("%A") == "Monday" and local.hour < 12
+    assert (fit.appointment_type, fit.duration_minutes) == ("new-patient", 45)
+
+    # A cough on a Monday morning: the usual provider works evenings, so a day-time general
+    # practitioner is chosen; one who does work then is kept.
+    whitfield = by_name["Dana Whitfield, NP"]
+    okafor = by_name["Dr. Imani Okafor"]
+    pick = choose_provider(
+        providers, reason="a persistent cough", usual_provider_id=whitfield.id, day=monday,
+        part="morning",
+    )  # fmt: skip
+    assert pick is not None and pick.id != whitfield.id and fits(pick, GENERAL)
+    pick = choose_provider(
+        providers, reason="a persistent cough", usual_provider_id=okafor.id, day=monday,
+        part="morning",
+    )  # fmt: skip
+    assert pick == okafor
+
+
+def test_wrap_up_outcome_and_type_follow_the_intent() -> None:
+    assert outcome_for("prescription_refill") == "prescription_handled"
+    assert outcome_for("book_appointment") == "appointment_booked"
+    assert outcome_for("urgent_symptoms") == "escalated_clinical"
+    assert outcome_for(None) == "resolved"
+    assert appointment_type_for("book_appointment", new_patient=True, reason="x") == "new-patient"
+    assert (
+        appointment_type_for("book_appointment", new_patient=False, reason="a follow-up on it")
+        == "follow-up"
+    )
+    refill = _transfer("t1", "normal", 1, status="accepted", agent="agt_1")
+    assert refill.call is not None
+    refill = refill.model_copy(
+        update={
+            "call": refill.call.model_copy(
+                update={"intent": Intent(name="prescription_refill", confidence=0.9)}
+            )
+        }
+    )
+    detail = CallDetailView(ZONE)
+    detail.show_transfer(refill, mine=True)
+    assert detail.disposition.currentData() == "prescription_handled"
+    detail.disposition.setCurrentIndex(detail.disposition.findData("information_given"))
+    detail.show_transfer(refill, mine=True)  # the same call refreshed: the agent's choice stays
+    assert detail.disposition.currentData() == "information_given"
+    detail.deleteLater()
+
+
+def test_changed_insurance_is_flagged_not_prefilled(qtbot: QtBot, local_desk: Desk) -> None:
+    desk = local_desk
+    who = patient(qtbot, desk.backend, patients_by_enrolment(desk, active=True)[0])
+    panel = EligibilityPanel(desk.backend, desk.bridge, zone=ZONE)
+    qtbot.addWidget(panel)
+    panel.prefill_changed_insurance(who)
+    assert panel.patient == who
+    assert panel.member_id.text() == ""
+    assert "new card" in panel.status.text()
+    assert not panel.check_button.isEnabled()

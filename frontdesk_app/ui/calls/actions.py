@@ -59,6 +59,12 @@ class BookingRequest:
     preferred_time: time | None = None
     notes: str = ""
     kind: ActionKind = "book"
+    part_of_day: str | None = None
+    reason: str | None = None
+    intent: str | None = None
+    new_patient: bool = False
+    # The caller said their insurance changed: check the new card before booking.
+    insurance_changed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,8 @@ class EligibilityLookup:
     patient_id: str | None
     date_of_service: date | None = None
     kind: ActionKind = "eligibility"
+    # The caller has a new card: the payer and member id on file must not be used silently.
+    insurance_changed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,12 +211,18 @@ def build_action(
     if kind == "book":
         reason = data.get("reason")
         notes = f"Phone: {reason}" if isinstance(reason, str) and reason else ctx.summary
+        part = data.get("preferred_time")
         return BookingRequest(
             ctx,
             patient_id,
             preferred_day=next_weekday(data.get("preferred_day"), today),
-            preferred_time=part_of_day(data.get("preferred_time")),
+            preferred_time=part_of_day(part),
             notes=notes,
+            part_of_day=part.strip().lower() if isinstance(part, str) else None,
+            reason=reason if isinstance(reason, str) else None,
+            intent=transfer.call.intent.name if transfer.call else None,
+            new_patient=data.get("new_patient") is True or patient_id is None,
+            insurance_changed=data.get("insurance_changed") is True,
         )
     appointment_id = appointment.id if appointment else None
     if kind == "reschedule":
@@ -224,7 +238,12 @@ def build_action(
         return CancelRequest(ctx, patient_id, appointment_id)
     if kind == "eligibility":
         service_day = appointment.start_time.astimezone(zone).date() if appointment else today
-        return EligibilityLookup(ctx, patient_id, date_of_service=service_day)
+        return EligibilityLookup(
+            ctx,
+            patient_id,
+            date_of_service=service_day,
+            insurance_changed=data.get("insurance_changed") is True,
+        )
     medication = data.get("medication")
     return PrescriptionLookup(
         ctx, patient_id, medication=medication if isinstance(medication, str) else None

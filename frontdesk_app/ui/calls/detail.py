@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from frontdesk_app.domain.models import Patient, Transfer
 from frontdesk_app.ui.calls.actions import ACTION_KINDS, ACTION_LABELS, ActionKind
+from frontdesk_app.ui.calls.booking_fit import outcome_for
 from frontdesk_app.ui.calls.card import caller_title
 from frontdesk_app.ui.calls.labels import (
     DISPOSITIONS,
@@ -54,6 +55,7 @@ class CallDetailView(QWidget):
         self._zone = zone
         self.transfer: Transfer | None = None
         self.mine = False
+        self._outcome_set = False
 
         self.empty = QLabel("Open a call from the queue to see its transcript and details.", self)
         self.empty.setProperty("role", "hint")
@@ -212,7 +214,12 @@ class CallDetailView(QWidget):
         self.complete_box.setVisible(mine)
         if changed_call:
             self.notes.clear()
-            self.disposition.setCurrentIndex(0)
+            self._outcome_set = False
+        if call is not None and not self._outcome_set:
+            # The outcome the call's intent most likely ends with; the agent can change it.
+            wanted = outcome_for(call.intent.name)
+            self.disposition.setCurrentIndex(max(0, self.disposition.findData(wanted)))
+            self._outcome_set = True
 
     def set_patient(self, patient: Patient | None) -> None:
         """Name the patient on file this call is about (the caller matched by the assistant)."""

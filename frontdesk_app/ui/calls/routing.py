@@ -8,13 +8,12 @@ are found by key through the main window, so this module knows their methods, no
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time
 from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.models import Patient
-from frontdesk_app.domain.timeutil import local_instant
 from frontdesk_app.ui.calendar.patient_search import PatientSearch
 from frontdesk_app.ui.calls.actions import (
     BookingRequest,
@@ -26,11 +25,11 @@ from frontdesk_app.ui.calls.actions import (
     RescheduleRequest,
     new_patient_prefill,
 )
+from frontdesk_app.ui.calls.booking_fit import fit_booking
 from frontdesk_app.ui.panels import PanelContext
 from frontdesk_app.ui.patients.new_patient_dialog import NewPatientDialog
 
 CALENDAR_LOAD_TIMEOUT = 10.0
-DEFAULT_TIME = time(9, 0)
 
 
 class CallActionRouter:
@@ -51,7 +50,7 @@ class CallActionRouter:
             await self._ctx.backend.get_patient(action.patient_id) if action.patient_id else None
         )
         if isinstance(action, BookingRequest):
-            return self._book(action, patient)
+            return await self._book(action, patient)
         if isinstance(action, NewPatientRequest):
             return self._register(action)
         if isinstance(action, RescheduleRequest | CancelRequest):
@@ -60,21 +59,43 @@ class CallActionRouter:
             return self._eligibility(action, patient)
         return self._prescriptions(action, patient)
 
-    def _book(self, action: BookingRequest, patient: Patient | None) -> QWidget | None:
+    async def _book(self, action: BookingRequest, patient: Patient | None) -> QWidget | None:
+        """The booking dialog with what fits the call: provider, free time, type, length."""
         calendar: Any = self._ctx.show_panel("calendar")
         if calendar is None:
             return None
-        start: datetime | None = None
-        if action.preferred_day is not None:
-            start = local_instant(
-                action.preferred_day, action.preferred_time or DEFAULT_TIME, self._ctx.zone
+        fit = await fit_booking(
+            self._ctx.backend,
+            patient_id=patient.id if patient else None,
+            reason=action.reason,
+            intent=action.intent,
+            new_patient=action.new_patient,
+            day=action.preferred_day,
+            part=action.part_of_day,
+            insurance_changed=action.insurance_changed,
+            zone=self._ctx.zone,
+            now=clock.now(),
+        )
+        dialog: Any = calendar.open_booking(
+            provider_id=fit.provider_id, patient=patient, notes=action.notes, start=fit.start
+        )
+        index = dialog.type.findData(fit.appointment_type)
+        if index >= 0:
+            dialog.type.setCurrentIndex(index)
+        dialog.duration.setValue(fit.duration_minutes)
+        if fit.insurance_changed:
+            dialog.message.show_message(
+                "Insurance changed",
+                "The caller has new insurance: check eligibility with the new card (Ctrl+2) "
+                "before booking. The payer on file is out of date.",
+                level="warning",
             )
-        dialog: QWidget = calendar.open_booking(patient=patient, notes=action.notes, start=start)
         search = getattr(dialog, "patient", None)
         if patient is None and isinstance(search, PatientSearch):
             # A caller the clinic does not know: look them up by name, ready to register.
             search.suggest_new_patient(new_patient_prefill(action.context))
-        return dialog
+        shown: QWidget = dialog
+        return shown
 
     def _register(self, action: NewPatientRequest) -> QWidget:
         """The new-patient form, prefilled from the call; then the booking the caller wants."""
@@ -89,7 +110,11 @@ class CallActionRouter:
 
         def on_chosen(patient: Patient) -> None:
             if follow_up is not None:
-                self._book(follow_up, patient)
+                self._ctx.bridge.run(
+                    self._book(follow_up, patient),
+                    where=self._where,
+                    context="opening the caller's booking",
+                )
             else:
                 self._tell("Patient registered", f"{patient.full_name} is registered.")
 
@@ -134,7 +159,10 @@ class CallActionRouter:
         panel: Any = self._ctx.show_panel("eligibility")
         if panel is None:
             return None
-        if patient is not None:
+        if patient is not None and action.insurance_changed:
+            # Never the old card silently: the payer and member id wait for the new one.
+            panel.prefill_changed_insurance(patient, date_of_service=action.date_of_service)
+        elif patient is not None:
             panel.prefill(patient, date_of_service=action.date_of_service)
         else:
             self._search_by_name(panel, action)

@@ -223,6 +223,17 @@ class EligibilityPanel(QWidget):
         if service_codes is not None:
             self.codes.setText(", ".join(service_codes))
 
+    def prefill_changed_insurance(
+        self, patient: Patient, *, date_of_service: date | None = None
+    ) -> None:
+        """A caller with a new card: the patient is chosen, the old member id is not used."""
+        self.prefill(patient, date_of_service=date_of_service)
+        self.member_id.clear()
+        self.status.setText(
+            "Insurance changed: enter the payer and member ID from the caller's new card."
+        )
+        self.member_id.setFocus()
+
     def reset_date(self) -> None:
         today = self._clock().astimezone(self._zone).date()
         self.date_of_service.setDate(_qdate(today))
