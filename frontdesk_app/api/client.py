@@ -364,6 +364,17 @@ class ApiBackend(Backend):
             label="/v1/transfers/{id}/accept",
         )
 
+    async def decline_transfer(
+        self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
+    ) -> Transfer:
+        return await self._post(
+            Transfer,
+            f"/v1/transfers/{_seg(transfer_id)}/decline",
+            {"agent_id": agent_id},
+            idempotency_key,
+            label="/v1/transfers/{id}/decline",
+        )
+
     async def complete_transfer(
         self,
         transfer_id: str,

@@ -154,6 +154,13 @@ class Backend(abc.ABC):
     ) -> Transfer: ...
 
     @abc.abstractmethod
+    async def decline_transfer(
+        self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
+    ) -> Transfer:
+        """The agent a call is offered to passes it on now: to the next available agent, or
+        back to the queue (`transfer.offer_expired` with `reason: "declined"`)."""
+
+    @abc.abstractmethod
     async def complete_transfer(
         self,
         transfer_id: str,

@@ -362,6 +362,9 @@ class Transfer(Response):
     completed_at: UtcDateTime | None = None
     disposition: str | None = None
     notes: str | None = None
+    # An offer to `agent` (status `connected`) not accepted by `offer_expires_at` passes on.
+    offered_at: UtcDateTime | None = None
+    offer_expires_at: UtcDateTime | None = None
     call: Call | None = None
 
 

@@ -96,6 +96,13 @@ def register(subparsers: Any) -> None:
         help="make a synthetic AI-handled call every SECONDS",
     )
     parser.add_argument(
+        "--offer-timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="a transfer offer not accepted within SECONDS passes on (default 30)",
+    )
+    parser.add_argument(
         "--chaos",
         type=_chaos,
         default=None,
@@ -203,6 +210,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         token_ttl_seconds=args.token_ttl,
         chaos=args.chaos,
         simulate_calls_seconds=args.simulate_calls,
+        offer_timeout_seconds=args.offer_timeout,
     )
     server = SandboxServer(
         db_path,

@@ -282,10 +282,14 @@ class TransferRow(Base):
     completed_at: Mapped[datetime | None]
     disposition: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(Text)
+    # While offered to an agent (`connected`): since when, and until when they may accept.
+    offered_at: Mapped[datetime | None]
+    offer_expires_at: Mapped[datetime | None]
     __table_args__ = (
         Index(None, "agent_id", "status"),
         Index(None, "status", "transferred_at"),
         Index(None, "call_id"),
+        Index(None, "status", "offer_expires_at"),
     )
 
 

@@ -244,6 +244,15 @@ class NetworkReads(SyncBackendBase):
         await self._audit("transfer.accept", caller_patient(accepted), accepted.transfer_id)
         return accepted
 
+    async def decline_transfer(
+        self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
+    ) -> Transfer:
+        if self.api is None:
+            return await self.local.decline_transfer(transfer_id, agent_id)
+        return await self._online(
+            self.api.decline_transfer(transfer_id, agent_id, idempotency_key=idempotency_key)
+        )
+
     async def complete_transfer(
         self,
         transfer_id: str,

@@ -34,6 +34,7 @@ API_MD_ROUTES = {
     ("put", "/v1/agents/{agent_id}/status"),
     ("get", "/v1/transfers"),
     ("post", "/v1/transfers/{transfer_id}/accept"),
+    ("post", "/v1/transfers/{transfer_id}/decline"),
     ("post", "/v1/transfers/{transfer_id}/complete"),
     ("post", "/v1/sandbox/calls"),
     ("get", "/v1/sandbox/notifications"),
