@@ -1,7 +1,7 @@
-"""Patients registered through the sync: queued with a temporary id, remapped once the server
-has registered them, and the bookings queued for them after it carried along.
+"""Patients registered through the sync: queued under a temporary id, remapped once synced.
 
-A registration is an outbox entry of kind `patient` whose `appointment_id` and `patient_id`
+The bookings queued for such a patient after the registration are carried along. A
+registration is an outbox entry of kind `patient` whose `appointment_id` and `patient_id`
 are the temporary id (`tmp_pat_…`). It holds every time of that patient (`ordering`), so a
 booking for them waits until the server knows them; on success the mirror's rows and every
 open entry (its column and the JSON body still to be sent) take the server's id.
