@@ -259,6 +259,18 @@ class ServiceCoverage(Response):
     requires_prior_auth: bool
 
 
+# Why an answer is what it is; `member_not_found` is not "not eligible": the payer has no
+# member with that id (a typo, or another payer's card), so the coverage is unknown.
+EligibilityReason = Literal[
+    "active",
+    "member_not_found",
+    "member_mismatch",
+    "coverage_inactive",
+    "coverage_not_started",
+    "coverage_ended",
+]
+
+
 class EligibilityResult(Response):
     eligible: bool
     payer: str
@@ -270,6 +282,7 @@ class EligibilityResult(Response):
     payer_id: str
     date_of_service: date
     services: list[ServiceCoverage] = Field(default_factory=list)
+    reason: EligibilityReason | None = None
 
 
 class Pharmacy(Response):

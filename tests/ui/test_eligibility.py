@@ -20,6 +20,7 @@ from frontdesk_app.domain.models import (
     Coverage,
     EligibilityRequest,
     EligibilityResult,
+    Event,
     Patient,
 )
 from frontdesk_app.domain.timeutil import utc_now
@@ -27,7 +28,7 @@ from frontdesk_app.store.tables import PatientRow
 from frontdesk_app.ui.eligibility import eligibility_state_for
 from frontdesk_app.ui.eligibility.panel import EligibilityPanel, parse_codes
 from frontdesk_app.ui.eligibility.patient_picker import PatientPicker
-from frontdesk_app.ui.eligibility.service import retry_text
+from frontdesk_app.ui.eligibility.service import RECHECKED, retry_text
 from frontdesk_app.ui.eligibility.state import BatchSummary, CheckHistory, format_age
 from tests.ui.panel_support import (
     BACKENDS,
@@ -281,7 +282,25 @@ def test_check_tomorrow_runs_every_appointment_with_progress_and_summary(
 
     assert summary.total == len(expected)
     assert batch.progress.value() == batch.progress.maximum() == max(len(expected), 1)
-    assert batch.result.text() == (summary.text() if expected else "No appointments tomorrow.")
+    assert batch.result.text().startswith(
+        summary.text() if expected else "No appointments tomorrow."
+    )
+    # Who needs a person is listed by name, each one click from that patient.
+    assert (
+        batch.attention.count()
+        == len(summary.attention)
+        == (summary.not_eligible + summary.member_not_found + summary.payer_down + summary.failed)
+    )
+    if summary.attention:
+        first = summary.attention[0]
+        assert first.patient_name in batch.attention.item(0).text()
+        rect = batch.attention.visualItemRect(batch.attention.item(0))
+        qtbot.mouseClick(batch.attention.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.waitUntil(
+            lambda: panel.patient is not None and panel.patient.id == first.patient_id,
+            timeout=WAIT,
+        )
+        assert panel.date_of_service.date().toPython() == first.date_of_service
     assert batch.start_button.isEnabled()
     if expected:
         # Every checked appointment now has a state the calendar can paint.
@@ -465,3 +484,72 @@ def test_a_slow_answer_for_a_is_dropped_once_b_is_chosen(
     assert panel.patient == b
     assert panel.result_view.result is None
     assert panel.check_button.isEnabled()
+
+
+# --- answers that say what happened ----------------------------------------------------------
+
+
+def test_a_member_id_the_payer_does_not_know_is_not_called_not_eligible(
+    qtbot: QtBot, desk: Desk, panel: EligibilityPanel
+) -> None:
+    """The issue: a garbage member id gave "Not eligible — no active coverage"."""
+    who = patient(qtbot, desk.backend, patients_by_enrolment(desk, active=True)[0])
+    choose(qtbot, panel.picker, who)
+    panel.member_id.setText("ZZ-NOSUCH-0000")
+    outcome = check(qtbot, panel)
+    result = outcome.result  # type: ignore[attr-defined]
+    assert result is not None and not result.eligible
+    assert result.reason == "member_not_found"
+    banner = panel.result_view.banner
+    assert banner.tone == "warn"
+    assert banner.title.text() == f"? Member ID not found at {result.payer}"
+    assert "Not eligible" not in banner.title.text()
+    assert panel.history_table.item(0, 3).text() == "Member ID not found"
+    # The calendar's mark says check again, not "not eligible".
+    assert panel.history.state_on(who.id, result.date_of_service) == "stale"
+
+
+def test_payer_down_names_the_payer(qtbot: QtBot, desk: Desk, panel: EligibilityPanel) -> None:
+    who = patient(qtbot, desk.backend, patients_by_enrolment(desk, active=True, payer_up=False)[0])
+    choose(qtbot, panel.picker, who)
+    outcome = check(qtbot, panel)
+    assert outcome.payer_down  # type: ignore[attr-defined]
+    payer = panel.payer.currentText()
+    assert panel.result_view.notice.title.text() == f"{payer} is not answering"
+    assert panel.result_view.notice.detail.text().startswith(f"{payer} is not answering")
+
+
+def test_the_offline_note_goes_the_moment_a_fresh_answer_arrives(
+    qtbot: QtBot,
+    desk: Desk,
+    panel: EligibilityPanel,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    who = patient(qtbot, desk.backend, patients_by_enrolment(desk, active=True)[0])
+    choose(qtbot, panel.picker, who)
+    first = check(qtbot, panel).result  # type: ignore[attr-defined]
+    clock.now = first.verified_at + timedelta(minutes=1, seconds=5)
+
+    async def unreachable(request: EligibilityRequest, **_: object) -> EligibilityResult:
+        raise Offline("The clinic's server cannot be reached.")
+
+    monkeypatch.setattr(desk.backend, "check_eligibility", unreachable)
+    check(qtbot, panel)
+    assert panel.result_view.notice.title.text() == "Offline · Checked 1 min ago, offline"
+
+    # Back online, the background re-check answers: shown at once, without the note.
+    fresh = first.model_copy(update={"id": "elig_fresh", "verified_at": clock.now})
+    event = Event(
+        id="evt_local", seq=0, type=RECHECKED, created_at=clock.now,
+        data=fresh.model_dump(mode="json"),
+    )  # fmt: skip
+    with qtbot.waitSignal(panel.outcome_shown, timeout=WAIT):
+        panel.on_feed_events([event])
+    assert panel.result_view.notice.isHidden()
+    assert panel.result_view.result == fresh
+    # Another patient's re-check does not take this patient's place.
+    other = fresh.model_copy(update={"id": "elig_other", "patient_id": "pat_someone_else"})
+    with qtbot.assertNotEmitted(panel.outcome_shown, wait=100):
+        panel.on_feed_events([event.model_copy(update={"data": other.model_dump(mode="json")})])
+    assert panel.result_view.result == fresh

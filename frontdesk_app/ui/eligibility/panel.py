@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,14 +36,21 @@ from PySide6.QtWidgets import (
 
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import FrontDeskError
-from frontdesk_app.domain.models import EligibilityRequest, EligibilityResult, Patient, Payer
+from frontdesk_app.domain.models import (
+    EligibilityRequest,
+    EligibilityResult,
+    Event,
+    Patient,
+    Payer,
+)
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.ui.async_bridge import AsyncBridge
 from frontdesk_app.ui.eligibility.batch import BatchBox
 from frontdesk_app.ui.eligibility.patient_picker import PatientPicker
 from frontdesk_app.ui.eligibility.result_view import ResultView
-from frontdesk_app.ui.eligibility.service import CheckOutcome, EligibilityService
-from frontdesk_app.ui.eligibility.state import CheckHistory
+from frontdesk_app.ui.eligibility.service import RECHECKED, CheckOutcome, EligibilityService
+from frontdesk_app.ui.eligibility.state import BatchItem, CheckHistory, verdict
+from frontdesk_app.ui.events import EventFeed
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_ELIGIBILITY, PanelContext, PanelSpec
 from frontdesk_app.ui.patients.header import PatientHeader
@@ -76,12 +84,14 @@ class EligibilityPanel(QWidget):
         zone: ZoneInfo,
         history: CheckHistory | None = None,
         clock: Callable[[], datetime] = utc_now,
+        feed: EventFeed | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("eligibilityPanel")
         self.setAccessibleName("Eligibility")
         self._bridge = bridge
+        self._backend = backend
         self._zone = zone
         self._clock = clock
         self.history = history or CheckHistory()
@@ -137,8 +147,13 @@ class EligibilityPanel(QWidget):
         self.member_id.returnPressed.connect(self.on_check_clicked)
         self.codes.returnPressed.connect(self.on_check_clicked)
         self.history_table.itemSelectionChanged.connect(self.on_history_selection_changed)
+        self.batch.patient_requested.connect(self.on_batch_patient_requested)
         self._unsubscribe = self.history.add_listener(self.on_history_added)
         self.destroyed.connect(lambda *_: self._unsubscribe())
+        self._shown: CheckOutcome | None = None
+        if feed is not None:
+            unsubscribe_feed = feed.subscribe(self.on_feed_events)
+            self.destroyed.connect(lambda *_: unsubscribe_feed())
         self.reset_date()
         self._update_enabled()
         bridge.run(
@@ -313,6 +328,41 @@ class EligibilityPanel(QWidget):
     def on_check_clicked(self) -> None:
         self.run_check()
 
+    def on_feed_events(self, events: list[Event]) -> None:
+        """A check re-asked in the background once back online: its answer replaces the
+        offline one on screen at once (and joins the history either way)."""
+        for event in events:
+            if event.type != RECHECKED:
+                continue
+            try:
+                fresh = EligibilityResult.model_validate(event.data)
+            except ValidationError:
+                continue
+            self.history.add(fresh)
+            shown = self._shown
+            if (
+                shown is not None
+                and shown.freshness.offline
+                and self.patient is not None
+                and fresh.patient_id == self.patient.id
+                and fresh.payer_id == shown.request.payer_id
+                and fresh.date_of_service == shown.request.date_of_service
+            ):
+                replaced = CheckOutcome(shown.request, result=fresh)
+                self._shown = replaced
+                self.result_view.show_outcome(replaced)
+                self.outcome_shown.emit(replaced)
+
+    def on_batch_patient_requested(self, item: BatchItem) -> None:
+        """One click from the batch summary: that patient, for that appointment's day."""
+        self._bridge.run(
+            self._backend.get_patient(item.patient_id),
+            on_success=lambda patient: self.prefill(patient, date_of_service=item.date_of_service),
+            where=self,
+            owner=self,
+            context="opening a patient from the summary",
+        )
+
     def on_history_added(self, result: EligibilityResult) -> None:
         if self.patient is not None and result.patient_id == self.patient.id:
             self._fill_history()
@@ -357,6 +407,7 @@ class EligibilityPanel(QWidget):
             f"Earlier checks of {patient.full_name}" if patient else "Earlier checks"
         )
         self.error.hide()
+        self._shown = None
         self.result_view.show_outcome(None)
 
     def _current(self, generation: int, outcome: CheckOutcome | None = None) -> bool:
@@ -370,6 +421,7 @@ class EligibilityPanel(QWidget):
             return  # for a patient or a check that is no longer on screen
         self._update_enabled()
         self.status.setText("")
+        self._shown = outcome
         self.result_view.show_outcome(outcome)
         self.outcome_shown.emit(outcome)
 
@@ -392,7 +444,7 @@ class EligibilityPanel(QWidget):
                 f"{check.verified_at.astimezone(self._zone):%d %b %Y %H:%M}",
                 f"{check.date_of_service:%d %b %Y}",
                 check.payer,
-                "Eligible" if check.eligible else "Not eligible",
+                verdict(check).short,
             ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -425,4 +477,6 @@ def shared_history(ctx: PanelContext) -> CheckHistory:
 
 def build_eligibility_panel(ctx: PanelContext) -> EligibilityPanel:
     """The panel for the main window, over the window's shared `CheckHistory`."""
-    return EligibilityPanel(ctx.backend, ctx.bridge, zone=ctx.zone, history=shared_history(ctx))
+    return EligibilityPanel(
+        ctx.backend, ctx.bridge, zone=ctx.zone, history=shared_history(ctx), feed=ctx.events
+    )
