@@ -4,26 +4,41 @@ registered from the call, prefilled from what the assistant collected, then book
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from frontdesk_app.config import Settings
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.ids import has_prefix
-from frontdesk_app.domain.models import Call, SimulatedCallRequest, TransferRequest
+from frontdesk_app.domain.models import (
+    AppointmentQuery,
+    Call,
+    Page,
+    Prescription,
+    SimulatedCallRequest,
+    TransferRequest,
+)
 from frontdesk_app.ui.calendar.booking_dialog import BookingDialog
+from frontdesk_app.ui.calendar.change_dialogs import RescheduleDialog
 from frontdesk_app.ui.calls.panel import CallsPanel
 from frontdesk_app.ui.main_window import MainWindow
+from frontdesk_app.ui.patients.card import PatientCard
 from frontdesk_app.ui.patients.new_patient_dialog import NewPatientDialog
 from tests.ui.panel_support import WAIT, ZONE, Desk, open_desk, run
 
 pytestmark = [
     pytest.mark.ui,
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+    # Offscreen windows cannot be raised; the card and the finder ask to be (harmless here).
+    pytest.mark.qt_log_ignore(
+        "This plugin does not support propagateSizeHints", "This plugin does not support raise"
+    ),
 ]
 
 
@@ -171,3 +186,94 @@ def test_a_caller_unknown_to_the_clinic_is_registered_from_the_call_then_booked(
     assert chosen is not None and chosen.full_name == call.collected_data["patient_name"]
     assert booking.chosen_day().strftime("%A") == call.collected_data["preferred_day"]
     booking.reject()
+
+
+# --- a patient at hand from anywhere: Ctrl+K → card → rescheduled ----------------------------
+
+
+def test_ctrl_k_finds_the_patient_whose_card_reschedules_their_appointment(
+    qtbot: QtBot, desk: Desk, window: MainWindow
+) -> None:
+    now = clock.now()
+    upcoming = run(
+        qtbot,
+        desk.backend.list_appointments(
+            AppointmentQuery(start=now + timedelta(days=1), end=now + timedelta(days=8))
+        ),
+    ).data
+    target = next(a for a in upcoming if a.active)
+    who = run(qtbot, desk.backend.get_patient(target.patient_id))
+    window.show_panel("prescriptions")  # from any panel
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    finder = window.patient_finder.finder  # type: ignore[union-attr]
+    qtbot.waitUntil(finder.isVisible, timeout=WAIT)
+    qtbot.keyClicks(finder.picker.search, who.full_name)
+    qtbot.waitUntil(finder.picker.results.isVisible, timeout=WAIT)
+    row = next(
+        i
+        for i in range(finder.picker.results.count())
+        if finder.picker.results.item(i).data(Qt.ItemDataRole.UserRole).id == who.id
+    )
+    qtbot.keyClick(finder.picker.search, Qt.Key.Key_Down)
+    finder.picker.results.setCurrentRow(row)
+    with qtbot.waitSignal(finder.picker.patient_chosen, timeout=WAIT):
+        qtbot.keyClick(finder.picker.results, Qt.Key.Key_Return)
+    card = finder.card
+    assert card is not None and card.isVisible() and not finder.isVisible()
+    assert card.header.text().startswith(who.full_name)
+    qtbot.waitUntil(lambda: card.data is not None, timeout=WAIT)
+    card_loaded = card.data
+    assert card_loaded is not None
+    assert any(a.id == target.id for a in card_loaded.upcoming)
+    assert card.insurance.text()  # the insurance and the last answer (or "not checked yet")
+
+    rows = [
+        card.upcoming.item(r, 0).data(Qt.ItemDataRole.UserRole)
+        for r in range(card.upcoming.rowCount())
+    ]
+    card.upcoming.selectRow(next(i for i, a in enumerate(rows) if a.id == target.id))
+    with qtbot.waitSignal(card.change_opened, timeout=WAIT) as opened:
+        qtbot.mouseClick(card.reschedule_button, Qt.MouseButton.LeftButton)
+    dialog = opened.args[0]
+    assert isinstance(dialog, RescheduleDialog)
+    assert window.current_panel_key() == "calendar"  # the calendar jumped to it
+    assert dialog.view.id == target.id
+    qtbot.waitUntil(lambda: dialog.time.count() > 0 and not dialog.time.loading, timeout=WAIT)
+    free = [dialog.time.itemData(i) for i in range(dialog.time.count())]
+    new_start = next(s for s in free if s is not None and s != target.start_time)
+    dialog.time.setCurrentIndex(free.index(new_start))
+    with qtbot.waitSignal(card.loaded, timeout=WAIT):
+        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    moved = run(qtbot, desk.backend.get_appointment(target.id))
+    assert moved.status == "rescheduled" and moved.start_time == new_start
+    assert card.data is not None
+    assert next(a for a in card.data.upcoming if a.id == target.id).start_time == new_start
+
+
+def test_the_card_is_bound_to_one_patient_and_drops_a_late_answer(
+    qtbot: QtBot, desk: Desk, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = run(qtbot, desk.backend.search_patients(None, limit=2)).data
+    a, b = page[0], page[1]
+    gate = asyncio.Event()
+    real = desk.backend.list_prescriptions
+
+    async def slow_for_a(patient_id: str, **kwargs: Any) -> Page[Prescription]:
+        if patient_id == a.id:
+            await gate.wait()
+        return await real(patient_id, **kwargs)
+
+    monkeypatch.setattr(desk.backend, "list_prescriptions", slow_for_a)
+    assert window.context is not None
+    card = PatientCard(window.context, window)
+    qtbot.addWidget(card)
+    card.show_patient(a)
+    with qtbot.waitSignal(card.loaded, timeout=WAIT) as shown:
+        card.show_patient(b)
+    assert shown.args[0].patient == b
+    with qtbot.assertNotEmitted(card.loaded, wait=200):
+        gate.set()
+        run(qtbot, window.bridge.wait_idle())
+    assert card.data is not None and card.data.patient == b
+    assert card.header.text().startswith(b.full_name)

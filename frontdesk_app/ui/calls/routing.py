@@ -7,7 +7,6 @@ are found by key through the main window, so this module knows their methods, no
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from PySide6.QtWidgets import QWidget
@@ -27,9 +26,8 @@ from frontdesk_app.ui.calls.actions import (
 )
 from frontdesk_app.ui.calls.booking_fit import fit_booking
 from frontdesk_app.ui.panels import PanelContext
+from frontdesk_app.ui.patients.calendar_jump import Change, open_change
 from frontdesk_app.ui.patients.new_patient_dialog import NewPatientDialog
-
-CALENDAR_LOAD_TIMEOUT = 10.0
 
 
 class CallActionRouter:
@@ -127,33 +125,9 @@ class CallActionRouter:
         if action.appointment_id is None:
             self._tell("No upcoming appointment", "The caller has no upcoming appointment.")
             return None
-        calendar: Any = self._ctx.show_panel("calendar")
-        if calendar is None:
-            return None
         appointment = await self._ctx.backend.get_appointment(action.appointment_id)
-        opener = (
-            calendar.open_reschedule
-            if isinstance(action, RescheduleRequest)
-            else calendar.open_cancel
-        )
-        loaded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def on_loaded(_count: int) -> None:
-            if not loaded.done():
-                loaded.set_result(None)
-
-        calendar.data_loaded.connect(on_loaded)
-        try:
-            calendar.show_instant(appointment.provider_id, appointment.start_time)
-            dialog: QWidget | None = opener(appointment.id)
-            if dialog is None:
-                # The calendar is loading that day: open the dialog once it shows it.
-                async with asyncio.timeout(CALENDAR_LOAD_TIMEOUT):
-                    await loaded
-                dialog = opener(appointment.id)
-        finally:
-            calendar.data_loaded.disconnect(on_loaded)
-        return dialog
+        change: Change = "reschedule" if isinstance(action, RescheduleRequest) else "cancel"
+        return await open_change(self._ctx, appointment, change)
 
     def _eligibility(self, action: EligibilityLookup, patient: Patient | None) -> QWidget | None:
         panel: Any = self._ctx.show_panel("eligibility")
