@@ -672,7 +672,7 @@ def test_an_offer_counts_down_on_the_card_and_returns_to_the_queue_when_it_rings
     qtbot.waitUntil(lambda: panel.card(transfer.transfer_id) is not None, timeout=WAIT)
     card = panel.card(transfer.transfer_id)
     assert card is not None
-    qtbot.waitUntil(lambda: "s left to accept" in card.state.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "s to accept" in card.state.text(), timeout=WAIT)
     assert not card.decline_button.isHidden()
 
     # Nobody answers: the desk asks, the server passes the call back to the queue, where

@@ -74,6 +74,7 @@ class PatientSearch(QWidget):
         self.new_button = QPushButton("New patient…")
         self.new_button.setAccessibleName("Register a new patient")
         self.new_button.setToolTip("Register a patient the clinic does not know yet")
+        self.new_button.setAutoDefault(False)  # Enter in the dialog still books
         self.new_button.clicked.connect(self.open_new_patient)
         row = QHBoxLayout()
         row.setSpacing(6)

@@ -72,6 +72,9 @@ class TransferCard(QFrame):
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state = QLabel(self)
         self.state.setProperty("role", "hint")
+        # The countdown may be long; it yields width to the buttons instead of widening cards.
+        self.state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.state.setMinimumWidth(80)
         self.open_button = QPushButton("Open", self)
         self.accept_button = QPushButton("Accept", self)
         self.accept_button.setProperty("primary", True)
@@ -162,9 +165,7 @@ class TransferCard(QFrame):
         elif transfer.offer_expires_at is not None and now is not None:
             left = max(0, math.ceil((transfer.offer_expires_at - now).total_seconds()))
             self.seconds_left = left
-            self.state.setText(
-                f"Offered to you · {left} s left to accept" if left else "Offer passing on…"
-            )
+            self.state.setText(f"Offered · {left} s to accept" if left else "Passing on…")
         else:
             self.state.setText("Offered to you")
 

@@ -99,9 +99,8 @@ class PatientPicker(QWidget):
     def show_patient(self, patient: Patient | None) -> None:
         """Show `patient` as chosen without telling the listeners (the panel switched to them)."""
         self.patient = patient
-        self.search.blockSignals(True)
+        # setText does not emit textEdited (no search starts), and the box now names `patient`.
         self.search.setText(patient.full_name if patient is not None else "")
-        self.search.blockSignals(False)
         self.results.hide()
         self.hint.hide()
 

@@ -121,6 +121,8 @@ class PatientCard(QDialog):
         layout.addWidget(past_box)
         layout.addLayout(grid, 1)
 
+        for button in (self.reschedule_button, self.cancel_button):
+            button.setAutoDefault(False)  # Enter on a row reschedules it, nothing else
         self.reschedule_button.clicked.connect(lambda: self.change_selected("reschedule"))
         self.cancel_button.clicked.connect(lambda: self.change_selected("cancel"))
         self.upcoming.itemSelectionChanged.connect(self._update_buttons)

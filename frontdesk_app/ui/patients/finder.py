@@ -35,6 +35,8 @@ class PatientFinder(QDialog):
         self.picker.results.setMaximumHeight(260)
         self.new_button = QPushButton("New patient…", self)
         self.new_button.setAccessibleName("Register a new patient")
+        # Enter in the search picks a patient; it must never register one by default.
+        self.new_button.setAutoDefault(False)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.new_button)
