@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from frontdesk_app.domain.errors import PossibleDuplicate
+from frontdesk_app.domain.errors import NotFound, PossibleDuplicate
 from frontdesk_app.domain.ids import is_temporary, is_temporary_patient
 from frontdesk_app.domain.models import AppointmentCreate, AppointmentQuery, PatientCreate
 from tests.fixtures.store import TUESDAY, local
@@ -113,3 +113,24 @@ async def test_an_offline_registration_the_server_refuses_holds_its_bookings(
     assert (
         await desk.server.list_appointments(AppointmentQuery(start=local(TUESDAY, 0)))
     ).data == []
+
+
+async def test_discarding_a_refused_registration_takes_its_bookings_back(desk: Desk) -> None:
+    desk.unplug()
+    made = await desk.backend.create_patient(newcomer())
+    booked = await desk.backend.create_appointment(booking(desk, made.id, 9))
+    await desk.server.create_patient(newcomer())
+    desk.plug_in()
+    for _ in range(200):  # bounded: the replayer parks the registration within a moment
+        if await desk.backend.list_conflicts():
+            break
+        await asyncio.sleep(0.05)
+    [conflict] = await desk.backend.list_conflicts()
+    assert conflict.kind == "patient" and not conflict.can_choose_slot
+    assert await desk.backend.resolve_conflict(conflict.id, discard=True) is None
+    assert desk.backend.state.pending == 0 and await desk.backend.list_conflicts() == []
+    assert made.id not in [p.id for p in (await desk.backend.search_patients("Brennagh")).data]
+    with pytest.raises(NotFound):
+        await desk.backend.get_appointment(booked.id)
+    removed = [e for e in desk.events if e.data.get("appointment_id") == booked.id]
+    assert removed and removed[-1].data.get("removed") is True
