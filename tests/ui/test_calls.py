@@ -687,6 +687,10 @@ def test_an_offer_counts_down_on_the_card_and_returns_to_the_queue_when_it_rings
     assert shown is not None and "EMERGENCY" in shown.badge.text()
     assert shown.state.text() == "Waiting for any agent"
     assert "1 EMERGENCY" in panel.waiting.text()
+    # The agent is told why calls stopped coming.
+    rang_out = "A call rang out and was passed on"
+    qtbot.waitUntil(lambda: panel.message.title == rang_out, timeout=WAIT)
+    assert "set Away" in panel.message.text
 
 
 def test_keyboard_accepts_and_completes_and_the_call_bar_follows_the_call(
@@ -697,7 +701,7 @@ def test_keyboard_accepts_and_completes_and_the_call_bar_follows_the_call(
     for agent in agents:
         run(qtbot, desk.backend.set_agent_status(agent, "away"))
     panel = make_panel(qtbot, desk, agents[0])
-    panel.install_shortcuts(panel, Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    panel.keys.install_shortcuts(panel, Qt.ShortcutContext.WidgetWithChildrenShortcut)
     set_status(qtbot, panel, "available")
     call = simulate(qtbot, desk, scenario="prescription_refill")
     transfer = transfer_of(qtbot, desk, call)
@@ -731,7 +735,7 @@ def test_keyboard_declines_an_offer_to_the_next_agent(qtbot: QtBot, local_desk: 
     for agent in agents:
         run(qtbot, desk.backend.set_agent_status(agent, "available"))
     panel = make_panel(qtbot, desk, agents[0])
-    panel.install_shortcuts(panel, Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    panel.keys.install_shortcuts(panel, Qt.ShortcutContext.WidgetWithChildrenShortcut)
     set_status(qtbot, panel, "available")
     offered = None
     for _ in range(len(agents)):  # round-robin: one of the first few transfers is offered here
@@ -768,5 +772,5 @@ def test_the_call_bar_stays_in_sight_on_every_panel(
     assert calls.call_bar.caller.text() == (call.caller.name or call.caller.phone)
     qtbot.mouseClick(calls.call_bar.open_button, Qt.MouseButton.LeftButton)
     assert window.current_panel_key() == "calls"
-    calls.complete_current()
+    calls.keys.complete_current()
     qtbot.waitUntil(lambda: not bar.isVisible(), timeout=WAIT)

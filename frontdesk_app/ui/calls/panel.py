@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -48,6 +48,7 @@ from frontdesk_app.ui.calls.call_bar import CallBar
 from frontdesk_app.ui.calls.card import TransferCard
 from frontdesk_app.ui.calls.card_list import CardList, waiting_text
 from frontdesk_app.ui.calls.detail import CallDetailView
+from frontdesk_app.ui.calls.handling import CallHandling
 from frontdesk_app.ui.calls.notifier import TransferNotifier
 from frontdesk_app.ui.calls.queue import QueueChange, TransferQueue, is_loud
 from frontdesk_app.ui.events import EventFeed
@@ -122,8 +123,10 @@ class CallsPanel(QWidget):
         self.detail.accept_requested.connect(self.on_accept_requested)
         self.detail.action_requested.connect(self.on_detail_action_requested)
         self.detail.complete_requested.connect(self.on_detail_complete_requested)
-        self.call_bar.open_requested.connect(self.on_call_bar_open_requested)
-        self.call_bar.complete_requested.connect(self.on_call_bar_open_requested)
+        # Keyboard accept, decline and complete, and the notices about offers (`handling`).
+        self.keys = CallHandling(self, backend, bridge)
+        self.call_bar.open_requested.connect(self.keys.on_call_bar_open_requested)
+        self.call_bar.complete_requested.connect(self.keys.on_call_bar_open_requested)
         unsubscribe_feed = feed.subscribe(self.on_feed_events) if feed else None
         self._unsubscribe_feed = unsubscribe_feed
         if unsubscribe_feed is not None:
@@ -236,7 +239,7 @@ class CallsPanel(QWidget):
         self._bridge.run(
             self._backend.accept_transfer(transfer_id, self.agent_id),
             on_success=self._on_accepted,
-            on_error=lambda exc: self._on_accept_failed(transfer_id, exc),
+            on_error=lambda exc: self.on_taken_elsewhere(transfer_id, exc),
             where=self,
             busy="Accepting the call",
             context="accepting a call",
@@ -278,6 +281,7 @@ class CallsPanel(QWidget):
     def on_feed_events(self, events: list[Event]) -> None:
         self._changes += 1
         self.queue.apply_events(events)
+        self.keys.tell_missed_offers(events)
         self.control.set_status(self.queue.status if self.agent_id else None)
         # The waiting count changes even when nothing visible to this agent did.
         self._update_sections()
@@ -314,7 +318,7 @@ class CallsPanel(QWidget):
             card = TransferCard(transfer, self._zone)
             card.open_requested.connect(self.open_transfer)
             card.accept_requested.connect(self.on_accept_requested)
-            card.decline_requested.connect(self.decline)
+            card.decline_requested.connect(self.keys.decline)
         card.set_transfer(transfer, mine=place == "mine")
         card.refresh_wait(self._clock())
         target.put(card)
@@ -386,7 +390,7 @@ class CallsPanel(QWidget):
         self.queue.apply([transfer])
         self.open_transfer(transfer.transfer_id)
 
-    def _on_accept_failed(self, transfer_id: str, exc: BaseException) -> bool:
+    def on_taken_elsewhere(self, transfer_id: str, exc: BaseException) -> bool:
         if isinstance(exc, InvalidState | NotFound):
             # Another agent was quicker: say so and show the queue as it is now.
             self.show_message(
@@ -512,80 +516,6 @@ class CallsPanel(QWidget):
     def show_message(self, title: str, text: str = "", **options: Any) -> None:
         self.message.show_message(title, text, **options)
         self._place_message()
-
-    # --- keyboard: accept, decline, complete -----------------------------------------------
-
-    def accept_next(self) -> None:
-        """Accept the open call if it is waiting, else the most pressing one waiting."""
-        target = self._offered_or_open()
-        if target is not None:
-            self.accept(target.transfer_id)
-
-    def decline_current(self) -> None:
-        """Pass on the open call if it is offered to this agent, else the first offer."""
-        shown = self.detail.transfer
-        if shown is not None and shown.status == "connected" and not self.detail.mine:
-            self.decline(shown.transfer_id)
-            return
-        offer = next((t for t in self.queue.queue() if t.status == "connected"), None)
-        if offer is not None:
-            self.decline(offer.transfer_id)
-
-    def complete_current(self) -> None:
-        """Complete the open call with the outcome and notes in the wrap-up box."""
-        if self.detail.transfer is None or not self.detail.mine:
-            mine = next(iter(self.queue.mine()), None)
-            if mine is None:
-                return
-            self.open_transfer(mine.transfer_id)
-        self.detail.on_complete_clicked()
-
-    def install_shortcuts(self, host: QWidget, context: Qt.ShortcutContext) -> list[QShortcut]:
-        """Alt+A accept, Alt+D decline, Alt+C complete, active wherever `context` says (the
-        main window installs them window-wide: a call can be taken from any panel)."""
-        made = []
-        for keys, slot in (
-            ("Alt+A", self.accept_next),
-            ("Alt+D", self.decline_current),
-            ("Alt+C", self.complete_current),
-        ):
-            shortcut = QShortcut(QKeySequence(keys), host)
-            shortcut.setContext(context)
-            shortcut.activated.connect(slot)
-            made.append(shortcut)
-        return made
-
-    def _offered_or_open(self) -> Transfer | None:
-        shown = self.detail.transfer
-        if shown is not None and not self.detail.mine and shown.status in ("queued", "connected"):
-            return shown
-        return next(iter(self.queue.queue()), None)
-
-    def decline(self, transfer_id: str) -> None:
-        if not self.agent_id:
-            return
-        self._bridge.run(
-            self._backend.decline_transfer(transfer_id, self.agent_id),
-            on_success=self._on_declined,
-            on_error=lambda exc: self._on_accept_failed(transfer_id, exc),
-            where=self,
-            busy="Passing the call on",
-            context="declining a call",
-        )
-
-    def _on_declined(self, transfer: Transfer) -> None:
-        self.queue.apply([transfer])
-        if self.detail.transfer is not None and (
-            self.detail.transfer.transfer_id == transfer.transfer_id
-        ):
-            self.detail.clear()
-
-    def on_call_bar_open_requested(self, transfer_id: str) -> None:
-        window = self.window()
-        show_panel = getattr(window, "show_panel", None)
-        if callable(show_panel):
-            show_panel("calls")
-        self.open_transfer(transfer_id)
 
     def shutdown(self) -> None:
         """Stop listening to the feed and the clock (the window is closing)."""

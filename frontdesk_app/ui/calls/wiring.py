@@ -27,7 +27,7 @@ def build_calls_panel(ctx: PanelContext) -> CallsPanel:
     )
     # Window-wide: Alt+A / Alt+D / Alt+C work from any panel, and the call bar shows the call
     # on the line above every panel.
-    panel.install_shortcuts(ctx.window, Qt.ShortcutContext.WindowShortcut)
+    panel.keys.install_shortcuts(ctx.window, Qt.ShortcutContext.WindowShortcut)
     bar = QToolBar("Call on the line", ctx.window)
     bar.setObjectName("callBarToolbar")
     bar.setMovable(False)
