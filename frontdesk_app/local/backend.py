@@ -399,7 +399,10 @@ class LocalBackend(Backend):
     async def list_transfers(
         self, *, agent_id: str | None = None, status: TransferStatus | None = None
     ) -> list[Transfer]:
-        await self.expire_offers()  # never list an offer that has already rung out
+        # Never list an offer that has already rung out (a write only when one has).
+        now = self._clock()
+        if await self._read(lambda s: call_ops.has_expired_offers(s, now=now)):
+            await self.expire_offers()
         return await self._read(
             lambda s: calls_repo.list_transfers(s, agent_id=agent_id, status=status)
         )

@@ -112,6 +112,16 @@ def _pass_on(
     return result
 
 
+def has_expired_offers(session: Session, *, now: datetime) -> bool:
+    """A cheap read: whether any offer has rung out (so a listing need not write otherwise)."""
+    found = session.scalar(
+        select(TransferRow.id)
+        .where(TransferRow.status == "connected", TransferRow.offer_expires_at <= now)
+        .limit(1)
+    )
+    return found is not None
+
+
 def expire_offers(
     session: Session, *, now: datetime, timeout_s: float = DEFAULT_OFFER_TIMEOUT_S
 ) -> Outcome[list[Transfer]]:
