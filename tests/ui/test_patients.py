@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from frontdesk_app.config import Settings
 from frontdesk_app.domain import clock
-from frontdesk_app.domain.ids import has_prefix
+from frontdesk_app.domain.ids import has_prefix, is_temporary_patient
 from frontdesk_app.domain.models import (
     AppointmentQuery,
     Call,
@@ -31,7 +31,7 @@ from frontdesk_app.ui.calls.panel import CallsPanel
 from frontdesk_app.ui.main_window import MainWindow
 from frontdesk_app.ui.patients.card import PatientCard
 from frontdesk_app.ui.patients.new_patient_dialog import NewPatientDialog
-from tests.ui.panel_support import WAIT, ZONE, Desk, open_desk, run
+from tests.ui.panel_support import WAIT, ZONE, Desk, open_desk, open_offline_first_desk, run
 
 pytestmark = [
     pytest.mark.ui,
@@ -277,3 +277,49 @@ def test_the_card_is_bound_to_one_patient_and_drops_a_late_answer(
         run(qtbot, window.bridge.wait_idle())
     assert card.data is not None and card.data.patient == b
     assert card.header.text().startswith(b.full_name)
+
+
+@pytest.fixture
+def offline_first(qtbot: QtBot, loop: object, tmp_path: Path) -> Iterator[Desk]:
+    yield from open_offline_first_desk(qtbot, tmp_path)
+
+
+def test_offline_a_new_patient_is_registered_and_booked_at_once(
+    qtbot: QtBot, offline_first: Desk
+) -> None:
+    desk = offline_first
+    assert desk.server is not None
+    # The mirror's first pull has brought the directory in (payers, providers, patients).
+    qtbot.waitUntil(lambda: len(run(qtbot, desk.backend.list_payers())) > 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: bool(run(qtbot, desk.backend.list_providers())), timeout=WAIT)
+    desk.server.stop()  # the connection is gone, and the desk has noticed
+    run(qtbot, desk.backend.list_agents())
+    qtbot.waitUntil(
+        lambda: desk.backend.state.connection == "offline",  # type: ignore[attr-defined]
+        timeout=WAIT,
+    )
+    dialog = booking_dialog(qtbot, desk)
+    qtbot.keyClicks(dialog.patient.field, "Wilhelmina Okonkwo-Hart")
+    form = register_from(qtbot, dialog)
+    form.date_of_birth.setDate(QDate(1979, 9, 12))
+    qtbot.keyClicks(form.phone, "555 010 4455")
+    qtbot.mouseClick(form.register_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.patient.patient is not None, timeout=WAIT)
+    made = dialog.patient.patient
+    assert made is not None and is_temporary_patient(made.id)
+    # Booked on this computer at once, waiting to reach the server after the registration.
+    qtbot.waitUntil(lambda: dialog.time.count() > 0 and not dialog.time.loading, timeout=WAIT)
+    start = next(
+        (dialog.time.itemData(i) for i in range(dialog.time.count()) if dialog.time.itemData(i)),
+        None,
+    )
+    if start is None:  # today is full or over: the next day has room
+        dialog.day.setDate(dialog.day.date().addDays(1))
+        qtbot.waitUntil(lambda: not dialog.time.loading and dialog.time.count() > 0, timeout=WAIT)
+    qtbot.waitUntil(lambda: dialog.time.selected() is not None, timeout=WAIT)
+    with qtbot.waitSignal(dialog.booked, timeout=WAIT) as booked:
+        qtbot.mouseClick(dialog.book_button, Qt.MouseButton.LeftButton)
+    appointment = booked.args[0]
+    assert appointment.patient_id == made.id
+    assert desk.backend.sync_status(appointment.id) == "pending"  # type: ignore[attr-defined]
+    assert desk.backend.state.pending == 2  # type: ignore[attr-defined]
