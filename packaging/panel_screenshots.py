@@ -1,10 +1,12 @@
-"""Screenshots of the eligibility, prescriptions and live-calls panels in the main window.
+"""Screenshots of the eligibility, prescriptions and live-calls panels and the patient card.
 
 `PANEL_SHOTS` lists (image name, staging coroutine): each stages its panel with the demo clinic
-(a check run, a patient's prescriptions, an incoming emergency transfer) in an attached
-`MainWindow`, for the repo's screenshot script to grab. Run alone it writes the three PNGs:
+(a check run and tomorrow's batch, a prescription looked up by id, an emergency taken with the
+call bar showing, a patient's card from Ctrl+K) in an attached `MainWindow` at its default size,
+for the repo's screenshot script to grab. Run alone it writes the PNGs:
 
-    xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python packaging/panel_screenshots.py OUT
+    QT_QPA_PLATFORM=xcb xvfb-run -s "-screen 0 1280x800x24" \
+        .venv/bin/python packaging/panel_screenshots.py OUT
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from PySide6.QtGui import QColor
 
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.models import SimulatedCallRequest
@@ -59,9 +64,11 @@ async def stage_eligibility(window: Any, backend: Backend) -> None:
 
 
 async def stage_prescriptions(window: Any, backend: Backend) -> None:
+    """A prescription looked up by its id: the panel names whose it is and lists theirs."""
     panel = window.show_panel("prescriptions")
     patient = await _insured_patient(backend, with_prescriptions=3)
-    panel.show_patient(patient)
+    found = await backend.list_prescriptions(patient.id)
+    panel.look_up_id(found.data[-1].id)
     await _settle(1.2)
 
 
@@ -86,8 +93,42 @@ async def stage_calls(window: Any, backend: Backend) -> None:
     await _settle(1.5)
     waiting = panel.queue.queue()
     if waiting:
-        panel.open_transfer(waiting[0].transfer_id)
+        panel.accept(waiting[0].transfer_id)  # the emergency: the call bar shows it
+    await _settle(1.5)
+
+
+async def stage_patient_card(window: Any, backend: Backend) -> None:
+    """Ctrl+K, a patient with upcoming appointments: their card over the calendar."""
+    from frontdesk_app.domain import clock
+    from frontdesk_app.domain.models import AppointmentQuery
+
+    window.show_panel("calendar")
+    start = clock.now() + timedelta(days=1)
+    page = await backend.list_appointments(
+        AppointmentQuery(start=start, end=start + timedelta(days=6), limit=50)
+    )
+    patient = await backend.get_patient(page.data[len(page.data) // 2].patient_id)
+    finder = window.patient_finder.finder
+    finder.start()
     await _settle()
+    finder.open_card(patient)
+    await _settle(1.5)
+
+
+def grab_card(window: Any, path: str) -> None:
+    """The card is a window of its own: paint it over the main window's picture."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+
+    picture = window.grab()
+    card = window.patient_finder.finder.card
+    painter = QPainter(picture)
+    offset = QPoint((picture.width() - card.width()) // 2, (picture.height() - card.height()) // 2)
+    painter.fillRect(picture.rect(), QColor(0, 0, 0, 60))
+    painter.drawPixmap(offset, card.grab())
+    painter.end()
+    picture.save(path)
+    card.close()
 
 
 PANEL_SHOTS: list[tuple[str, Stage]] = [
@@ -95,6 +136,8 @@ PANEL_SHOTS: list[tuple[str, Stage]] = [
     ("prescriptions", stage_prescriptions),
     ("live-calls", stage_calls),
 ]
+# Shots of a window over the main window, grabbed by `grab_card` (this script only).
+CARD_SHOTS: list[tuple[str, Stage]] = [("patient-card", stage_patient_card)]
 
 
 async def _main(out: Path) -> None:
@@ -113,14 +156,17 @@ async def _main(out: Path) -> None:
         window = MainWindow(
             settings=settings, qsettings=qsettings, settings_path=Path(tmp) / "s.json"
         )
-        window.resize(1440, 900)
-        window.show()
+        window.show()  # its default size (1280 × 820), as on a clinic's 1280 × 800 screen
         window.attach(backend, environment="standalone")
         await _settle(1.5)
-        for filename, stage in PANEL_SHOTS:
+        for filename, stage in [*PANEL_SHOTS, *CARD_SHOTS]:
             await stage(window, backend)
-            window.grab().save(str(out / f"{filename}.png"))
-            print(out / f"{filename}.png")
+            path = str(out / f"{filename}.png")
+            if (filename, stage) in CARD_SHOTS:
+                grab_card(window, path)
+            else:
+                window.grab().save(path)
+            print(path)
         await window.bridge.wait_idle()
         await window.detach()
         await backend.aclose()

@@ -44,6 +44,7 @@ from frontdesk_app.domain.models import (
     Notification,
     Page,
     Patient,
+    PatientCreate,
     Payer,
     Prescription,
     Provider,
@@ -262,6 +263,13 @@ class ApiBackend(Backend):
             Patient, f"/v1/patients/{_seg(patient_id)}", label="/v1/patients/{id}"
         )
 
+    async def create_patient(
+        self, request: PatientCreate, *, idempotency_key: str | None = None
+    ) -> Patient:
+        return await self._post(
+            Patient, "/v1/patients", _body(request), idempotency_key, label="/v1/patients"
+        )
+
     async def list_payers(self) -> list[Payer]:
         return await self._all(Payer, "/v1/payers", label="/v1/payers")
 
@@ -354,6 +362,17 @@ class ApiBackend(Backend):
             {"agent_id": agent_id},
             idempotency_key,
             label="/v1/transfers/{id}/accept",
+        )
+
+    async def decline_transfer(
+        self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
+    ) -> Transfer:
+        return await self._post(
+            Transfer,
+            f"/v1/transfers/{_seg(transfer_id)}/decline",
+            {"agent_id": agent_id},
+            idempotency_key,
+            label="/v1/transfers/{id}/decline",
         )
 
     async def complete_transfer(

@@ -37,6 +37,7 @@ from frontdesk_app.domain.errors import (
     InsufficientScope,
     NotFound,
     Offline,
+    PossibleDuplicate,
     RateLimited,
     ServiceUnavailable,
     ValidationFailed,
@@ -168,11 +169,22 @@ def error_from_response(response: httpx.Response, *, now: float) -> FrontDeskErr
     request_id = body.get("request_id")
     if not isinstance(request_id, str):
         request_id = response.headers.get("x-request-id")
+    retry_after = parse_retry_after(response.headers.get("retry-after"), now=now)
+    if cls is PossibleDuplicate:
+        raw = body.get("candidates")
+        ids = [c for c in raw if isinstance(c, str)] if isinstance(raw, list) else []
+        return PossibleDuplicate(
+            message,
+            candidate_ids=ids[:50],
+            errors=_field_errors(body.get("errors")),
+            request_id=request_id,
+            retry_after=retry_after,
+        )
     return cls(
         message,
         errors=_field_errors(body.get("errors")),
         request_id=request_id,
-        retry_after=parse_retry_after(response.headers.get("retry-after"), now=now),
+        retry_after=retry_after,
     )
 
 

@@ -29,6 +29,7 @@ from frontdesk_app.domain.models import (
     Notification,
     Page,
     Patient,
+    PatientCreate,
     Payer,
     Prescription,
     Provider,
@@ -95,6 +96,13 @@ class Backend(abc.ABC):
     async def get_patient(self, patient_id: str) -> Patient: ...
 
     @abc.abstractmethod
+    async def create_patient(
+        self, request: PatientCreate, *, idempotency_key: str | None = None
+    ) -> Patient:
+        """Register a patient; `PossibleDuplicate` names likely duplicates (by id) instead,
+        unless `request.allow_duplicate`."""
+
+    @abc.abstractmethod
     async def list_payers(self) -> list[Payer]: ...
 
     # --- eligibility and prescriptions ---
@@ -144,6 +152,13 @@ class Backend(abc.ABC):
     async def accept_transfer(
         self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
     ) -> Transfer: ...
+
+    @abc.abstractmethod
+    async def decline_transfer(
+        self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
+    ) -> Transfer:
+        """The agent a call is offered to passes it on now: to the next available agent, or
+        back to the queue (`transfer.offer_expired` with `reason: "declined"`)."""
 
     @abc.abstractmethod
     async def complete_transfer(

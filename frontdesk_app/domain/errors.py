@@ -6,7 +6,8 @@
     ├── Conflict
     │   ├── SlotUnavailable        slot_unavailable        409
     │   ├── ProviderUnavailable    provider_unavailable    409
-    │   └── InvalidState           invalid_state           409
+    │   ├── InvalidState           invalid_state           409
+    │   └── PossibleDuplicate      possible_duplicate      409  (candidate_ids)
     ├── IdempotencyKeyReused       idempotency_key_reused  422
     ├── RateLimited                rate_limited            429  (retry_after seconds)
     ├── AuthenticationFailed       invalid_token           401
@@ -91,6 +92,26 @@ class InvalidState(Conflict):
     title = "Not possible in the current state"
 
 
+class PossibleDuplicate(Conflict):
+    """A new patient looks like one already registered; `candidate_ids` names them (ids only,
+    never their details) so the person can choose one or register anyway."""
+
+    code = "possible_duplicate"
+    title = "This patient may already be registered"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        candidate_ids: list[str] | tuple[str, ...] = (),
+        errors: list[FieldError] | tuple[FieldError, ...] = (),
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, errors=errors, request_id=request_id, retry_after=retry_after)
+        self.candidate_ids = tuple(candidate_ids)
+
+
 class IdempotencyKeyReused(FrontDeskError):
     code = "idempotency_key_reused"
     status = 422
@@ -141,6 +162,7 @@ ERRORS_BY_CODE: dict[str, type[FrontDeskError]] = {
         SlotUnavailable,
         ProviderUnavailable,
         InvalidState,
+        PossibleDuplicate,
         IdempotencyKeyReused,
         RateLimited,
         AuthenticationFailed,

@@ -22,6 +22,8 @@ DELIVERY: Final = "dlv"
 CLIENT: Final = "cli"
 # An appointment booked while offline carries a temporary id until the server assigns one.
 TEMPORARY_APPOINTMENT: Final = "tmp_apt"
+# A patient registered while offline, likewise, until the server has registered them.
+TEMPORARY_PATIENT: Final = "tmp_pat"
 
 _ALPHABET: Final = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -41,11 +43,16 @@ def new_id(prefix: str, length: int = 12) -> str:
 def has_prefix(value: str, prefix: str) -> bool:
     """True when `value` looks like an id of that kind (`has_prefix("apt_x", "apt")`)."""
     head, sep, tail = value.partition("_")
-    if prefix == TEMPORARY_APPOINTMENT:
-        return value.startswith("tmp_apt_") and len(value) > len("tmp_apt_")
+    if prefix in (TEMPORARY_APPOINTMENT, TEMPORARY_PATIENT):
+        return value.startswith(prefix + "_") and len(value) > len(prefix) + 1
     return bool(sep) and head == prefix and bool(tail) and tail.isalnum()
 
 
 def is_temporary(appointment_id: str) -> bool:
     """True for an id given to an appointment booked offline and not yet synced."""
     return appointment_id.startswith(TEMPORARY_APPOINTMENT + "_")
+
+
+def is_temporary_patient(patient_id: str) -> bool:
+    """True for the id of a patient registered offline and not yet synced."""
+    return patient_id.startswith(TEMPORARY_PATIENT + "_")

@@ -47,6 +47,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "transfer.accepted",
     "transfer.completed",
     "agent.status_changed",
+    "patient.created",
+    "transfer.offer_expired",
 )
 # Not on the wire: the desk's own event when an appointment's sync state changes (pending,
 # synced, conflict), delivered to its listeners beside the server's events.
@@ -108,11 +110,29 @@ class Patient(Response):
     date_of_birth: date
     phone: str
     email: str | None = None
+    address: str | None = None
     insurance: Insurance | None = None
 
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class PatientCreate(Model):
+    """Register a patient (`POST /v1/patients`); `domain.patients` checks every field.
+
+    `allow_duplicate` is the person's answer after being shown likely duplicates: this is a
+    different person who happens to share a name and date of birth, or a phone.
+    """
+
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    phone: str
+    email: str | None = None
+    address: str | None = None
+    insurance: Insurance | None = None
+    allow_duplicate: bool = False
 
 
 class Payer(Response):
@@ -252,6 +272,18 @@ class ServiceCoverage(Response):
     requires_prior_auth: bool
 
 
+# Why an answer is what it is; `member_not_found` is not "not eligible": the payer has no
+# member with that id (a typo, or another payer's card), so the coverage is unknown.
+EligibilityReason = Literal[
+    "active",
+    "member_not_found",
+    "member_mismatch",
+    "coverage_inactive",
+    "coverage_not_started",
+    "coverage_ended",
+]
+
+
 class EligibilityResult(Response):
     eligible: bool
     payer: str
@@ -263,6 +295,7 @@ class EligibilityResult(Response):
     payer_id: str
     date_of_service: date
     services: list[ServiceCoverage] = Field(default_factory=list)
+    reason: EligibilityReason | None = None
 
 
 class Pharmacy(Response):
@@ -355,6 +388,9 @@ class Transfer(Response):
     completed_at: UtcDateTime | None = None
     disposition: str | None = None
     notes: str | None = None
+    # An offer to `agent` (status `connected`) not accepted by `offer_expires_at` passes on.
+    offered_at: UtcDateTime | None = None
+    offer_expires_at: UtcDateTime | None = None
     call: Call | None = None
 
 

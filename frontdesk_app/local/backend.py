@@ -42,6 +42,7 @@ from frontdesk_app.domain.models import (
     Notification,
     Page,
     Patient,
+    PatientCreate,
     Payer,
     Prescription,
     Provider,
@@ -54,7 +55,7 @@ from frontdesk_app.domain.models import (
 )
 from frontdesk_app.domain.scheduling import free_slots, validate_fields
 from frontdesk_app.domain.timeutil import local_day_bounds, utc_now
-from frontdesk_app.local import appointment_ops, call_ops
+from frontdesk_app.local import appointment_ops, call_ops, patient_ops
 from frontdesk_app.local.appointment_ops import Outcome
 from frontdesk_app.local.eligibility import MemberTerms, ServiceRule, evaluate
 from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
@@ -94,8 +95,11 @@ class LocalBackend(Backend):
         clock: Clock = utc_now,
         rng: random.Random | None = None,
         audit: AuditTrail | None = None,
+        offer_timeout_s: float = call_ops.DEFAULT_OFFER_TIMEOUT_S,
     ) -> None:
         self.store = store
+        # How long a transfer offered to an agent rings before it passes on (`call_ops`).
+        self.offer_timeout_s = offer_timeout_s
         # The desk's audit trail (None in the sandbox: a server audits its own callers).
         self.audit = audit
         self._clock = clock
@@ -116,6 +120,7 @@ class LocalBackend(Backend):
         synchronous_full: bool = False,
         key: str | None = None,
         audit: AuditTrail | None = None,
+        offer_timeout_s: float = call_ops.DEFAULT_OFFER_TIMEOUT_S,
     ) -> LocalBackend:
         """Open (or create) the store at `path`; with `demo`, fill an empty one with the demo.
 
@@ -134,7 +139,7 @@ class LocalBackend(Backend):
         except BaseException:
             store.close()
             raise
-        return cls(store, clock=clock, audit=audit)
+        return cls(store, clock=clock, audit=audit, offer_timeout_s=offer_timeout_s)
 
     # --- plumbing --------------------------------------------------------------------------
 
@@ -315,6 +320,14 @@ class LocalBackend(Backend):
     async def get_patient(self, patient_id: str) -> Patient:
         return await self._read(lambda s: directory.get_patient(s, patient_id))
 
+    async def create_patient(
+        self, request: PatientCreate, *, idempotency_key: str | None = None
+    ) -> Patient:
+        return await self._write(
+            lambda s, now: patient_ops.create(s, request, now=now),
+            lambda o: ("patient.create", o.result.id, o.result.id),
+        )
+
     async def list_payers(self) -> list[Payer]:
         return await self._read(directory.list_payers)
 
@@ -369,7 +382,13 @@ class LocalBackend(Backend):
     async def transfer_call(
         self, call_id: str, request: TransferRequest, *, idempotency_key: str | None = None
     ) -> Transfer:
-        return await self._write(lambda s, now: call_ops.transfer(s, call_id, request, now=now))
+        return await self._write(
+            self._expiring(
+                lambda s, now: call_ops.transfer(
+                    s, call_id, request, now=now, offer_timeout_s=self.offer_timeout_s
+                )
+            )
+        )
 
     async def list_agents(self) -> list[Agent]:
         return await self._read(calls_repo.list_agents)
@@ -380,6 +399,10 @@ class LocalBackend(Backend):
     async def list_transfers(
         self, *, agent_id: str | None = None, status: TransferStatus | None = None
     ) -> list[Transfer]:
+        # Never list an offer that has already rung out (a write only when one has).
+        now = self._clock()
+        if await self._read(lambda s: call_ops.has_expired_offers(s, now=now)):
+            await self.expire_offers()
         return await self._read(
             lambda s: calls_repo.list_transfers(s, agent_id=agent_id, status=status)
         )
@@ -388,8 +411,19 @@ class LocalBackend(Backend):
         self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
     ) -> Transfer:
         return await self._write(
-            lambda s, now: call_ops.accept(s, transfer_id, agent_id, now=now),
+            self._expiring(lambda s, now: call_ops.accept(s, transfer_id, agent_id, now=now)),
             lambda o: ("transfer.accept", caller_patient(o.result), o.result.transfer_id),
+        )
+
+    async def decline_transfer(
+        self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
+    ) -> Transfer:
+        return await self._write(
+            self._expiring(
+                lambda s, now: call_ops.decline(
+                    s, transfer_id, agent_id, now=now, timeout_s=self.offer_timeout_s
+                )
+            )
         )
 
     async def complete_transfer(
@@ -417,8 +451,31 @@ class LocalBackend(Backend):
         self, request: SimulatedCallRequest, *, idempotency_key: str | None = None
     ) -> Call:
         return await self._write(
-            lambda s, now: call_ops.simulate(s, request, now=now, rng=self._rng)
+            self._expiring(
+                lambda s, now: call_ops.simulate(
+                    s, request, now=now, rng=self._rng, offer_timeout_s=self.offer_timeout_s
+                )
+            )
         )
+
+    async def expire_offers(self) -> list[Transfer]:
+        """Pass every offer that rang out to the next available agent or back to the queue
+        (`transfer.offer_expired`); the sandbox runs this on a timer."""
+        return await self._write(
+            lambda s, now: call_ops.expire_offers(s, now=now, timeout_s=self.offer_timeout_s)
+        )
+
+    def _expiring(
+        self, fn: Callable[[Session, datetime], Outcome[R]]
+    ) -> Callable[[Session, datetime], Outcome[R]]:
+        """`fn` after expiring the offers that rang out, in the same transaction."""
+
+        def work(session: Session, now: datetime) -> Outcome[R]:
+            expired = call_ops.expire_offers(session, now=now, timeout_s=self.offer_timeout_s)
+            outcome = fn(session, now)
+            return Outcome(outcome.result, expired.events + outcome.events)
+
+        return work
 
     async def list_notifications(self, *, appointment_id: str | None = None) -> list[Notification]:
         return await self._read(

@@ -7,13 +7,17 @@ Agent routing, kept simple on purpose:
   (`invalid_state`) otherwise, so the desk can choose someone else;
 - an agent is `busy` from the moment a call is connected to them (or they accept a queued one)
   and `available` again when they complete it; queued transfers wait for an agent to accept
-  one, they are not pushed to an agent who becomes free.
+  one, they are not pushed to an agent who becomes free;
+- an offer (`connected`) not accepted within the offer timeout (default 30 s) expires: the
+  agent who let it ring is set `away`, and the call goes to the next available agent, or back
+  to the queue (`transfer.offer_expired`). Expiry runs before every transfer write and read,
+  and on a timer in the sandbox, so a caller is never left ringing at an empty desk.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import get_args
 
 from sqlalchemy import func, select
@@ -42,6 +46,7 @@ AGENT_STATUSES: tuple[str, ...] = get_args(AgentStatus)
 TRANSFER_PRIORITIES: tuple[str, ...] = get_args(TransferPriority)
 # Share of simulated calls from someone the clinic already knows.
 KNOWN_CALLER_SHARE = 0.8
+DEFAULT_OFFER_TIMEOUT_S = 30.0
 
 
 def _agent_event(row: AgentRow) -> EventItem:
@@ -66,8 +71,116 @@ def set_agent_status(session: Session, agent_id: str, status: str) -> Outcome[Ag
     return Outcome(calls_repo.agent_to_model(row), [_agent_event(row)])
 
 
+def _offer(row: TransferRow, agent: AgentRow, now: datetime, timeout_s: float) -> None:
+    row.status = "connected"
+    row.agent_id = agent.id
+    row.offered_at = now
+    row.offer_expires_at = now + timedelta(seconds=timeout_s)
+
+
+def _pass_on(
+    session: Session,
+    row: TransferRow,
+    *,
+    reason: str,
+    missed_status: AgentStatus,
+    now: datetime,
+    timeout_s: float,
+    events: list[EventItem],
+) -> Transfer:
+    """An offer that was not taken goes to the next available agent (never the same one), or
+    back to the queue; `transfer.offer_expired` says why (`timeout` or `declined`)."""
+    missed = calls_repo.get_agent_row(session, row.agent_id) if row.agent_id else None
+    if missed is not None:
+        _set_status(missed, missed_status, events)
+    agent = calls_repo.next_available_agent(session, excluding=missed.id if missed else None)
+    if agent is not None:
+        calls_repo.mark_routed(session, agent)
+        _set_status(agent, "busy", events)
+        _offer(row, agent, now, timeout_s)
+    else:
+        row.status = "queued"
+        row.agent_id = None
+        row.offered_at = None
+        row.offer_expires_at = None
+    session.flush()
+    result = calls_repo.transfer_to_model(session, row)
+    data = result.model_dump(mode="json")
+    data["expired_agent"] = {"id": missed.id, "name": missed.name} if missed else None
+    data["reason"] = reason
+    events.append(("transfer.offer_expired", data))
+    return result
+
+
+def has_expired_offers(session: Session, *, now: datetime) -> bool:
+    """A cheap read: whether any offer has rung out (so a listing need not write otherwise)."""
+    found = session.scalar(
+        select(TransferRow.id)
+        .where(TransferRow.status == "connected", TransferRow.offer_expires_at <= now)
+        .limit(1)
+    )
+    return found is not None
+
+
+def expire_offers(
+    session: Session, *, now: datetime, timeout_s: float = DEFAULT_OFFER_TIMEOUT_S
+) -> Outcome[list[Transfer]]:
+    """Every offer past its time passes on; the agent who let it ring is set away (not at the
+    desk, so no further calls until they say so)."""
+    rows = session.scalars(
+        select(TransferRow)
+        .where(TransferRow.status == "connected", TransferRow.offer_expires_at <= now)
+        .order_by(TransferRow.offer_expires_at, TransferRow.id)
+    ).all()
+    events: list[EventItem] = []
+    moved = [
+        _pass_on(
+            session,
+            row,
+            reason="timeout",
+            missed_status="away",
+            now=now,
+            timeout_s=timeout_s,
+            events=events,
+        )
+        for row in rows
+    ]
+    return Outcome(moved, events)
+
+
+def decline(
+    session: Session,
+    transfer_id: str,
+    agent_id: str,
+    *,
+    now: datetime,
+    timeout_s: float = DEFAULT_OFFER_TIMEOUT_S,
+) -> Outcome[Transfer]:
+    """The agent it is offered to passes the call on at once; they stay available."""
+    row = calls_repo.get_transfer_row(session, transfer_id)
+    calls_repo.get_agent_row(session, agent_id)
+    if row.status != "connected" or row.agent_id != agent_id:
+        raise InvalidState("Only a call offered to you can be declined.")
+    events: list[EventItem] = []
+    result = _pass_on(
+        session,
+        row,
+        reason="declined",
+        missed_status="available",
+        now=now,
+        timeout_s=timeout_s,
+        events=events,
+    )
+    return Outcome(result, events)
+
+
 def transfer(
-    session: Session, call_id: str, request: TransferRequest, *, now: datetime
+    session: Session,
+    call_id: str,
+    request: TransferRequest,
+    *,
+    now: datetime,
+    offer_timeout_s: float = DEFAULT_OFFER_TIMEOUT_S,
 ) -> Outcome[Transfer]:
     if request.priority not in TRANSFER_PRIORITIES:
         raise ValidationFailed(
@@ -94,13 +207,15 @@ def transfer(
     row = TransferRow(
         id=new_id(TRANSFER),
         call_id=call.id,
-        status="connected" if agent is not None else "queued",
-        agent_id=agent.id if agent is not None else None,
+        status="queued",
+        agent_id=None,
         priority=request.priority,
         context_summary=request.context_summary,
         context_passed=True,
         transferred_at=now,
     )
+    if agent is not None:
+        _offer(row, agent, now, offer_timeout_s)
     session.add(row)
     session.flush()
     result = calls_repo.transfer_to_model(session, row)
@@ -121,6 +236,7 @@ def accept(
     row.status = "accepted"
     row.agent_id = agent.id
     row.accepted_at = now
+    row.offer_expires_at = None
     calls_repo.get_call_row(session, row.call_id).status = "connected"
     _set_status(agent, "busy", events)
     session.flush()
@@ -173,7 +289,12 @@ def _caller(session: Session, rng: random.Random, patient_id: str | None) -> Pat
 
 
 def simulate(
-    session: Session, request: SimulatedCallRequest, *, now: datetime, rng: random.Random
+    session: Session,
+    request: SimulatedCallRequest,
+    *,
+    now: datetime,
+    rng: random.Random,
+    offer_timeout_s: float = DEFAULT_OFFER_TIMEOUT_S,
 ) -> Outcome[Call]:
     """A new AI-handled call; transferred at once (same transaction) when asked."""
     if request.scenario is not None and request.scenario not in SCENARIOS:
@@ -192,6 +313,7 @@ def simulate(
         call.id,
         TransferRequest(priority=request.priority or priority, context_summary=call.summary),
         now=now,
+        offer_timeout_s=offer_timeout_s,
     )
     return Outcome(
         calls_repo.call_to_model(calls_repo.get_call_row(session, call.id)), moved.events

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from frontdesk_app.domain.models import (
     Coverage,
+    EligibilityReason,
     EligibilityRequest,
     EligibilityResult,
     ServiceCoverage,
@@ -45,17 +46,29 @@ class ServiceRule:
 NO_COVERAGE = Coverage(copay=0, deductible_remaining=0, coinsurance_pct=0, in_network=False)
 
 
+def member_reason(
+    terms: MemberTerms | None, *, patient_id: str, date_of_service: date
+) -> EligibilityReason:
+    """Why the member is (not) eligible: no such member, someone else's record, inactive, not
+    started or ended by the date of service, or active."""
+    if terms is None:
+        return "member_not_found"
+    if terms.patient_id is not None and terms.patient_id != patient_id:
+        return "member_mismatch"
+    if not terms.active:
+        return "coverage_inactive"
+    if date_of_service < terms.coverage_start:
+        return "coverage_not_started"
+    if terms.coverage_end is not None and date_of_service > terms.coverage_end:
+        return "coverage_ended"
+    return "active"
+
+
 def member_is_eligible(
     terms: MemberTerms | None, *, patient_id: str, date_of_service: date
 ) -> bool:
     """Enrolled, active, covering that date, and the record belongs to this patient."""
-    if terms is None or not terms.active:
-        return False
-    if terms.patient_id is not None and terms.patient_id != patient_id:
-        return False
-    if date_of_service < terms.coverage_start:
-        return False
-    return terms.coverage_end is None or date_of_service <= terms.coverage_end
+    return member_reason(terms, patient_id=patient_id, date_of_service=date_of_service) == "active"
 
 
 def default_rule(code: str) -> ServiceRule:
@@ -86,9 +99,10 @@ def evaluate(
     now: datetime,
 ) -> EligibilityResult:
     """The seed's eligibility object, plus per-service coverage for the codes asked about."""
-    eligible = member_is_eligible(
+    reason = member_reason(
         terms, patient_id=request.patient_id, date_of_service=request.date_of_service
     )
+    eligible = reason == "active"
     if eligible and terms is not None:
         coverage = Coverage(
             copay=terms.copay,
@@ -120,4 +134,5 @@ def evaluate(
         payer_id=request.payer_id,
         date_of_service=request.date_of_service,
         services=services,
+        reason=reason,
     )

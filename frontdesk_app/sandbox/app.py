@@ -57,6 +57,23 @@ async def _simulate_calls(backend: Backend, every: float) -> None:
             log.warning("simulated call failed: %s", type(exc).__name__)
 
 
+@runtime_checkable
+class OfferExpiry(Protocol):
+    """A backend whose transfer offers ring out (`LocalBackend.expire_offers`)."""
+
+    async def expire_offers(self) -> object: ...
+
+
+async def _expire_offers(backend: OfferExpiry, every: float) -> None:
+    """Pass offers that rang out on, even when no client asks in the meantime."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await backend.expire_offers()
+        except Exception as exc:  # the next tick tries again; the server stays up
+            log.warning("offer expiry failed: %s", type(exc).__name__)
+
+
 def create_app(
     backend: Backend,
     *,
@@ -107,11 +124,19 @@ def create_app(
             simulator = asyncio.create_task(
                 _simulate_calls(backend, settings.simulate_calls_seconds)
             )
+        expiry: asyncio.Task[None] | None = None
+        if isinstance(backend, OfferExpiry):
+            tick = max(0.05, min(1.0, settings.offer_timeout_seconds / 4))
+            expiry = asyncio.create_task(_expire_offers(backend, tick))
         try:
             yield
         finally:
             stop_reading()
             hub.close()
+            if expiry is not None:
+                expiry.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await expiry
             if simulator is not None:
                 simulator.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -19,6 +19,7 @@ from frontdesk_app.sandbox.config import DEFAULT_PORT, DEFAULT_RATE_LIMIT_PER_MI
 SCOPE_CHOICES = (
     "appointments:read",
     "appointments:write",
+    "patients:write",
     "eligibility",
     "prescriptions:read",
     "calls",
@@ -96,6 +97,13 @@ def register(subparsers: Any) -> None:
         default=None,
         metavar="SECONDS",
         help="make a synthetic AI-handled call every SECONDS",
+    )
+    parser.add_argument(
+        "--offer-timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="a transfer offer not accepted within SECONDS passes on (default 30)",
     )
     parser.add_argument(
         "--chaos",
@@ -275,6 +283,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         chaos=args.chaos,
         simulate_calls_seconds=args.simulate_calls,
         webhook_internet=args.webhooks_to_internet,
+        offer_timeout_seconds=args.offer_timeout,
     )
     server = SandboxServer(
         db_path,

@@ -95,6 +95,8 @@ class SandboxConfig:
     max_body_bytes: int = 256 * 1024
     chaos: ChaosSpec | None = None
     simulate_calls_seconds: float | None = None
+    # A transfer offered to an agent and not accepted within this passes on (API.md).
+    offer_timeout_seconds: float = 30.0
     webhook_retry_base_seconds: float = 5.0
     webhook_retry_max_seconds: float = 3600.0
     webhook_max_attempts: int = 8

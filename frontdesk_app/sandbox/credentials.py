@@ -33,6 +33,7 @@ from frontdesk_app.sandbox.state import (
 SCOPES: tuple[str, ...] = (
     "appointments:read",
     "appointments:write",
+    "patients:write",
     "eligibility",
     "prescriptions:read",
     "calls",

@@ -18,6 +18,7 @@ from frontdesk_app.domain.models import Event
 # What a credential must hold to see an event of a type (by the type's first word).
 _EVENT_SCOPES = {
     "appointment": "appointments:read",
+    "patient": "appointments:read",
     "transfer": "calls",
     "agent": "calls",
 }

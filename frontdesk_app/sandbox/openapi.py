@@ -26,6 +26,7 @@ The FrontDeskOS API v1 as served by the bundled sandbox (see API.md).
 SCOPE_TEXT = {
     "appointments:read": "Read appointments and the directory (providers, patients, payers)",
     "appointments:write": "Create, reschedule and cancel appointments",
+    "patients:write": "Register new patients",
     "eligibility": "Run insurance eligibility checks",
     "prescriptions:read": "Read prescription status",
     "calls": "Calls, agents, transfers and the call simulator",

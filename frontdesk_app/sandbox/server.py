@@ -250,9 +250,12 @@ class SandboxServer:
             return self._backend_factory()
         from frontdesk_app.local.backend import LocalBackend
 
+        timeout = self.config.offer_timeout_seconds
         if self._clock is not None:
-            return LocalBackend.open(self.db_path, demo=self.demo, clock=self._clock)
-        return LocalBackend.open(self.db_path, demo=self.demo)
+            return LocalBackend.open(
+                self.db_path, demo=self.demo, clock=self._clock, offer_timeout_s=timeout
+            )
+        return LocalBackend.open(self.db_path, demo=self.demo, offer_timeout_s=timeout)
 
     async def _serve(self, sock: socket.socket, ready: threading.Event) -> None:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)

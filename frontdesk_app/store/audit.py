@@ -52,6 +52,7 @@ ACTIONS: Final[dict[str, str]] = {
     "appointment.create": "Appointment booked",
     "appointment.reschedule": "Appointment moved",
     "appointment.cancel": "Appointment cancelled",
+    "patient.create": "Patient registered",
     "transfer.accept": "Transferred call taken",
     "transfer.complete": "Transferred call completed",
 }

@@ -161,9 +161,11 @@ class PatientRow(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     payer_id: Mapped[str | None] = mapped_column(ForeignKey("payers.id"))
     member_id: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(300))
     __table_args__ = (
         Index(None, "last_name", "first_name"),
         Index(None, "date_of_birth"),
+        Index(None, "phone_digits"),
     )
 
 
@@ -284,10 +286,14 @@ class TransferRow(Base):
     completed_at: Mapped[datetime | None]
     disposition: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(Text)
+    # While offered to an agent (`connected`): since when, and until when they may accept.
+    offered_at: Mapped[datetime | None]
+    offer_expires_at: Mapped[datetime | None]
     __table_args__ = (
         Index(None, "agent_id", "status"),
         Index(None, "status", "transferred_at"),
         Index(None, "call_id"),
+        Index(None, "status", "offer_expires_at"),
     )
 
 

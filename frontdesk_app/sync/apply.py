@@ -20,11 +20,12 @@ from frontdesk_app.domain.models import (
     AppointmentCreate,
     AppointmentReschedule,
     CancelResult,
+    Patient,
     RescheduleResult,
 )
 from frontdesk_app.local import appointment_ops
 from frontdesk_app.store.repositories import appointments as appointments_repo
-from frontdesk_app.sync import mirror, outbox, settle
+from frontdesk_app.sync import mirror, outbox, patients, settle
 from frontdesk_app.sync.entries import OutboxEntry, apply_locally, payload_of
 
 LAST_SYNC = settle.LAST_SYNC
@@ -47,6 +48,9 @@ class Settled:
     appointment: Appointment | None
     remapped_from: str | None = None
     closed: tuple[int, ...] = ()
+    # A registration the server accepted: the patient as registered (`remapped_from` then
+    # names the patient's temporary id when the server gave another).
+    patient: Patient | None = None
 
 
 def queue_create(
@@ -139,6 +143,10 @@ def settle_success(
     session: Session, entry: OutboxEntry, response: dict[str, Any], *, now: datetime
 ) -> Settled:
     """The server accepted: record its answer, give an offline booking its id, close."""
+    if entry.kind == patients.KIND:
+        server = patients.settle_patient(session, entry, response, now=now)
+        moved = entry.patient_id if server.id != entry.patient_id else None
+        return Settled(None, moved, (entry.seq,), patient=server)
     appointment, remapped_from = settle.settle_success(session, entry, response, now=now)
     return Settled(appointment, remapped_from, (entry.seq,))
 
@@ -172,6 +180,11 @@ def undo(
     A booking that never reached the server disappears with every later write of it; for a
     reschedule or cancel the row is rebuilt from the version before it plus the later writes.
     """
+    if entry.kind == patients.KIND:
+        closed_patient = patients.undo_patient(
+            session, entry, state=state, now=now, code=code, message=message
+        )
+        return Settled(None, None, closed_patient)
     later = _later(session, entry)
     closed = [entry.seq]
     if entry.kind == "create":

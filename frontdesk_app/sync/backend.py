@@ -28,6 +28,7 @@ from frontdesk_app.api.client import ApiBackend
 from frontdesk_app.api.ratelimit import RateBudget
 from frontdesk_app.api.retry import RetryPolicy
 from frontdesk_app.domain.errors import InvalidState, NotFound
+from frontdesk_app.domain.ids import is_temporary_patient
 from frontdesk_app.domain.models import (
     Agent,
     AgentStatus,
@@ -40,6 +41,7 @@ from frontdesk_app.domain.models import (
     CancelResult,
     Page,
     Patient,
+    PatientCreate,
     Payer,
     Provider,
     RescheduleResult,
@@ -48,7 +50,7 @@ from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
 from frontdesk_app.store.repositories import appointments as appointments_repo
-from frontdesk_app.sync import apply, mirror, outbox
+from frontdesk_app.sync import apply, mirror, outbox, patients
 from frontdesk_app.sync.conflicts import ConflictHandling
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
 from frontdesk_app.sync.failures import classify
@@ -207,6 +209,13 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         elif notice.kind == "retrying":
             return
         settled = notice.settled
+        if notice.entry.kind == patients.KIND:
+            if settled is not None and settled.patient is not None:
+                data = settled.patient.model_dump(mode="json")
+                if settled.remapped_from:
+                    data["previous_id"] = settled.remapped_from
+                self._emit([self._local_event("patient.created", data)])
+            return
         if settled is None:
             event = self._status_event(notice.entry.appointment_id)
         elif settled.appointment is None:
@@ -278,6 +287,8 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             return None
         state, result = await self._db.read(lambda s: outbox.result_of(s, entry_id))
         if state == "done" and result is not None:
+            if entry.kind == patients.KIND:
+                return Patient.model_validate(result)
             if entry.kind == "create":
                 return Appointment.model_validate(result)
             if entry.kind == "reschedule":
@@ -285,6 +296,8 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             return CancelResult.model_validate(result)
         if state in ("rejected", "discarded"):
             raise InvalidState("This change was taken back earlier; make it again if needed.")
+        if entry.kind == patients.KIND:
+            return await self.get_patient(entry.patient_id)
         current = await self._db.read(lambda s: apply.resolve_id(s, entry.appointment_id))
         return await self.local.get_appointment(current)
 
@@ -301,6 +314,12 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
     async def create_appointment(
         self, request: AppointmentCreate, *, idempotency_key: str | None = None
     ) -> Appointment:
+        if is_temporary_patient(request.patient_id):
+            # For a patient registered offline who has synced since: the server's id.
+            resolved = await self._db.read(
+                lambda s: patients.resolve_patient_id(s, request.patient_id)
+            )
+            request = request.model_copy(update={"patient_id": resolved})
         if self.api is None:
             return await self.local.create_appointment(request)
         result: Appointment = await self._write(
@@ -418,7 +437,54 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         return await self.local.search_patients(q, limit=limit, cursor=cursor)
 
     async def get_patient(self, patient_id: str) -> Patient:
+        if is_temporary_patient(patient_id):
+            patient_id = await self._db.read(lambda s: patients.resolve_patient_id(s, patient_id))
         return await self.local.get_patient(patient_id)
+
+    async def create_patient(
+        self, request: PatientCreate, *, idempotency_key: str | None = None
+    ) -> Patient:
+        """Registered in the mirror under a temporary id and queued (`sync.patients`): online
+        the server's answer (its id, or its refusal such as `possible_duplicate`) comes back
+        within the write deadline; offline the patient can be booked at once."""
+        if self.api is None:
+            return await self.local.create_patient(request)
+        assert self.replayer is not None
+        if idempotency_key is not None:
+            earlier = await self._earlier_outcome(idempotency_key)
+            if earlier is not None:
+                return earlier  # type: ignore[no-any-return]
+        now = self._clock()
+
+        def queue_and_audit(session: Session) -> patients.QueuedPatient:
+            done = patients.queue_patient(session, request, now=now, entry_id=idempotency_key)
+            trail = self.local.audit
+            if trail is not None:
+                trail.record(
+                    session, "patient.create", patient_id=done.patient.id, object_id=done.patient.id
+                )
+            return done
+
+        async def commit() -> tuple[patients.QueuedPatient, asyncio.Future[Any] | None]:
+            assert self.replayer is not None
+            queued = await self._db.write(queue_and_audit)
+            future = (
+                self.replayer.attach(queued.entry.id, undo_on_refusal=True)
+                if self.reachable
+                else None
+            )
+            self.replayer.add(queued.entry)
+            self._refresh_counts()
+            self._emit(
+                [self._local_event("patient.created", queued.patient.model_dump(mode="json"))]
+            )
+            return queued, future
+
+        queued, future = await asyncio.shield(asyncio.ensure_future(commit()))
+        if future is None:
+            return queued.patient
+        answer: Patient = await self._await_answer(queued.entry, future, queued.patient)
+        return answer
 
     async def list_payers(self) -> list[Payer]:
         return await self.local.list_payers()

@@ -64,13 +64,26 @@ class ConflictHandling(SyncBackendBase):
         entry = await self._conflict_entry(conflict_id)
         now = self._clock()
         if new_start_time is None:
+            # A discarded registration takes the bookings queued for that patient with it.
+            held = [
+                e.appointment_id
+                for e in self.replayer.entries()
+                if entry.kind == "patient"
+                and e.patient_id == entry.patient_id
+                and e.seq > entry.seq
+            ]
             settled = await self._db.write(
                 lambda s: apply.undo(s, entry, state="discarded", now=now)
             )
             self.replayer.forget(list(settled.closed))
             self._refresh_counts()
             removed = settled.appointment is None
-            self._emit([self._status_event(entry.appointment_id, removed=removed)])
+            self._emit(
+                [
+                    self._status_event(entry.appointment_id, removed=removed),
+                    *(self._status_event(i, removed=True) for i in held),
+                ]
+            )
             if settled.appointment is not None and self.reachable:
                 await self._refresh_if_settled(settled.appointment.id)
             return settled.appointment

@@ -1,6 +1,7 @@
 """Outbox entries and conflicts as plain values, and what each write does to a local row.
 
-An entry is one queued write (create, reschedule or cancel of an appointment). Its `id` is the
+An entry is one queued write (create, reschedule or cancel of an appointment, or a patient's
+registration: kind `patient`, see `sync.patients`). Its `id` is the
 `Idempotency-Key` the replayer sends, so however often it is sent the server acts once.
 """
 
@@ -16,14 +17,15 @@ from frontdesk_app.domain.models import (
     AppointmentCancel,
     AppointmentCreate,
     AppointmentReschedule,
+    PatientCreate,
 )
 
-Kind = Literal["create", "reschedule", "cancel"]
+Kind = Literal["create", "reschedule", "cancel", "patient"]
 # pending → done (the server accepted), conflict (refused, waiting for a person), rejected
 # (refused while the person waited: undone at once) or discarded (a person dropped it).
 EntryState = Literal["pending", "conflict", "done", "rejected", "discarded"]
-WriteRequest = AppointmentCreate | AppointmentReschedule | AppointmentCancel
-KINDS: tuple[Kind, ...] = ("create", "reschedule", "cancel")
+WriteRequest = AppointmentCreate | AppointmentReschedule | AppointmentCancel | PatientCreate
+KINDS: tuple[Kind, ...] = ("create", "reschedule", "cancel", "patient")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ class SyncConflict:
 
     @property
     def can_choose_slot(self) -> bool:
-        return self.kind != "cancel"
+        return self.kind in ("create", "reschedule")
 
     @property
     def start_time(self) -> datetime | None:
@@ -103,6 +105,8 @@ def request_of(kind: Kind, payload: dict[str, Any]) -> WriteRequest:
         return AppointmentCreate.model_validate(payload)
     if kind == "reschedule":
         return AppointmentReschedule.model_validate(payload)
+    if kind == "patient":
+        return PatientCreate.model_validate(payload)
     return AppointmentCancel.model_validate(payload)
 
 
@@ -121,8 +125,8 @@ def apply_locally(
     request = entry.request()
     if isinstance(request, AppointmentCreate):
         return transitions.booked(entry.appointment_id, request, at=entry.created_at)
-    if current is None:
-        return None
+    if current is None or isinstance(request, PatientCreate):
+        return current
     if isinstance(request, AppointmentReschedule):
         return transitions.moved(
             current,

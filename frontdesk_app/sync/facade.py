@@ -35,6 +35,7 @@ from frontdesk_app.domain.models import (
     Notification,
     Page,
     Patient,
+    PatientCreate,
     Payer,
     Prescription,
     Provider,
@@ -260,6 +261,13 @@ class EngineBackend(Backend):
     async def get_patient(self, patient_id: str) -> Patient:
         return await self._engine.run(self._inner.get_patient(patient_id))
 
+    async def create_patient(
+        self, request: PatientCreate, *, idempotency_key: str | None = None
+    ) -> Patient:
+        return await self._engine.run(
+            self._inner.create_patient(request, idempotency_key=idempotency_key)
+        )
+
     async def list_payers(self) -> list[Payer]:
         return await self._engine.run(self._inner.list_payers())
 
@@ -314,6 +322,13 @@ class EngineBackend(Backend):
     ) -> Transfer:
         return await self._engine.run(
             self._inner.accept_transfer(transfer_id, agent_id, idempotency_key=idempotency_key)
+        )
+
+    async def decline_transfer(
+        self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
+    ) -> Transfer:
+        return await self._engine.run(
+            self._inner.decline_transfer(transfer_id, agent_id, idempotency_key=idempotency_key)
         )
 
     async def complete_transfer(

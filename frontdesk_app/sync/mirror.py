@@ -118,6 +118,7 @@ def upsert_patients(session: Session, patients: Iterable[Patient]) -> None:
                 "phone": patient.phone,
                 "phone_digits": digits(patient.phone),
                 "email": patient.email,
+                "address": patient.address,
                 "payer_id": payer_id,
                 "member_id": insurance.member_id if insurance and payer_id else None,
             }

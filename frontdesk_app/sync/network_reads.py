@@ -34,6 +34,8 @@ from frontdesk_app.sync.base import SyncBackendBase
 from frontdesk_app.sync.cache import Cached
 from frontdesk_app.sync.failures import classify
 
+# A local event: an eligibility check asked for while offline was answered once back online.
+RECHECKED = "eligibility.rechecked"
 log = logging.getLogger(__name__)
 
 NO_ELIGIBILITY_OFFLINE = (
@@ -137,10 +139,13 @@ class NetworkReads(SyncBackendBase):
             if not self.reachable:
                 return
             try:
-                await self.check_eligibility(request)
+                fresh = await self.check_eligibility(request)
             except Exception as exc:
                 # A payer that is still down, say: the request stays marked for next time.
                 log.info("eligibility re-check failed (%s)", type(exc).__name__)
+                continue
+            # A desk showing the offline answer replaces it with this one at once.
+            self._emit([self._local_event(RECHECKED, fresh.model_dump(mode="json"))])
 
     # --- prescriptions -------------------------------------------------------------------------
 
@@ -243,6 +248,15 @@ class NetworkReads(SyncBackendBase):
         )
         await self._audit("transfer.accept", caller_patient(accepted), accepted.transfer_id)
         return accepted
+
+    async def decline_transfer(
+        self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
+    ) -> Transfer:
+        if self.api is None:
+            return await self.local.decline_transfer(transfer_id, agent_id)
+        return await self._online(
+            self.api.decline_transfer(transfer_id, agent_id, idempotency_key=idempotency_key)
+        )
 
     async def complete_transfer(
         self,

@@ -91,8 +91,13 @@ def plan(
     for entry in entries:
         if entry.state not in ("pending", "conflict"):
             continue
-        if entry.state == "conflict" or entry.appointment_id in conflicted:
-            # Later writes of this appointment wait for the person; nobody else does.
+        if (
+            entry.state == "conflict"
+            or entry.appointment_id in conflicted
+            or entry.patient_id in conflicted
+        ):
+            # Later writes of this appointment wait for the person; nobody else does. A
+            # registration's "appointment" is its patient: their bookings wait with it.
             conflicted.add(entry.appointment_id)
             continue
         if slots <= 0 and entry.seq not in in_flight:

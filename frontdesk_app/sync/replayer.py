@@ -23,13 +23,14 @@ from pydantic import BaseModel
 from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import RateLimited
-from frontdesk_app.domain.models import AppointmentCancel, AppointmentCreate
+from frontdesk_app.domain.models import AppointmentCancel, AppointmentCreate, PatientCreate
 from frontdesk_app.sync import apply, verify
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
 from frontdesk_app.sync.entries import OutboxEntry
 from frontdesk_app.sync.failures import classify, describe
 from frontdesk_app.sync.ordering import Span, plan, spans_of
 from frontdesk_app.sync.outbox import open_entries, schedule_retry
+from frontdesk_app.sync.patients import remap_payload
 from frontdesk_app.sync.state import SyncStatus
 from frontdesk_app.sync.worker import SyncDb
 
@@ -252,6 +253,18 @@ class Replayer:
         if seqs:
             self._by_appointment.setdefault(server_id, set()).update(seqs)
 
+    def _remap_patient(self, temporary_id: str, server_id: str) -> None:
+        """Entries queued for a patient registered offline now carry the server's id (the
+        store's copy was changed in the same transaction that closed the registration)."""
+        for seq, entry in list(self._entries.items()):
+            if entry.patient_id == temporary_id:
+                self._entries[seq] = replace(
+                    entry,
+                    patient_id=server_id,
+                    payload=remap_payload(entry.payload, temporary_id, server_id),
+                )
+                self._span_cache.pop(seq, None)
+
     def _spans(self, entry: OutboxEntry) -> tuple[Span, ...]:
         """`spans_of`, remembered per entry id (a resolved conflict gets a new id)."""
         cached = self._span_cache.get(entry.seq)
@@ -353,6 +366,8 @@ class Replayer:
                     log.info("outbox entry %s was already booked on the server", entry.seq)
                     return found
             return await self._api.create_appointment(request, idempotency_key=key)
+        if isinstance(request, PatientCreate):
+            return await self._api.create_patient(request, idempotency_key=key)
         if isinstance(request, AppointmentCancel):
             return await self._api.cancel_appointment(
                 entry.appointment_id, request, idempotency_key=key
@@ -369,6 +384,8 @@ class Replayer:
             self._drop(seq)
         if settled.remapped_from is not None and settled.appointment is not None:
             self._remap(settled.remapped_from, settled.appointment.id)
+        if settled.remapped_from is not None and settled.patient is not None:
+            self._remap_patient(settled.remapped_from, settled.patient.id)
         waiter = self._waiters.pop(entry.id, None)
         if waiter is not None and not waiter.future.done():
             waiter.future.set_result(answer)

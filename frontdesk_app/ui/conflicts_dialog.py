@@ -34,7 +34,12 @@ from frontdesk_app.ui.calendar.slot_picker import SlotPicker
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.sync_status import ConflictItem, ConflictSource
 
-OPERATION_TEXT = {"create": "New booking", "reschedule": "Move", "cancel": "Cancellation"}
+OPERATION_TEXT = {
+    "create": "New booking",
+    "reschedule": "Move",
+    "cancel": "Cancellation",
+    "patient": "New patient",
+}
 
 
 class ConflictListDialog(QDialog):

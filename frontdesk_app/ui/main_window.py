@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
@@ -35,10 +35,14 @@ from frontdesk_app.ui.panels import PanelContext, PanelSpec, panel_specs
 from frontdesk_app.ui.resources import icon
 from frontdesk_app.ui.status_bar import FrontDeskStatusBar
 
+if TYPE_CHECKING:
+    from frontdesk_app.ui.patients.finder import PatientFinderAction
+
 log = logging.getLogger(__name__)
 
 SHORTCUTS_HELP = """<table cellpadding="3">
 <tr><td><b>Ctrl+1 … Ctrl+4</b></td><td>Calendar, eligibility, prescriptions, live calls</td></tr>
+<tr><td><b>Ctrl+K</b></td><td>Find a patient and open their card</td></tr>
 <tr><td><b>Ctrl+N</b></td><td>Book at the selected time</td></tr>
 <tr><td><b>Ctrl+F</b></td><td>Find the next opening</td></tr>
 <tr><td><b>Arrow keys</b></td><td>Move through times and providers</td></tr>
@@ -75,6 +79,7 @@ class MainWindow(QMainWindow):
         self.errors = ErrorSink(self)
         self.bridge = AsyncBridge(self.errors)
         self.context: PanelContext | None = None
+        self.patient_finder: PatientFinderAction | None = None
         self._panels: dict[str, QWidget] = {}
         self._specs: dict[str, PanelSpec] = {}
         self._panel_actions: list[QAction] = []
@@ -197,6 +202,9 @@ class MainWindow(QMainWindow):
             self.tabs.setTabToolTip(index, f"{spec.title} (Ctrl+{spec.slot})")
         self.tabs.blockSignals(False)
         self._rebuild_view_menu()
+        from frontdesk_app.ui.patients.finder import PatientFinderAction
+
+        self.patient_finder = PatientFinderAction(self.context)  # Ctrl+K from any panel
         feed.start()
         self.show_panel(last if last in self._panels else next(iter(self._panels), ""))
 
@@ -210,6 +218,9 @@ class MainWindow(QMainWindow):
                 except Exception as exc:
                     self.errors.report(exc, context="closing a panel")
         self.bridge.cancel_all()
+        if self.patient_finder is not None:
+            self.patient_finder.remove()
+            self.patient_finder = None
         if self.context is not None:
             await self.context.events.stop()
         self.status.detach()

@@ -27,13 +27,16 @@ import pytest_asyncio
 
 from frontdesk_app.api import ApiBackend, ApiKey
 from frontdesk_app.domain.backend import Backend
-from frontdesk_app.domain.errors import FrontDeskError
+from frontdesk_app.domain.errors import FrontDeskError, PossibleDuplicate
 from frontdesk_app.domain.models import (
     AppointmentCancel,
     AppointmentCreate,
     AppointmentQuery,
     AppointmentReschedule,
     EligibilityRequest,
+    Insurance,
+    Patient,
+    PatientCreate,
     SimulatedCallRequest,
     TransferCompletion,
     TransferRequest,
@@ -56,7 +59,7 @@ SATURDAY = date(2026, 3, 14)
 DEMO_SEED = 7
 SIMULATOR_SEED = 11
 # Ids a server makes up; compared by order of first appearance, not by value.
-GENERATED = re.compile(r"\b(apt|xfr|call|evt|elig|ntf)_[a-z0-9]{6,}\b")
+GENERATED = re.compile(r"\b(apt|xfr|call|evt|elig|ntf|pat)_[a-z0-9]{6,}\b")
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -120,6 +123,59 @@ def transfer_key(transfer: dict[str, Any]) -> tuple[str, ...]:
     # Transfers made at the same (frozen) instant are ordered by their random ids.
     call = transfer.get("call") or {}
     return (transfer["transferred_at"], transfer["status"], str(call.get("caller")))
+
+
+async def register_patients(t: Transcript, b: Backend, known: Patient) -> Patient:
+    """`POST /v1/patients`: registered, refused field by field, flagged as a likely duplicate
+    (same name and birth date, or same phone) with the candidates' ids, registered anyway."""
+    new = PatientCreate(
+        first_name="Marisol",
+        last_name="Quintero-Vale",
+        date_of_birth=date(1991, 7, 14),
+        phone="(555) 019-8842",
+        email="marisol.qv@example.org",
+        address="12 Orchard Lane, Springfield",
+        insurance=Insurance(payer_id=(known.insurance or FALLBACK).payer_id, member_id="mq-774411"),
+    )
+    created = await t.ok("register a patient", b.create_patient(new))
+    await t.run("get the new patient", b.get_patient(created.id))
+    await t.run("find the new patient", b.search_patients("Quintero"))
+    bad = new.model_copy(
+        update={
+            "first_name": " ",
+            "date_of_birth": date(2031, 1, 1),
+            "phone": "12",
+            "email": "not-an-address",
+            "insurance": Insurance(payer_id="payer_nope", member_id="?"),
+        }
+    )
+    await t.run("register, invalid fields", b.create_patient(bad))
+    for label, twin in (
+        ("register, same name and birth date", new.model_copy(update={"phone": "555 777 1234"})),
+        (
+            "register, same phone",
+            new.model_copy(update={"first_name": "Ana", "date_of_birth": date(1990, 1, 1)}),
+        ),
+        (
+            "register, an existing patient's phone",
+            new.model_copy(
+                update={"first_name": "Ana", "last_name": "Lopez", "phone": known.phone}
+            ),
+        ),
+    ):
+        try:
+            await b.create_patient(twin)
+        except PossibleDuplicate as exc:
+            found = {"refused": "PossibleDuplicate", "code": exc.code}
+            t.entries.append((label, {**found, "candidates": list(exc.candidate_ids)}))
+        else:
+            t.entries.append((label, "registered without a question"))
+    twin = new.model_copy(update={"phone": "555 777 1234", "allow_duplicate": True})
+    await t.ok("register anyway", b.create_patient(twin))
+    return created
+
+
+FALLBACK = Insurance(payer_id="payer_none", member_id="none")
 
 
 async def scenario(b: Backend) -> Transcript:
@@ -329,6 +385,20 @@ async def scenario(b: Backend) -> Transcript:
     await t.run("all transfers", b.list_transfers())
     t.order_last(transfer_key)
 
+    # --- registering patients (last: the call simulator picks among the patients) --------
+    newcomer = await register_patients(t, b, patient)
+    await t.run(
+        "create for the new patient",
+        b.create_appointment(
+            booking(
+                free.slots[-1].start_time,
+                patient_id=newcomer.id,
+                type="new-patient",
+                duration_minutes=30,
+            )
+        ),
+    )
+
     # --- the event log --------------------------------------------------------------------
     await t.run("events", b.list_events(after=0, limit=1000))
     await t.run("events, a window", b.list_events(after=3, limit=2))
@@ -403,5 +473,6 @@ async def test_backends_agree(
         "invalid_state",
         "validation_failed",
         "payer_unavailable",
+        "possible_duplicate",
     }
     assert_clean_logs(caplog, Identifiers.from_stores([store_path]))

@@ -5,6 +5,7 @@ queue live; one click starts a booking for the caller; complete records the disp
 
 from __future__ import annotations
 
+import asyncio
 import io
 import struct
 import wave
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QSplitter, QToolBar
 from pytestqt.qtbot import QtBot
 
 from frontdesk_app.config import Settings
@@ -26,10 +28,12 @@ from frontdesk_app.domain.models import (
     Caller,
     Event,
     Intent,
+    Patient,
     Sentiment,
     SimulatedCallRequest,
     Transfer,
 )
+from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.ui.calendar.booking_dialog import BookingDialog
 from frontdesk_app.ui.calendar.change_dialogs import CancelDialog, RescheduleDialog
 from frontdesk_app.ui.calls.actions import (
@@ -42,9 +46,18 @@ from frontdesk_app.ui.calls.actions import (
     next_weekday,
     pick_appointment,
 )
+from frontdesk_app.ui.calls.booking_fit import (
+    GENERAL,
+    appointment_type_for,
+    choose_provider,
+    fit_booking,
+    fits,
+    outcome_for,
+)
 from frontdesk_app.ui.calls.chime import SOUND_FILES, wav_bytes
+from frontdesk_app.ui.calls.detail import CallDetailView
 from frontdesk_app.ui.calls.labels import intent_label, sentiment_text
-from frontdesk_app.ui.calls.panel import CallsPanel
+from frontdesk_app.ui.calls.panel import CallsPanel, waiting_text
 from frontdesk_app.ui.calls.queue import TransferQueue
 from frontdesk_app.ui.eligibility.panel import EligibilityPanel
 from frontdesk_app.ui.main_window import MainWindow
@@ -158,12 +171,14 @@ def test_accept_removes_the_call_from_another_agents_queue(
     call = simulate(qtbot, desk, priority="urgent")
     transfer = transfer_of(qtbot, desk, call)
     assert transfer.status == "queued"
-    assert first.card(transfer.transfer_id) is None  # hidden while away…
+    # Urgency is never hidden: an agent who is away sees the card and its priority too.
+    qtbot.waitUntil(lambda: first.card(transfer.transfer_id) is not None, timeout=WAIT)
+    assert "URGENT" in first.card(transfer.transfer_id).badge.text()  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: "1 caller waiting" in first.waiting.text(), timeout=WAIT)
+    assert "1 urgent" in first.waiting.text() and "You are away" in first.waiting.text()
 
     set_status(qtbot, first, "available")
     set_status(qtbot, second, "available")
-    # …and visible to every available agent.
     qtbot.waitUntil(lambda: first.card(transfer.transfer_id) is not None, timeout=WAIT)
     qtbot.waitUntil(lambda: second.card(transfer.transfer_id) is not None, timeout=WAIT)
 
@@ -305,9 +320,15 @@ def test_queue_orders_by_priority_then_wait_and_follows_events() -> None:
     queue.apply_events([_event(2, "transfer.created", urgent)])
     assert "x2" not in [t.transfer_id for t in queue.queue()]
 
-    # Away: queued callers are hidden but counted.
+    # Away (or busy): queued callers stay in sight with their priority, most pressing first.
     queue.set_status("away")
-    assert queue.queue() == [] and queue.waiting_count() == 3
+    assert [t.transfer_id for t in queue.queue()] == ["x3", "x1", "x4"]
+    assert queue.waiting_count() == 3
+    assert queue.waiting_by_priority() == {"emergency": 1, "normal": 2}
+    assert waiting_text(queue.waiting_by_priority(), "away") == (
+        "3 callers waiting for any agent: 1 EMERGENCY, 2 normal. "
+        "You are away: accept one below, or set yourself Available."
+    )
 
     # This agent accepts one; it is theirs, and completing it drops it for good.
     queue.set_status("available")
@@ -498,3 +519,258 @@ def test_actions_pick_the_appointment_the_caller_means() -> None:
     assert isinstance(cancel, CancelRequest) and cancel.appointment_id is None
     assert next_weekday("monday", now.date()) == datetime(2030, 1, 14).date()  # a week on
     assert next_weekday("someday", now.date()) is None
+
+
+@pytest.fixture
+def local_desk(qtbot: QtBot, loop: object, tmp_path: Path) -> Iterator[Desk]:
+    yield from open_desk(qtbot, tmp_path / "clinic.db", "local")
+
+
+def test_the_open_call_names_its_patient_and_a_late_answer_for_another_call_is_dropped(
+    qtbot: QtBot, local_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = local_desk
+    for agent in run(qtbot, desk.backend.list_agents()):
+        run(qtbot, desk.backend.set_agent_status(agent.id, "away"))
+    me = run(qtbot, desk.backend.list_agents())[0].id
+    first_id, second_id = patients_by_enrolment(desk, active=True)[:2]
+    a, b = patient(qtbot, desk.backend, first_id), patient(qtbot, desk.backend, second_id)
+    panel = make_panel(qtbot, desk, me)
+    set_status(qtbot, panel, "available")
+    call_a = simulate(qtbot, desk, patient_id=a.id, scenario="book_appointment")
+    call_b = simulate(qtbot, desk, patient_id=b.id, scenario="book_appointment")
+    ta, tb = transfer_of(qtbot, desk, call_a), transfer_of(qtbot, desk, call_b)
+    qtbot.waitUntil(lambda: panel.queue.get(ta.transfer_id) is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: panel.queue.get(tb.transfer_id) is not None, timeout=WAIT)
+
+    gate = asyncio.Event()
+    real = desk.backend.get_patient
+
+    async def slow_for_a(patient_id: str) -> Patient:
+        if patient_id == a.id:
+            await gate.wait()
+        return await real(patient_id)
+
+    monkeypatch.setattr(desk.backend, "get_patient", slow_for_a)
+    panel.open_transfer(ta.transfer_id)
+    assert "looking up" in panel.detail.patient_line.text()
+    panel.open_transfer(tb.transfer_id)
+    qtbot.waitUntil(lambda: panel.detail.patient == b, timeout=WAIT)
+    gate.set()
+    run(qtbot, desk.bridge.wait_idle())
+    assert panel.detail.patient == b
+    assert panel.detail.patient_line.text().startswith(f"Patient: {b.full_name} · born")
+
+
+# --- a booking that fits the call ------------------------------------------------------------
+
+
+def test_the_booking_fits_the_callers_reason_day_and_part_of_day(
+    qtbot: QtBot, local_desk: Desk
+) -> None:
+    """The issue: Monday morning for a rash got the evening clinic's NP at 19:15."""
+    desk = local_desk
+    providers = run(qtbot, desk.backend.list_providers())
+    by_name = {p.name: p for p in providers}
+    monday = next_weekday("Monday", clock.today(ZONE))
+    assert monday is not None
+    fit = run(
+        qtbot,
+        fit_booking(
+            desk.backend,
+            patient_id=None,
+            reason="a skin rash that won't clear",
+            intent="book_appointment",
+            new_patient=True,
+            day=monday,
+            part="morning",
+            insurance_changed=False,
+            zone=ZONE,
+            now=clock.now(),
+        ),
+    )
+    chosen = next(p for p in providers if p.id == fit.provider_id)
+    assert chosen.specialty == "Dermatology"
+    assert fit.start is not None
+    local = fit.start.astimezone(ZONE)
+    assert local.strftime("%A") == "Monday" and local.hour < 12
+    assert (fit.appointment_type, fit.duration_minutes) == ("new-patient", 45)
+
+    # A cough on a Monday morning: the usual provider works evenings, so a day-time general
+    # practitioner is chosen; one who does work then is kept.
+    whitfield = by_name["Dana Whitfield, NP"]
+    okafor = by_name["Dr. Imani Okafor"]
+    pick = choose_provider(
+        providers, reason="a persistent cough", usual_provider_id=whitfield.id, day=monday,
+        part="morning",
+    )  # fmt: skip
+    assert pick is not None and pick.id != whitfield.id and fits(pick, GENERAL)
+    pick = choose_provider(
+        providers, reason="a persistent cough", usual_provider_id=okafor.id, day=monday,
+        part="morning",
+    )  # fmt: skip
+    assert pick == okafor
+
+
+def test_wrap_up_outcome_and_type_follow_the_intent() -> None:
+    assert outcome_for("prescription_refill") == "prescription_handled"
+    assert outcome_for("book_appointment") == "appointment_booked"
+    assert outcome_for("urgent_symptoms") == "escalated_clinical"
+    assert outcome_for(None) == "resolved"
+    assert appointment_type_for("book_appointment", new_patient=True, reason="x") == "new-patient"
+    assert (
+        appointment_type_for("book_appointment", new_patient=False, reason="a follow-up on it")
+        == "follow-up"
+    )
+    refill = _transfer("t1", "normal", 1, status="accepted", agent="agt_1")
+    assert refill.call is not None
+    refill = refill.model_copy(
+        update={
+            "call": refill.call.model_copy(
+                update={"intent": Intent(name="prescription_refill", confidence=0.9)}
+            )
+        }
+    )
+    detail = CallDetailView(ZONE)
+    detail.show_transfer(refill, mine=True)
+    assert detail.disposition.currentData() == "prescription_handled"
+    detail.disposition.setCurrentIndex(detail.disposition.findData("information_given"))
+    detail.show_transfer(refill, mine=True)  # the same call refreshed: the agent's choice stays
+    assert detail.disposition.currentData() == "information_given"
+    detail.deleteLater()
+
+
+def test_changed_insurance_is_flagged_not_prefilled(qtbot: QtBot, local_desk: Desk) -> None:
+    desk = local_desk
+    who = patient(qtbot, desk.backend, patients_by_enrolment(desk, active=True)[0])
+    panel = EligibilityPanel(desk.backend, desk.bridge, zone=ZONE)
+    qtbot.addWidget(panel)
+    panel.prefill_changed_insurance(who)
+    assert panel.patient == who
+    assert panel.member_id.text() == ""
+    assert "new card" in panel.status.text()
+    assert not panel.check_button.isEnabled()
+
+
+# --- a queue that never hides urgency or strands a caller ------------------------------------
+
+
+def test_an_offer_counts_down_on_the_card_and_returns_to_the_queue_when_it_rings_out(
+    qtbot: QtBot, local_desk: Desk
+) -> None:
+    desk = local_desk
+    assert isinstance(desk.backend, LocalBackend)
+    desk.backend.offer_timeout_s = 2.0
+    agents = [a.id for a in run(qtbot, desk.backend.list_agents())]
+    for agent in agents:
+        run(qtbot, desk.backend.set_agent_status(agent, "away"))
+    panel = make_panel(qtbot, desk, agents[0])
+    set_status(qtbot, panel, "available")
+    call = simulate(qtbot, desk, priority="emergency")
+    transfer = transfer_of(qtbot, desk, call)
+    assert transfer.status == "connected"
+    qtbot.waitUntil(lambda: panel.card(transfer.transfer_id) is not None, timeout=WAIT)
+    card = panel.card(transfer.transfer_id)
+    assert card is not None
+    qtbot.waitUntil(lambda: "s to accept" in card.state.text(), timeout=WAIT)
+    assert not card.decline_button.isHidden()
+
+    # Nobody answers: the desk asks, the server passes the call back to the queue, where
+    # this agent (now away) still sees it, as an emergency.
+    def back_in_queue() -> bool:
+        shown = panel.card(transfer.transfer_id)
+        return shown is not None and shown.transfer.status == "queued"
+
+    qtbot.waitUntil(back_in_queue, timeout=WAIT)
+    qtbot.waitUntil(lambda: panel.queue.status == "away", timeout=WAIT)
+    shown = panel.card(transfer.transfer_id)
+    assert shown is not None and "EMERGENCY" in shown.badge.text()
+    assert shown.state.text() == "Waiting for any agent"
+    assert "1 EMERGENCY" in panel.waiting.text()
+    # The agent is told why calls stopped coming.
+    rang_out = "A call rang out and was passed on"
+    qtbot.waitUntil(lambda: panel.message.title == rang_out, timeout=WAIT)
+    assert "set Away" in panel.message.text
+
+
+def test_keyboard_accepts_and_completes_and_the_call_bar_follows_the_call(
+    qtbot: QtBot, local_desk: Desk
+) -> None:
+    desk = local_desk
+    agents = [a.id for a in run(qtbot, desk.backend.list_agents())]
+    for agent in agents:
+        run(qtbot, desk.backend.set_agent_status(agent, "away"))
+    panel = make_panel(qtbot, desk, agents[0])
+    panel.keys.install_shortcuts(panel, Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    set_status(qtbot, panel, "available")
+    call = simulate(qtbot, desk, scenario="prescription_refill")
+    transfer = transfer_of(qtbot, desk, call)
+    qtbot.waitUntil(lambda: panel.card(transfer.transfer_id) is not None, timeout=WAIT)
+    assert panel.call_bar.isHidden()
+
+    panel.activateWindow()
+    panel.setFocus()
+    qtbot.keyClick(panel, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: panel.detail.mine, timeout=WAIT)
+    assert not panel.call_bar.isHidden()
+    assert panel.call_bar.caller.text() == (call.caller.name or call.caller.phone)
+    assert panel.call_bar.timer.text().startswith("0:")
+    # The wrap-up outcome follows the intent: a refill call is not "Appointment booked".
+    assert panel.detail.disposition.currentData() == "prescription_handled"
+
+    splitter_top = panel.findChild(QSplitter).geometry().top()  # type: ignore[union-attr]
+    qtbot.keyClick(panel, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: panel.card(transfer.transfer_id) is None, timeout=WAIT)
+    assert panel.call_bar.isHidden()
+    done = next(t for t in run(qtbot, desk.backend.list_transfers()) if t.call_id == call.id)
+    assert (done.status, done.disposition) == ("completed", "prescription_handled")
+    # "Call completed" floats over the list: nothing under it moved.
+    assert panel.message.isVisible() and panel.message.title == "Call completed"
+    assert panel.findChild(QSplitter).geometry().top() == splitter_top  # type: ignore[union-attr]
+
+
+def test_keyboard_declines_an_offer_to_the_next_agent(qtbot: QtBot, local_desk: Desk) -> None:
+    desk = local_desk
+    agents = [a.id for a in run(qtbot, desk.backend.list_agents())]
+    for agent in agents:
+        run(qtbot, desk.backend.set_agent_status(agent, "available"))
+    panel = make_panel(qtbot, desk, agents[0])
+    panel.keys.install_shortcuts(panel, Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    set_status(qtbot, panel, "available")
+    offered = None
+    for _ in range(len(agents)):  # round-robin: one of the first few transfers is offered here
+        call = simulate(qtbot, desk, scenario="billing_question")
+        transfer = transfer_of(qtbot, desk, call)
+        if transfer.agent is not None and transfer.agent.id == agents[0]:
+            offered = transfer
+            break
+    assert offered is not None
+    qtbot.waitUntil(lambda: panel.card(offered.transfer_id) is not None, timeout=WAIT)
+    panel.activateWindow()
+    panel.setFocus()
+    qtbot.keyClick(panel, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: panel.card(offered.transfer_id) is None, timeout=WAIT)
+    moved = next(t for t in run(qtbot, desk.backend.list_transfers()) if t.call_id == call.id)
+    assert moved.status in ("connected", "queued")
+    assert moved.agent is None or moved.agent.id != agents[0]
+
+
+def test_the_call_bar_stays_in_sight_on_every_panel(
+    qtbot: QtBot, desk: Desk, agents: list[str], window: MainWindow
+) -> None:
+    calls = window.show_panel("calls")
+    assert isinstance(calls, CallsPanel)
+    calls.set_agent(agents[0])
+    qtbot.waitUntil(lambda: calls.control.agent.currentData() == agents[0], timeout=WAIT)
+    known = patients_by_enrolment(desk, active=True)[0]
+    call, _ = accepted_call_in(qtbot, desk, calls, known, "book_appointment")
+    bar = window.findChild(QToolBar, "callBarToolbar")
+    assert bar is not None
+    for key in ("calendar", "eligibility", "prescriptions"):
+        window.show_panel(key)
+        assert bar.isVisible() and calls.call_bar.isVisible()
+    assert calls.call_bar.caller.text() == (call.caller.name or call.caller.phone)
+    qtbot.mouseClick(calls.call_bar.open_button, Qt.MouseButton.LeftButton)
+    assert window.current_panel_key() == "calls"
+    calls.keys.complete_current()
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=WAIT)

@@ -4,6 +4,7 @@ with the last answer's age, a day's batch, and the per-appointment state the cal
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from frontdesk_app.domain.models import (
     Coverage,
     EligibilityRequest,
     EligibilityResult,
+    Event,
     Patient,
 )
 from frontdesk_app.domain.timeutil import utc_now
@@ -26,7 +28,7 @@ from frontdesk_app.store.tables import PatientRow
 from frontdesk_app.ui.eligibility import eligibility_state_for
 from frontdesk_app.ui.eligibility.panel import EligibilityPanel, parse_codes
 from frontdesk_app.ui.eligibility.patient_picker import PatientPicker
-from frontdesk_app.ui.eligibility.service import retry_text
+from frontdesk_app.ui.eligibility.service import RECHECKED, retry_text
 from frontdesk_app.ui.eligibility.state import BatchSummary, CheckHistory, format_age
 from tests.ui.panel_support import (
     BACKENDS,
@@ -280,7 +282,25 @@ def test_check_tomorrow_runs_every_appointment_with_progress_and_summary(
 
     assert summary.total == len(expected)
     assert batch.progress.value() == batch.progress.maximum() == max(len(expected), 1)
-    assert batch.result.text() == (summary.text() if expected else "No appointments tomorrow.")
+    assert batch.result.text().startswith(
+        summary.text() if expected else "No appointments tomorrow."
+    )
+    # Who needs a person is listed by name, each one click from that patient.
+    assert (
+        batch.attention.count()
+        == len(summary.attention)
+        == (summary.not_eligible + summary.member_not_found + summary.payer_down + summary.failed)
+    )
+    if summary.attention:
+        first = summary.attention[0]
+        assert first.patient_name in batch.attention.item(0).text()
+        rect = batch.attention.visualItemRect(batch.attention.item(0))
+        qtbot.mouseClick(batch.attention.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.waitUntil(
+            lambda: panel.patient is not None and panel.patient.id == first.patient_id,
+            timeout=WAIT,
+        )
+        assert panel.date_of_service.date().toPython() == first.date_of_service
     assert batch.start_button.isEnabled()
     if expected:
         # Every checked appointment now has a state the calendar can paint.
@@ -386,3 +406,150 @@ def test_retry_advice_and_day_summary_read_naturally() -> None:
         " 1 payer not answering"
     )
     assert parse_codes(" 99213,20610; 99213 j1100 ") == ["99213", "20610", "J1100"]
+
+
+# --- one patient at a time ------------------------------------------------------------------
+
+
+@pytest.fixture
+def local_panel(
+    qtbot: QtBot, loop: object, tmp_path: Path, clock: Clock
+) -> Iterator[tuple[Desk, EligibilityPanel]]:
+    for desk in open_desk(qtbot, tmp_path / "clinic.db", "local"):
+        widget = EligibilityPanel(desk.backend, desk.bridge, zone=ZONE, clock=clock)
+        qtbot.addWidget(widget)
+        widget.resize(1100, 720)
+        widget.show()
+        qtbot.waitUntil(lambda w=widget: w.payer.count() >= 6, timeout=WAIT)
+        yield desk, widget
+
+
+def test_a_then_b_leaves_nothing_of_a_and_no_patient_checks_nothing(
+    qtbot: QtBot, local_panel: tuple[Desk, EligibilityPanel]
+) -> None:
+    """The issue: A's answer stayed, unnamed, above B's empty history; with no patient the
+    check ran with A's leftover payer and member id."""
+    desk, panel = local_panel
+    first, second = patients_by_enrolment(desk, active=True)[:2]
+    a, b = patient(qtbot, desk.backend, first), patient(qtbot, desk.backend, second)
+    choose(qtbot, panel.picker, a)
+    assert panel.header.text().startswith(a.full_name)
+    assert f"{a.date_of_birth:%Y}" in panel.header.text()
+    check(qtbot, panel)
+    assert panel.result_view.result is not None
+
+    # Clear the search box: no patient, nothing of A's, and Check cannot run on leftovers.
+    panel.picker.search.clear()
+    assert panel.patient is None
+    assert panel.header.text() == "No patient chosen"
+    assert panel.result_view.result is None
+    assert panel.member_id.text() == ""
+    assert panel.history_table.rowCount() == 0
+    assert not panel.check_button.isEnabled()
+    with qtbot.assertNotEmitted(panel.outcome_shown, wait=200):
+        panel.run_check()
+    assert panel.status.text() == "Choose a patient first."
+
+    choose(qtbot, panel.picker, b)
+    assert panel.header.text().startswith(b.full_name)
+    assert panel.result_view.result is None
+    assert panel.result_view.banner.title.text() == "No check yet"
+    assert all(
+        panel.history_table.item(r, 0).data(Qt.ItemDataRole.UserRole).patient_id == b.id
+        for r in range(panel.history_table.rowCount())
+    )
+
+
+def test_a_slow_answer_for_a_is_dropped_once_b_is_chosen(
+    qtbot: QtBot, local_panel: tuple[Desk, EligibilityPanel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk, panel = local_panel
+    first, second = patients_by_enrolment(desk, active=True)[:2]
+    a, b = patient(qtbot, desk.backend, first), patient(qtbot, desk.backend, second)
+    gate = asyncio.Event()
+    real = desk.backend.check_eligibility
+
+    async def slow_for_a(request: EligibilityRequest, **kwargs: object) -> EligibilityResult:
+        if request.patient_id == a.id:
+            await gate.wait()
+        return await real(request)
+
+    monkeypatch.setattr(desk.backend, "check_eligibility", slow_for_a)
+    choose(qtbot, panel.picker, a)
+    qtbot.mouseClick(panel.check_button, Qt.MouseButton.LeftButton)
+    choose(qtbot, panel.picker, b)
+    with qtbot.assertNotEmitted(panel.outcome_shown, wait=300):
+        gate.set()
+        run(qtbot, desk.bridge.wait_idle())
+    assert panel.patient == b
+    assert panel.result_view.result is None
+    assert panel.check_button.isEnabled()
+
+
+# --- answers that say what happened ----------------------------------------------------------
+
+
+def test_a_member_id_the_payer_does_not_know_is_not_called_not_eligible(
+    qtbot: QtBot, desk: Desk, panel: EligibilityPanel
+) -> None:
+    """The issue: a garbage member id gave "Not eligible — no active coverage"."""
+    who = patient(qtbot, desk.backend, patients_by_enrolment(desk, active=True)[0])
+    choose(qtbot, panel.picker, who)
+    panel.member_id.setText("ZZ-NOSUCH-0000")
+    outcome = check(qtbot, panel)
+    result = outcome.result  # type: ignore[attr-defined]
+    assert result is not None and not result.eligible
+    assert result.reason == "member_not_found"
+    banner = panel.result_view.banner
+    assert banner.tone == "warn"
+    assert banner.title.text() == f"? Member ID not found at {result.payer}"
+    assert "Not eligible" not in banner.title.text()
+    assert panel.history_table.item(0, 3).text() == "Member ID not found"
+    # The calendar's mark says check again, not "not eligible".
+    assert panel.history.state_on(who.id, result.date_of_service) == "stale"
+
+
+def test_payer_down_names_the_payer(qtbot: QtBot, desk: Desk, panel: EligibilityPanel) -> None:
+    who = patient(qtbot, desk.backend, patients_by_enrolment(desk, active=True, payer_up=False)[0])
+    choose(qtbot, panel.picker, who)
+    outcome = check(qtbot, panel)
+    assert outcome.payer_down  # type: ignore[attr-defined]
+    payer = panel.payer.currentText()
+    assert panel.result_view.notice.title.text() == f"{payer} is not answering"
+    assert panel.result_view.notice.detail.text().startswith(f"{payer} is not answering")
+
+
+def test_the_offline_note_goes_the_moment_a_fresh_answer_arrives(
+    qtbot: QtBot,
+    desk: Desk,
+    panel: EligibilityPanel,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    who = patient(qtbot, desk.backend, patients_by_enrolment(desk, active=True)[0])
+    choose(qtbot, panel.picker, who)
+    first = check(qtbot, panel).result  # type: ignore[attr-defined]
+    clock.now = first.verified_at + timedelta(minutes=1, seconds=5)
+
+    async def unreachable(request: EligibilityRequest, **_: object) -> EligibilityResult:
+        raise Offline("The clinic's server cannot be reached.")
+
+    monkeypatch.setattr(desk.backend, "check_eligibility", unreachable)
+    check(qtbot, panel)
+    assert panel.result_view.notice.title.text() == "Offline · Checked 1 min ago, offline"
+
+    # Back online, the background re-check answers: shown at once, without the note.
+    fresh = first.model_copy(update={"id": "elig_fresh", "verified_at": clock.now})
+    event = Event(
+        id="evt_local", seq=0, type=RECHECKED, created_at=clock.now,
+        data=fresh.model_dump(mode="json"),
+    )  # fmt: skip
+    with qtbot.waitSignal(panel.outcome_shown, timeout=WAIT):
+        panel.on_feed_events([event])
+    assert panel.result_view.notice.isHidden()
+    assert panel.result_view.result == fresh
+    # Another patient's re-check does not take this patient's place.
+    other = fresh.model_copy(update={"id": "elig_other", "patient_id": "pat_someone_else"})
+    with qtbot.assertNotEmitted(panel.outcome_shown, wait=100):
+        panel.on_feed_events([event.model_copy(update={"data": other.model_dump(mode="json")})])
+    assert panel.result_view.result == fresh

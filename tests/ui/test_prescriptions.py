@@ -4,9 +4,11 @@ an unknown id, and the last known status with its age when the connection is gon
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -216,3 +218,105 @@ def test_offline_first_backend_shows_cached_prescriptions_with_their_age(
     assert lookup.freshness.offline
     assert {rx.id for rx in lookup.prescriptions} == {rx.id for rx in online}
     assert panel.notice.title.text() == "Offline · Fetched 2 h ago, offline"
+
+
+# --- one patient at a time ------------------------------------------------------------------
+
+
+@pytest.fixture
+def local_panel(
+    qtbot: QtBot, loop: object, tmp_path: Path, clock: Clock
+) -> Iterator[tuple[Desk, PrescriptionsPanel]]:
+    for desk in open_desk(qtbot, tmp_path / "clinic.db", "local"):
+        widget = PrescriptionsPanel(desk.backend, desk.bridge, zone=ZONE, clock=clock)
+        qtbot.addWidget(widget)
+        widget.resize(1100, 700)
+        widget.show()
+        yield desk, widget
+
+
+def patients_with_prescriptions(desk: Desk, count: int) -> list[str]:
+    with desk.store.read() as session:
+        rows = session.execute(
+            select(PrescriptionRow.patient_id, func.count())
+            .group_by(PrescriptionRow.patient_id)
+            .having(func.count() > 1)
+            .order_by(func.count().desc(), PrescriptionRow.patient_id)
+            .limit(count)
+        ).all()
+    return [str(r[0]) for r in rows]
+
+
+def test_lookup_by_id_switches_the_patient_and_a_new_patient_replaces_every_result(
+    qtbot: QtBot, local_panel: tuple[Desk, PrescriptionsPanel]
+) -> None:
+    """The issue: `rx_…` of A looked up while the box named B, then C picked: C's list with
+    its first row highlighted, but A's prescription still in the detail, unnamed."""
+    desk, panel = local_panel
+    a_id, b_id, c_id = patients_with_prescriptions(desk, 3)
+    a, b, c = (patient(qtbot, desk.backend, i) for i in (a_id, b_id, c_id))
+    with qtbot.waitSignal(panel.lookup_shown, timeout=WAIT):
+        panel.show_patient(b)
+    assert panel.header.text().startswith(b.full_name)
+
+    rx_a = run(qtbot, desk.backend.list_prescriptions(a.id)).data[-1]
+    find(qtbot, panel, rx_a.id)
+    # The look-up by id says whose it is and makes A the panel's patient.
+    assert panel.patient == a
+    assert panel.header.text().startswith(a.full_name)
+    assert panel.picker.search.text() == a.full_name
+    assert panel.current == rx_a
+    assert panel.grid.value("patient").startswith(a.full_name)
+    assert {rx.patient_id for rx in panel.prescriptions} == {a.id}
+    selected = panel.table.selectionModel().selectedRows()
+    assert [panel.prescriptions[r.row()] for r in selected] == [rx_a]
+
+    with qtbot.waitSignal(panel.lookup_shown, timeout=WAIT):
+        choose(qtbot, panel.picker, c)
+    assert panel.header.text().startswith(c.full_name)
+    assert {rx.patient_id for rx in panel.prescriptions} == {c.id}
+    assert panel.current == panel.prescriptions[0]
+    assert panel.grid.value("patient").startswith(c.full_name)
+    # Clicking the highlighted row shows it (again), another row shows that one.
+    panel.current = None
+    rect = panel.table.visualRect(panel.table.model().index(0, 0))
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert panel.current == panel.prescriptions[0]
+
+    # "Not found" never sits above the previous prescription.
+    panel.rx_id.setText("rx_doesnotexist")
+    qtbot.mouseClick(panel.find_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.message.isHidden(), timeout=WAIT)
+    assert panel.message.code == "not_found"
+    assert panel.current is None
+    assert not panel.grid.isVisible()
+
+
+def test_a_slow_answer_for_a_is_dropped_once_b_is_chosen(
+    qtbot: QtBot, local_panel: tuple[Desk, PrescriptionsPanel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk, panel = local_panel
+    a_id, b_id = patients_with_prescriptions(desk, 2)
+    a, b = patient(qtbot, desk.backend, a_id), patient(qtbot, desk.backend, b_id)
+    gate = asyncio.Event()
+    real = desk.backend.list_prescriptions
+
+    async def slow_for_a(patient_id: str, **kwargs: Any) -> Page[Prescription]:
+        if patient_id == a.id:
+            await gate.wait()
+        return await real(patient_id, **kwargs)
+
+    monkeypatch.setattr(desk.backend, "list_prescriptions", slow_for_a)
+    choose(qtbot, panel.picker, a)
+    with qtbot.waitSignal(panel.lookup_shown, timeout=WAIT):
+        choose(qtbot, panel.picker, b)
+    with qtbot.assertNotEmitted(panel.lookup_shown, wait=300):
+        gate.set()
+        run(qtbot, desk.bridge.wait_idle())
+    assert panel.patient == b
+    assert {rx.patient_id for rx in panel.prescriptions} == {b.id}
+    assert panel.current is not None and panel.current.patient_id == b.id
+    # Clearing the box un-chooses the patient and clears every result.
+    panel.picker.search.clear()
+    assert panel.patient is None and panel.current is None and not panel.prescriptions
+    assert panel.header.text() == "No patient chosen"

@@ -10,6 +10,7 @@ from frontdesk_app.sandbox.routes import (
     clinical,
     directory,
     events,
+    patients,
     simulator,
     webhooks,
 )
@@ -17,6 +18,7 @@ from frontdesk_app.sandbox.routes import (
 ROUTERS: tuple[APIRouter, ...] = (
     appointments.router,
     directory.router,
+    patients.router,
     clinical.router,
     calls.router,
     events.router,

@@ -88,6 +88,20 @@ async def accept_transfer(transfer_id: str, body: TransferAccept, request: Reque
 
 
 @router.post(
+    "/transfers/{transfer_id}/decline",
+    response_model=Transfer,
+    summary="The agent a transfer is offered to passes it on now",
+    operation_id="declineTransfer",
+    **guarded(CALLS),
+)
+async def decline_transfer(transfer_id: str, body: TransferAccept, request: Request) -> Response:
+    transfer = await context(request).backend.decline_transfer(
+        transfer_id, body.agent_id, idempotency_key=idempotency_key(request)
+    )
+    return respond(transfer)
+
+
+@router.post(
     "/transfers/{transfer_id}/complete",
     response_model=Transfer,
     summary="Complete a transfer with its disposition",

@@ -96,11 +96,14 @@ def mark_routed(session: Session, agent: AgentRow) -> None:
     agent.last_routed_seq = int(highest or 0) + 1
 
 
-def next_available_agent(session: Session) -> AgentRow | None:
+def next_available_agent(session: Session, *, excluding: str | None = None) -> AgentRow | None:
     """Round-robin: of the available agents, the one routed to longest ago (never first)."""
+    condition = AgentRow.status == "available"
+    if excluding is not None:
+        condition = condition & (AgentRow.id != excluding)
     return session.scalars(
         select(AgentRow)
-        .where(AgentRow.status == "available")
+        .where(condition)
         .order_by(
             AgentRow.last_routed_seq.is_not(None),
             AgentRow.last_routed_seq,
@@ -130,6 +133,8 @@ def transfer_to_model(session: Session, row: TransferRow) -> Transfer:
         completed_at=row.completed_at,
         disposition=row.disposition,
         notes=row.notes,
+        offered_at=row.offered_at,
+        offer_expires_at=row.offer_expires_at,
         call=call_to_model(get_call_row(session, row.call_id)),
     )
 

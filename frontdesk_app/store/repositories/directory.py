@@ -146,6 +146,7 @@ def patient_to_model(row: PatientRow) -> Patient:
         date_of_birth=row.date_of_birth,
         phone=row.phone,
         email=row.email,
+        address=row.address,
         insurance=insurance,
     )
 

@@ -83,7 +83,7 @@ class BookingDialog(QDialog):
         self.message = MessageBar(self)
         heading = QLabel("Book an appointment")
         heading.setProperty("role", "heading")
-        self.patient = PatientSearch(backend, bridge, self)
+        self.patient = PatientSearch(backend, bridge, self, zone=zone)
         self.provider = QComboBox()
         self.provider.setAccessibleName("Provider")
         for p in providers:

@@ -27,7 +27,7 @@ from frontdesk_app.ui.calendar.cards import Badge, BadgeShape
 from frontdesk_app.ui.calendar.model import AppointmentView
 from frontdesk_app.ui.calendar.view import CalendarView
 from frontdesk_app.ui.eligibility import CheckHistory, EligibilityState
-from frontdesk_app.ui.eligibility.state import format_age
+from frontdesk_app.ui.eligibility.state import MEMBER_ID_PROBLEMS, format_age
 
 # A patient's newest few checks decide every badge of theirs that is not "unknown".
 BADGE_HISTORY = 10
@@ -65,6 +65,8 @@ def badge_text(
     if state == "unknown" or latest is None:
         return "Insurance: not checked yet"
     age = format_age(now - latest.verified_at)
+    if latest.reason in MEMBER_ID_PROBLEMS and latest.date_of_service == service_day:
+        return f"Insurance: member ID not found at {latest.payer} (checked {age}); check the card"
     if state == "eligible":
         return f"Insurance: eligible (checked {age})"
     if state == "not_eligible":

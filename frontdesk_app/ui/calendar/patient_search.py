@@ -1,14 +1,33 @@
-"""Patient search as you type: a field and a short list of matches, never blocking."""
+"""Patient search as you type: a field and a short list of matches, never blocking.
+
+A caller the clinic does not know yet is registered from here ("New patient…"), prefilled with
+what was typed or what the phone assistant collected, and chosen at once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from frontdesk_app.config import DEFAULT_TIMEZONE
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.models import Page, Patient
 from frontdesk_app.ui.async_bridge import AsyncBridge
+from frontdesk_app.ui.patients.new_patient_dialog import NewPatientDialog, prefill_from_text
 
 DEBOUNCE_MS = 180
 RESULTS = 20
@@ -24,13 +43,22 @@ class PatientSearch(QWidget):
     patient_selected = Signal(object)  # Patient
 
     def __init__(
-        self, backend: Backend, bridge: AsyncBridge, parent: QWidget | None = None
+        self,
+        backend: Backend,
+        bridge: AsyncBridge,
+        parent: QWidget | None = None,
+        *,
+        zone: ZoneInfo | None = None,
     ) -> None:
         super().__init__(parent)
         self._backend = backend
         self._bridge = bridge
+        self._zone = zone or ZoneInfo(DEFAULT_TIMEZONE)
         self._generation = 0
         self.patient: Patient | None = None
+        # What the phone assistant collected about a caller, for "New patient…".
+        self.new_patient_prefill: dict[str, Any] = {}
+        self.new_patient_dialog: NewPatientDialog | None = None
         self.field = QLineEdit()
         self.field.setPlaceholderText("Name, date of birth or phone")
         self.field.setAccessibleName("Patient search")
@@ -43,10 +71,19 @@ class PatientSearch(QWidget):
         self.chosen.setProperty("role", "hint")
         self.chosen.setAccessibleName("Chosen patient")
         self.chosen.hide()
+        self.new_button = QPushButton("New patient…")
+        self.new_button.setAccessibleName("Register a new patient")
+        self.new_button.setToolTip("Register a patient the clinic does not know yet")
+        self.new_button.setAutoDefault(False)  # Enter in the dialog still books
+        self.new_button.clicked.connect(self.open_new_patient)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.field, 1)
+        row.addWidget(self.new_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.field)
+        layout.addLayout(row)
         layout.addWidget(self.results)
         layout.addWidget(self.chosen)
         self._timer = QTimer(self)
@@ -65,6 +102,31 @@ class PatientSearch(QWidget):
         self.chosen.show()
         self.results.hide()
         self.patient_selected.emit(patient)
+
+    def suggest_new_patient(self, prefill: Mapping[str, Any]) -> None:
+        """A caller from the phone: search by the name they gave, and keep what the assistant
+        collected for "New patient…"."""
+        self.new_patient_prefill = dict(prefill)
+        name = prefill.get("patient_name")
+        if isinstance(name, str) and name.strip() and self.patient is None:
+            self.field.setText(name.strip())
+            self.search_now()
+
+    def open_new_patient(self) -> NewPatientDialog:
+        """Register a new patient, prefilled; they become this search's patient."""
+        prefill = {**prefill_from_text(self.field.text()), **self.new_patient_prefill}
+        dialog = NewPatientDialog(
+            self._backend, self._bridge, zone=self._zone, prefill=prefill, parent=self.window()
+        )
+        dialog.patient_chosen.connect(self._on_new_patient_chosen)
+        dialog.finished.connect(dialog.deleteLater)
+        self.new_patient_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_new_patient_chosen(self, patient: Patient) -> None:
+        self.set_patient(patient)
+        self.field.setFocus()
 
     def search_now(self) -> None:
         self._timer.stop()
@@ -102,7 +164,7 @@ class PatientSearch(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, patient)
             self.results.addItem(item)
         if not page.data:
-            item = QListWidgetItem("No patient matches")
+            item = QListWidgetItem("No patient matches — press New patient… to register them")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.results.addItem(item)
         self.results.setVisible(True)

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 
 from frontdesk_app.domain.models import Appointment, Transfer
 
-ActionKind = Literal["book", "reschedule", "cancel", "eligibility", "prescription"]
+ActionKind = Literal["book", "new_patient", "reschedule", "cancel", "eligibility", "prescription"]
 ACTION_KINDS: tuple[ActionKind, ...] = (
     "book",
+    "new_patient",
     "reschedule",
     "cancel",
     "eligibility",
@@ -25,12 +26,15 @@ ACTION_KINDS: tuple[ActionKind, ...] = (
 )
 ACTION_LABELS: dict[ActionKind, str] = {
     "book": "Book appointment",
+    "new_patient": "New patient",
     "reschedule": "Reschedule",
     "cancel": "Cancel appointment",
     "eligibility": "Check eligibility",
     "prescription": "Prescriptions",
 }
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Intents after which registering the caller leads on to booking them.
+BOOKING_INTENTS = frozenset({"book_appointment", "new_patient"})
 # Where "morning" and "afternoon" start when a caller names only a part of the day.
 PART_OF_DAY = {"morning": time(9, 0), "afternoon": time(13, 0), "evening": time(16, 0)}
 
@@ -55,6 +59,12 @@ class BookingRequest:
     preferred_time: time | None = None
     notes: str = ""
     kind: ActionKind = "book"
+    part_of_day: str | None = None
+    reason: str | None = None
+    intent: str | None = None
+    new_patient: bool = False
+    # The caller said their insurance changed: check the new card before booking.
+    insurance_changed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +93,8 @@ class EligibilityLookup:
     patient_id: str | None
     date_of_service: date | None = None
     kind: ActionKind = "eligibility"
+    # The caller has a new card: the payer and member id on file must not be used silently.
+    insurance_changed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +105,37 @@ class PrescriptionLookup:
     kind: ActionKind = "prescription"
 
 
+@dataclass(frozen=True, slots=True)
+class NewPatientRequest:
+    """Register the caller: the form prefilled from what the assistant collected."""
+
+    context: CallContext
+    patient_id: str | None
+    prefill: dict[str, Any] = field(default_factory=dict)
+    then_book: BookingRequest | None = None
+    kind: ActionKind = "new_patient"
+
+
 CallAction = (
-    BookingRequest | RescheduleRequest | CancelRequest | EligibilityLookup | (PrescriptionLookup)
+    BookingRequest
+    | NewPatientRequest
+    | RescheduleRequest
+    | CancelRequest
+    | EligibilityLookup
+    | PrescriptionLookup
 )
+
+
+def new_patient_prefill(ctx: CallContext) -> dict[str, Any]:
+    """The new-patient form's fields from the call: name, date of birth, the caller's phone,
+    and insurance when the assistant took it down."""
+    data = ctx.collected
+    prefill: dict[str, Any] = {"phone": ctx.caller_phone}
+    for key in ("patient_name", "date_of_birth", "email", "address", "payer_id", "member_id"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            prefill[key] = value.strip()
+    return prefill
 
 
 def context_of(transfer: Transfer) -> CallContext:
@@ -157,15 +197,32 @@ def build_action(
     ctx = context_of(transfer)
     data = ctx.collected
     patient_id = ctx.patient_id
+    if kind == "new_patient":
+        wants_booking = transfer.call is not None and transfer.call.intent.name in BOOKING_INTENTS
+        then_book = (
+            build_action("book", transfer, today=today, zone=zone) if wants_booking else None
+        )
+        return NewPatientRequest(
+            ctx,
+            patient_id,
+            prefill=new_patient_prefill(ctx),
+            then_book=then_book if isinstance(then_book, BookingRequest) else None,
+        )
     if kind == "book":
         reason = data.get("reason")
         notes = f"Phone: {reason}" if isinstance(reason, str) and reason else ctx.summary
+        part = data.get("preferred_time")
         return BookingRequest(
             ctx,
             patient_id,
             preferred_day=next_weekday(data.get("preferred_day"), today),
-            preferred_time=part_of_day(data.get("preferred_time")),
+            preferred_time=part_of_day(part),
             notes=notes,
+            part_of_day=part.strip().lower() if isinstance(part, str) else None,
+            reason=reason if isinstance(reason, str) else None,
+            intent=transfer.call.intent.name if transfer.call else None,
+            new_patient=data.get("new_patient") is True or patient_id is None,
+            insurance_changed=data.get("insurance_changed") is True,
         )
     appointment_id = appointment.id if appointment else None
     if kind == "reschedule":
@@ -181,7 +238,12 @@ def build_action(
         return CancelRequest(ctx, patient_id, appointment_id)
     if kind == "eligibility":
         service_day = appointment.start_time.astimezone(zone).date() if appointment else today
-        return EligibilityLookup(ctx, patient_id, date_of_service=service_day)
+        return EligibilityLookup(
+            ctx,
+            patient_id,
+            date_of_service=service_day,
+            insurance_changed=data.get("insurance_changed") is True,
+        )
     medication = data.get("medication")
     return PrescriptionLookup(
         ctx, patient_id, medication=medication if isinstance(medication, str) else None

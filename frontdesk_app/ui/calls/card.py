@@ -6,6 +6,7 @@ priority never rests on colour alone and cannot be missed in a long queue.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,7 @@ class TransferCard(QFrame):
 
     open_requested = Signal(str)
     accept_requested = Signal(str)
+    decline_requested = Signal(str)
 
     def __init__(self, transfer: Transfer, zone: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,9 +72,18 @@ class TransferCard(QFrame):
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state = QLabel(self)
         self.state.setProperty("role", "hint")
+        # The countdown may be long; it yields width to the buttons instead of widening cards.
+        self.state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.state.setMinimumWidth(80)
         self.open_button = QPushButton("Open", self)
         self.accept_button = QPushButton("Accept", self)
         self.accept_button.setProperty("primary", True)
+        self.accept_button.setToolTip("Accept this call (Alt+A)")
+        self.decline_button = QPushButton("Decline", self)
+        self.decline_button.setToolTip("Pass this call to another agent now (Alt+D)")
+        self.mine = False
+        # Seconds left to accept an offer; None when the card is not an offer.
+        self.seconds_left: int | None = None
 
         top = QHBoxLayout()
         top.setSpacing(10)
@@ -87,6 +98,7 @@ class TransferCard(QFrame):
         bottom = QHBoxLayout()
         bottom.addWidget(self.state, 1)
         bottom.addWidget(self.open_button)
+        bottom.addWidget(self.decline_button)
         bottom.addWidget(self.accept_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 10, 12, 10)
@@ -98,6 +110,7 @@ class TransferCard(QFrame):
 
         self.open_button.clicked.connect(self.on_open_clicked)
         self.accept_button.clicked.connect(self.on_accept_clicked)
+        self.decline_button.clicked.connect(self.on_decline_clicked)
         self.set_transfer(transfer, mine=False)
 
     def set_transfer(self, transfer: Transfer, *, mine: bool) -> None:
@@ -126,13 +139,9 @@ class TransferCard(QFrame):
             self.intent.setText("")
             self.sentiment.setText("")
         self.summary.setText(transfer.context_summary or (call.summary if call else ""))
-        if mine:
-            self.state.setText("Yours: on the line")
-        elif transfer.status == "queued":
-            self.state.setText("Waiting for any agent")
-        else:
-            self.state.setText("Offered to you")
+        self.mine = mine
         self.accept_button.setVisible(not mine)
+        self.decline_button.setVisible(not mine and transfer.status == "connected")
         self.setAccessibleName(
             f"{badge} call: {caller_title(transfer)}, {self.intent.text()}".replace(
                 "⚠ ", ""
@@ -141,17 +150,33 @@ class TransferCard(QFrame):
         self.refresh_wait(None)
 
     def refresh_wait(self, now: datetime | None) -> None:
-        at = self.transfer.transferred_at.astimezone(self._zone)
+        """The time waited, and for an offer the seconds left to accept it (a countdown)."""
+        transfer = self.transfer
+        at = transfer.transferred_at.astimezone(self._zone)
         text = f"{at:%H:%M}"
         if now is not None:
-            text += f" · {waited(now - self.transfer.transferred_at).removeprefix('waiting ')}"
+            text += f" · {waited(now - transfer.transferred_at).removeprefix('waiting ')}"
         self.when.setText(text)
+        self.seconds_left = None
+        if self.mine:
+            self.state.setText("Yours: on the line")
+        elif transfer.status == "queued":
+            self.state.setText("Waiting for any agent")
+        elif transfer.offer_expires_at is not None and now is not None:
+            left = max(0, math.ceil((transfer.offer_expires_at - now).total_seconds()))
+            self.seconds_left = left
+            self.state.setText(f"Offered · {left} s to accept" if left else "Passing on…")
+        else:
+            self.state.setText("Offered to you")
 
     def on_open_clicked(self) -> None:
         self.open_requested.emit(self.transfer.transfer_id)
 
     def on_accept_clicked(self) -> None:
         self.accept_requested.emit(self.transfer.transfer_id)
+
+    def on_decline_clicked(self) -> None:
+        self.decline_requested.emit(self.transfer.transfer_id)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Enter opens the focused card; the keyboard alone can work the queue.

@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from frontdesk_app.domain.models import Transfer
+from frontdesk_app.domain.models import Patient, Transfer
 from frontdesk_app.ui.calls.actions import ACTION_KINDS, ACTION_LABELS, ActionKind
+from frontdesk_app.ui.calls.booking_fit import outcome_for
 from frontdesk_app.ui.calls.card import caller_title
 from frontdesk_app.ui.calls.labels import (
     DISPOSITIONS,
@@ -37,6 +38,7 @@ from frontdesk_app.ui.calls.labels import (
     sentiment_colour,
     sentiment_text,
 )
+from frontdesk_app.ui.patients.header import patient_caption
 
 SPEAKERS = {"caller": "Caller", "ai": "Assistant", "agent": "Agent"}
 
@@ -53,6 +55,7 @@ class CallDetailView(QWidget):
         self._zone = zone
         self.transfer: Transfer | None = None
         self.mine = False
+        self._outcome_set = False
 
         self.empty = QLabel("Open a call from the queue to see its transcript and details.", self)
         self.empty.setProperty("role", "hint")
@@ -63,6 +66,10 @@ class CallDetailView(QWidget):
         self.title.setProperty("role", "heading")
         self.phone = QLabel(self)
         self.phone.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.patient_line = QLabel(self)
+        self.patient_line.setObjectName("callPatient")
+        self.patient_line.setAccessibleName("Patient on file")
+        self.patient: Patient | None = None
         self.intent = QLabel(self)
         self.sentiment = QLabel(self)
         self.accept_button = QPushButton("Accept call", self)
@@ -138,6 +145,7 @@ class CallDetailView(QWidget):
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(10)
         body.addLayout(header)
+        body.addWidget(self.patient_line)
         body.addLayout(facts)
         body.addLayout(actions)
         body.addLayout(columns, 1)
@@ -156,6 +164,7 @@ class CallDetailView(QWidget):
     def clear(self) -> None:
         self.transfer = None
         self.mine = False
+        self.set_patient(None)
         self.body.hide()
         self.empty.show()
 
@@ -174,6 +183,8 @@ class CallDetailView(QWidget):
         )
         self.title.setText(caller_title(transfer))
         call = transfer.call
+        if changed_call or self.patient is None:
+            self.set_patient(None)
         self.phone.setText(call.caller.phone if call else "")
         if call is not None:
             self.intent.setText(
@@ -192,12 +203,37 @@ class CallDetailView(QWidget):
             self._fill_collected({})
             self.transcript.clear()
         self.accept_button.setVisible(not mine)
+        knows = self._knows_patient()
         for kind, button in self.action_buttons.items():
-            button.setEnabled(mine and (kind == "book" or self._knows_patient()))
+            if kind == "new_patient":
+                # Only for a caller the clinic has no record of: never a second record.
+                button.setVisible(call is not None and not knows)
+                button.setEnabled(mine and not knows)
+            else:
+                button.setEnabled(mine and (kind == "book" or knows))
         self.complete_box.setVisible(mine)
         if changed_call:
             self.notes.clear()
-            self.disposition.setCurrentIndex(0)
+            self._outcome_set = False
+        if call is not None and not self._outcome_set:
+            # The outcome the call's intent most likely ends with; the agent can change it.
+            wanted = outcome_for(call.intent.name)
+            self.disposition.setCurrentIndex(max(0, self.disposition.findData(wanted)))
+            self._outcome_set = True
+
+    def set_patient(self, patient: Patient | None) -> None:
+        """Name the patient on file this call is about (the caller matched by the assistant)."""
+        self.patient = patient
+        call = self.transfer.call if self.transfer else None
+        if patient is not None:
+            self.patient_line.setText(f"Patient: {patient_caption(patient)}")
+        elif call is not None and call.caller.patient_id:
+            self.patient_line.setText("Patient: looking up the record…")
+        elif call is not None:
+            self.patient_line.setText("Patient: no record matches this caller")
+        else:
+            self.patient_line.setText("")
+        self.patient_line.setVisible(bool(self.patient_line.text()))
 
     def collected_text(self) -> dict[str, str]:
         """Label → value of the collected data as shown (tests and screen readers)."""

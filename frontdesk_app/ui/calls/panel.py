@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -28,6 +30,7 @@ from frontdesk_app.domain.models import (
     AgentStatus,
     AppointmentQuery,
     Event,
+    Patient,
     Transfer,
     TransferCompletion,
 )
@@ -41,51 +44,21 @@ from frontdesk_app.ui.calls.actions import (
     pick_appointment,
 )
 from frontdesk_app.ui.calls.availability import AgentControl
+from frontdesk_app.ui.calls.call_bar import CallBar
 from frontdesk_app.ui.calls.card import TransferCard
+from frontdesk_app.ui.calls.card_list import CardList, waiting_text
 from frontdesk_app.ui.calls.detail import CallDetailView
+from frontdesk_app.ui.calls.handling import CallHandling
 from frontdesk_app.ui.calls.notifier import TransferNotifier
-from frontdesk_app.ui.calls.queue import QueueChange, TransferQueue, sort_key
+from frontdesk_app.ui.calls.queue import QueueChange, TransferQueue, is_loud
 from frontdesk_app.ui.events import EventFeed
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_CALLS, PanelContext, PanelSpec
 
-WAIT_REFRESH_MS = 15_000
+# Once a second: the offer countdown and the call bar's timer.
+WAIT_REFRESH_MS = 1_000
 STATUS_VALUES: dict[str, AgentStatus] = {"available": "available", "busy": "busy", "away": "away"}
 NEEDS_APPOINTMENT: frozenset[ActionKind] = frozenset({"reschedule", "cancel", "eligibility"})
-
-
-class CardList(QWidget):
-    """Cards in priority order; inserts and removes one card without rebuilding the rest."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.cards: dict[str, TransferCard] = {}
-        self._order: list[str] = []
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(8)
-
-    def put(self, card: TransferCard) -> None:
-        """Place `card` at its sorted position (new, or moved after a priority change)."""
-        tid = card.transfer.transfer_id
-        if tid in self.cards:
-            self._layout.removeWidget(self.cards[tid])
-            self._order.remove(tid)
-        self.cards[tid] = card
-        key = sort_key(card.transfer)
-        index = sum(1 for other in self._order if sort_key(self.cards[other].transfer) < key)
-        self._order.insert(index, tid)
-        self._layout.insertWidget(index, card)
-
-    def take(self, transfer_id: str) -> TransferCard | None:
-        card = self.cards.pop(transfer_id, None)
-        if card is not None:
-            self._layout.removeWidget(card)
-            self._order.remove(transfer_id)
-        return card
-
-    def ordered_ids(self) -> list[str]:
-        return list(self._order)
 
 
 class CallsPanel(QWidget):
@@ -137,13 +110,23 @@ class CallsPanel(QWidget):
         self.empty.setProperty("role", "hint")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail = CallDetailView(zone, self)
+        # Shown above every panel by the main window while a call is on the line.
+        self.call_bar = CallBar(clock, self)
+        self._asked_expiry: set[str] = set()  # offers past their time we asked the server about
         self._build_layout()
+        # Over the cards, not above them: a notice never moves what the agent is clicking.
+        self.message.setParent(self)
+        self.message.raise_()
 
         self.control.agent_chosen.connect(self.on_control_agent_chosen)
         self.control.status_chosen.connect(self.on_control_status_chosen)
         self.detail.accept_requested.connect(self.on_accept_requested)
         self.detail.action_requested.connect(self.on_detail_action_requested)
         self.detail.complete_requested.connect(self.on_detail_complete_requested)
+        # Keyboard accept, decline and complete, and the notices about offers (`handling`).
+        self.keys = CallHandling(self, backend, bridge)
+        self.call_bar.open_requested.connect(self.keys.on_call_bar_open_requested)
+        self.call_bar.complete_requested.connect(self.keys.on_call_bar_open_requested)
         unsubscribe_feed = feed.subscribe(self.on_feed_events) if feed else None
         self._unsubscribe_feed = unsubscribe_feed
         if unsubscribe_feed is not None:
@@ -187,6 +170,8 @@ class CallsPanel(QWidget):
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        # A fixed height: the count appearing or changing never moves the cards under it.
+        self.waiting.setFixedHeight(self.waiting.fontMetrics().height() * 2 + 6)
         left_layout.addWidget(self.waiting)
         left_layout.addWidget(scroll, 1)
         left.setMinimumWidth(400)
@@ -203,7 +188,6 @@ class CallsPanel(QWidget):
         outer.setContentsMargins(16, 12, 16, 12)
         outer.setSpacing(10)
         outer.addLayout(top)
-        outer.addWidget(self.message)
         outer.addWidget(splitter, 1)
 
     # --- public ---
@@ -239,6 +223,7 @@ class CallsPanel(QWidget):
         if transfer is None:
             return
         self.detail.show_transfer(transfer, mine=self.queue.place_of(transfer) == "mine")
+        self._look_up_patient(transfer)
         if transfer.call is None:
             self._bridge.run(
                 self._backend.get_call(transfer.call_id),
@@ -249,12 +234,12 @@ class CallsPanel(QWidget):
 
     def accept(self, transfer_id: str) -> None:
         if not self.agent_id:
-            self.message.show_message("Choose who you are first", level="warning")
+            self.show_message("Choose who you are first", level="warning")
             return
         self._bridge.run(
             self._backend.accept_transfer(transfer_id, self.agent_id),
             on_success=self._on_accepted,
-            on_error=lambda exc: self._on_accept_failed(transfer_id, exc),
+            on_error=lambda exc: self.on_taken_elsewhere(transfer_id, exc),
             where=self,
             busy="Accepting the call",
             context="accepting a call",
@@ -262,6 +247,7 @@ class CallsPanel(QWidget):
 
     def show_error(self, error: FrontDeskError) -> None:
         self.message.show_error(error)
+        self._place_message()
 
     # --- loading ---
 
@@ -295,6 +281,7 @@ class CallsPanel(QWidget):
     def on_feed_events(self, events: list[Event]) -> None:
         self._changes += 1
         self.queue.apply_events(events)
+        self.keys.tell_missed_offers(events)
         self.control.set_status(self.queue.status if self.agent_id else None)
         # The waiting count changes even when nothing visible to this agent did.
         self._update_sections()
@@ -314,6 +301,7 @@ class CallsPanel(QWidget):
             if (
                 transfer.transfer_id not in self._announced
                 and self.queue.place_of(transfer) == "queue"
+                and (self.queue.status == "available" or is_loud(transfer.priority))
             ):
                 self._announced.add(transfer.transfer_id)
                 self.notifier.notify(transfer)
@@ -330,6 +318,7 @@ class CallsPanel(QWidget):
             card = TransferCard(transfer, self._zone)
             card.open_requested.connect(self.open_transfer)
             card.accept_requested.connect(self.on_accept_requested)
+            card.decline_requested.connect(self.keys.decline)
         card.set_transfer(transfer, mine=place == "mine")
         card.refresh_wait(self._clock())
         target.put(card)
@@ -338,6 +327,7 @@ class CallsPanel(QWidget):
             self.detail.transfer.transfer_id == transfer.transfer_id
         ):
             self.detail.show_transfer(transfer, mine=place == "mine")
+            self._look_up_patient(transfer)
 
     def _drop_card(self, card_list: CardList, transfer_id: str) -> None:
         card = card_list.take(transfer_id)
@@ -353,21 +343,13 @@ class CallsPanel(QWidget):
         self.queue_title.setVisible(has_queue)
         self.queue_list.setVisible(has_queue)
         self.empty.setVisible(not has_mine and not has_queue)
-        waiting = self.queue.waiting_count()
         if not self.agent_id:
             self.empty.setText("Choose who you are to see calls transferred to you.")
             self.waiting.setText("")
         else:
             self.empty.setText("No calls waiting." if self._loaded else "Loading calls…")
-            status = self.queue.status
-            hidden = waiting and status != "available"
-            self.waiting.setText(
-                f"{waiting} caller{'s' if waiting != 1 else ''} waiting for any agent"
-                + (" — set yourself Available to see them" if hidden else "")
-                if waiting
-                else ""
-            )
-        self.waiting.setVisible(bool(self.waiting.text()))
+            self.waiting.setText(waiting_text(self.queue.waiting_by_priority(), self.queue.status))
+        self.call_bar.show_call(next(iter(self.queue.mine()), None))
 
     # --- agent and status ---
 
@@ -408,10 +390,10 @@ class CallsPanel(QWidget):
         self.queue.apply([transfer])
         self.open_transfer(transfer.transfer_id)
 
-    def _on_accept_failed(self, transfer_id: str, exc: BaseException) -> bool:
+    def on_taken_elsewhere(self, transfer_id: str, exc: BaseException) -> bool:
         if isinstance(exc, InvalidState | NotFound):
             # Another agent was quicker: say so and show the queue as it is now.
-            self.message.show_message(
+            self.show_message(
                 "Another agent took this call", "It has left your queue.", level="info"
             )
             self.reload()
@@ -432,7 +414,7 @@ class CallsPanel(QWidget):
     def _on_completed(self, transfer: Transfer) -> None:
         self.queue.apply([transfer])
         self.detail.clear()
-        self.message.show_message("Call completed", level="info", timeout_ms=4000)
+        self.show_message("Call completed", level="info", timeout_ms=4000)
 
     def on_detail_action_requested(self, kind: str) -> None:
         transfer = self.detail.transfer
@@ -459,6 +441,33 @@ class CallsPanel(QWidget):
             appointment = pick_appointment(page.data, day, self._zone, now)
         return build_action(kind, transfer, today=today, zone=self._zone, appointment=appointment)
 
+    def _look_up_patient(self, transfer: Transfer) -> None:
+        """Name the caller's patient record in the open call; an answer for a call no longer
+        open (or a record another call matched) is dropped."""
+        patient_id = transfer.call.caller.patient_id if transfer.call else None
+        if not patient_id or self.detail.patient is not None:
+            return
+        wanted = transfer.transfer_id
+
+        def show(patient: Patient) -> None:
+            shown = self.detail.transfer
+            call = shown.call if shown else None
+            if (
+                shown is not None
+                and shown.transfer_id == wanted
+                and call is not None
+                and call.caller.patient_id == patient.id
+            ):
+                self.detail.set_patient(patient)
+
+        self._bridge.run(
+            self._backend.get_patient(patient_id),
+            on_success=show,
+            on_error=lambda exc: isinstance(exc, FrontDeskError),
+            owner=self,
+            context="looking up the caller's record",
+        )
+
     def _with_call(self, transfer_id: str, call: object) -> None:
         transfer = self.queue.get(transfer_id)
         if transfer is not None and transfer.call is None:
@@ -479,9 +488,34 @@ class CallsPanel(QWidget):
 
     def on_tick_timeout(self) -> None:
         now = self._clock()
+        rang_out = False
         for card_list in (self.mine_list, self.queue_list):
             for card in card_list.cards.values():
                 card.refresh_wait(now)
+                tid = card.transfer.transfer_id
+                if card.seconds_left == 0 and tid not in self._asked_expiry:
+                    self._asked_expiry.add(tid)
+                    rang_out = True
+        self.call_bar.refresh()
+        if rang_out:
+            # The offer's time is up: the server passes it on; show where it went.
+            self.reload()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_message()
+
+    def _place_message(self) -> None:
+        """The message floats at the top of the panel, over the cards, never pushing them."""
+        width = min(self.width() - 32, 720)
+        self.message.setFixedWidth(max(200, width))
+        self.message.adjustSize()
+        self.message.move(self.width() - self.message.width() - 16, 56)
+        self.message.raise_()
+
+    def show_message(self, title: str, text: str = "", **options: Any) -> None:
+        self.message.show_message(title, text, **options)
+        self._place_message()
 
     def shutdown(self) -> None:
         """Stop listening to the feed and the clock (the window is closing)."""
@@ -497,26 +531,7 @@ def calls_panel_spec() -> PanelSpec:
 
 
 def build_calls_panel(ctx: PanelContext) -> CallsPanel:
-    """The panel for the main window: its agent from the settings, its actions routed."""
-    from frontdesk_app.ui.calls.routing import CallActionRouter
+    """The panel for the main window (`ui.calls.wiring`)."""
+    from frontdesk_app.ui.calls.wiring import build_calls_panel as build
 
-    panel = CallsPanel(
-        ctx.backend,
-        ctx.bridge,
-        ctx.events,
-        zone=ctx.zone,
-        agent_id=ctx.settings.agent_id,
-        notifier=TransferNotifier(ctx.window),
-    )
-    # Kept on the panel: a signal holds only a weak reference to a plain object's method.
-    panel.router = CallActionRouter(ctx, where=panel)
-    panel.action_requested.connect(panel.router.route)
-
-    def on_agent_changed(agent_id: str) -> None:
-        ctx.settings.agent_id = agent_id
-        ctx.window.save_settings()
-
-    panel.agent_changed.connect(on_agent_changed)
-    # A slot of the panel itself: Qt drops the connection when the panel is deleted.
-    ctx.window.settings_changed.connect(panel.on_window_settings_changed)
-    return panel
+    return build(ctx)

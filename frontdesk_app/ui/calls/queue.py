@@ -1,9 +1,10 @@
 """One agent's view of the transfers: who is waiting for them, kept current by events; no Qt.
 
 A transfer offered to this agent (`connected` to them) or waiting for anyone (`queued`, shown
-while the agent is available) is in the queue; one the agent accepted is theirs until it is
-completed; one another agent accepted leaves at once. Emergencies sort first, then urgent
-calls, then by how long the caller has waited.
+to every agent whatever their status: urgency is never hidden) is in the queue; one the agent
+accepted is theirs until it is completed; one another agent accepted leaves at once. An offer
+that rang out (`transfer.offer_expired`) moves to whoever it passed to, or back to the queue.
+Emergencies sort first, then urgent calls, then by how long the caller has waited.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ from pydantic import ValidationError
 from frontdesk_app.domain.models import AgentStatus, Event, Transfer, TransferPriority
 
 PRIORITY_RANK: dict[TransferPriority, int] = {"emergency": 0, "urgent": 1, "normal": 2}
-TRANSFER_EVENTS = frozenset({"transfer.created", "transfer.accepted", "transfer.completed"})
+TRANSFER_EVENTS = frozenset(
+    {"transfer.created", "transfer.accepted", "transfer.completed", "transfer.offer_expired"}
+)
+# Events that may move a transfer back (an offer that rang out returns to the queue).
+REROUTE_EVENTS = frozenset({"transfer.offer_expired"})
 
 Place = Literal["queue", "mine", "none"]
 
@@ -67,7 +72,7 @@ class TransferQueue:
         """Where a transfer belongs for this agent."""
         mine = transfer.agent is not None and transfer.agent.id == self.agent_id
         if transfer.status == "queued":
-            return "queue" if self.status == "available" else "none"
+            return "queue"
         if transfer.status == "connected":
             return "queue" if mine else "none"
         if transfer.status == "accepted":
@@ -91,6 +96,14 @@ class TransferQueue:
     def waiting_count(self) -> int:
         """Callers waiting for any agent, shown even to an agent who is away."""
         return sum(1 for t in self._all.values() if t.status == "queued")
+
+    def waiting_by_priority(self) -> dict[TransferPriority, int]:
+        """How many callers wait for any agent, per priority, most pressing first."""
+        counts: dict[TransferPriority, int] = {}
+        for transfer in sorted(self._all.values(), key=sort_key):
+            if transfer.status == "queued":
+                counts[transfer.priority] = counts.get(transfer.priority, 0) + 1
+        return counts
 
     # --- updating ---
 
@@ -121,24 +134,31 @@ class TransferQueue:
         """Fold a batch of events in; returns what changed for this agent."""
         before = self._snapshot()
         transfers: list[Transfer] = []
+        rerouted: set[str] = set()
         for event in events:
             if event.type in TRANSFER_EVENTS:
                 try:
-                    transfers.append(Transfer.model_validate(event.data))
+                    transfer = Transfer.model_validate(event.data)
                 except ValidationError:
                     continue  # a malformed event is skipped; the next full refresh heals it
+                transfers.append(transfer)
+                if event.type in REROUTE_EVENTS:
+                    rerouted.add(transfer.transfer_id)
             elif event.type == "agent.status_changed" and event.data.get("id") == self.agent_id:
                 status = event.data.get("status")
                 if status in ("available", "busy", "away"):
                     self.status = status
-        self._merge(transfers)
+        self._merge(transfers, rerouted=rerouted)
         return self._publish(before)
 
-    def _merge(self, transfers: Iterable[Transfer]) -> None:
+    def _merge(self, transfers: Iterable[Transfer], *, rerouted: set[str] | None = None) -> None:
         for transfer in transfers:
             known = self._all.get(transfer.transfer_id)
+            moved_back = rerouted is not None and transfer.transfer_id in rerouted
             if transfer.transfer_id in self._completed or (
-                known is not None and _older(transfer, known)
+                known is not None
+                and _older(transfer, known)
+                and not (moved_back and known.status != "accepted")
             ):
                 continue  # a late event must not undo what this desk already saw happen
             if transfer.status == "completed":

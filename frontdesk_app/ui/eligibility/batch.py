@@ -1,4 +1,8 @@
-"""Checking tomorrow's appointments: every check of a day, a progress bar, then a summary."""
+"""Checking tomorrow's appointments: every check of a day, a progress bar, then a summary.
+
+The summary lists who needs a person (not eligible, member ID not found, payer not answering,
+not checked), each one click away from that patient in the panel.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -21,13 +27,14 @@ from PySide6.QtWidgets import (
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.ui.async_bridge import AsyncBridge
 from frontdesk_app.ui.eligibility.service import EligibilityService
-from frontdesk_app.ui.eligibility.state import BatchSummary
+from frontdesk_app.ui.eligibility.state import BatchItem, BatchSummary
 
 
 class BatchBox(QGroupBox):
     """Runs `EligibilityService.check_day` for tomorrow without blocking the window."""
 
     finished = Signal(object)  # BatchSummary
+    patient_requested = Signal(object)  # BatchItem: show this patient in the panel
 
     def __init__(
         self,
@@ -59,6 +66,11 @@ class BatchBox(QGroupBox):
         self.result.setWordWrap(True)
         self.result.setAccessibleName("Summary of tomorrow's checks")
         self.result.hide()
+        self.attention = QListWidget(self)
+        self.attention.setAccessibleName("Appointments that need a person")
+        self.attention.setToolTip("Click one to check that patient here")
+        self.attention.setMaximumHeight(150)
+        self.attention.hide()
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
@@ -69,6 +81,9 @@ class BatchBox(QGroupBox):
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.result)
+        layout.addWidget(self.attention)
+        self.attention.itemActivated.connect(self.on_attention_activated)
+        self.attention.itemClicked.connect(self.on_attention_activated)
         self.start_button.clicked.connect(self.on_start_clicked)
         self.cancel_button.clicked.connect(self.on_cancel_clicked)
 
@@ -84,6 +99,8 @@ class BatchBox(QGroupBox):
             return
         day = day or self.tomorrow()
         self.summary = None
+        self.attention.clear()
+        self.attention.hide()
         self.start_button.setEnabled(False)
         self.cancel_button.show()
         self.progress.setRange(0, 0)  # busy until the day's appointments are listed
@@ -115,8 +132,22 @@ class BatchBox(QGroupBox):
 
     def _on_finished(self, summary: BatchSummary) -> None:
         self.summary = summary
-        self.result.setText(summary.text() if summary.total else "No appointments tomorrow.")
+        text = summary.text() if summary.total else "No appointments tomorrow."
+        if summary.attention:
+            text += ". These need you:"
+        self.result.setText(text)
+        self.attention.clear()
+        for entry in summary.attention:
+            item = QListWidgetItem(entry.text(self._zone))
+            item.setData(Qt.ItemDataRole.UserRole, entry)
+            self.attention.addItem(item)
+        self.attention.setVisible(bool(summary.attention))
         self.finished.emit(summary)
+
+    def on_attention_activated(self, item: QListWidgetItem) -> None:
+        entry = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(entry, BatchItem):
+            self.patient_requested.emit(entry)
 
     def _on_failed(self, _exc: BaseException) -> bool:
         self.result.setText("The run stopped before the end; see the message.")

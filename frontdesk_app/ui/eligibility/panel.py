@@ -3,7 +3,9 @@
 The form is on the left (patient, payer and member id from their insurance on file, date of
 service, service codes), the answer on the right, and below it the patient's earlier checks —
 from the backend (`list_eligibility_checks`: earlier sessions too) and those run since.
-"Check tomorrow's appointments" runs the whole day with a progress bar.
+"Check tomorrow's appointments" runs the whole day with a progress bar. The panel is bound to
+one patient at a time, named above the answer: choosing another patient (or clearing the
+search) clears every result, and an answer for an earlier patient or check is dropped.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,16 +36,24 @@ from PySide6.QtWidgets import (
 
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import FrontDeskError
-from frontdesk_app.domain.models import EligibilityRequest, EligibilityResult, Patient, Payer
+from frontdesk_app.domain.models import (
+    EligibilityRequest,
+    EligibilityResult,
+    Event,
+    Patient,
+    Payer,
+)
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.ui.async_bridge import AsyncBridge
 from frontdesk_app.ui.eligibility.batch import BatchBox
 from frontdesk_app.ui.eligibility.patient_picker import PatientPicker
 from frontdesk_app.ui.eligibility.result_view import ResultView
-from frontdesk_app.ui.eligibility.service import CheckOutcome, EligibilityService
-from frontdesk_app.ui.eligibility.state import CheckHistory
+from frontdesk_app.ui.eligibility.service import RECHECKED, CheckOutcome, EligibilityService
+from frontdesk_app.ui.eligibility.state import BatchItem, CheckHistory, verdict
+from frontdesk_app.ui.events import EventFeed
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_ELIGIBILITY, PanelContext, PanelSpec
+from frontdesk_app.ui.patients.header import PatientHeader
 
 _CODE_SPLIT = re.compile(r"[\s,;]+")
 
@@ -73,18 +84,22 @@ class EligibilityPanel(QWidget):
         zone: ZoneInfo,
         history: CheckHistory | None = None,
         clock: Callable[[], datetime] = utc_now,
+        feed: EventFeed | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("eligibilityPanel")
         self.setAccessibleName("Eligibility")
         self._bridge = bridge
+        self._backend = backend
         self._zone = zone
         self._clock = clock
         self.history = history or CheckHistory()
         self.service = EligibilityService(backend, self.history, zone=zone, clock=clock)
         self.patient: Patient | None = None
         self._payers: dict[str, Payer] = {}
+        self._generation = 0  # bumped per patient and per check: older answers are dropped
+        self.header = PatientHeader(self)
 
         self.picker = PatientPicker(backend, bridge, self, where=self)
         self.payer = QComboBox(self)
@@ -125,14 +140,20 @@ class EligibilityPanel(QWidget):
 
         self._build_layout()
         self.picker.patient_chosen.connect(self.on_picker_patient_chosen)
+        self.picker.patient_cleared.connect(self.on_picker_patient_cleared)
         self.check_button.clicked.connect(self.on_check_clicked)
         self.member_id.textChanged.connect(self._update_enabled)
         # Enter in the form checks, as the default button would in a dialog.
         self.member_id.returnPressed.connect(self.on_check_clicked)
         self.codes.returnPressed.connect(self.on_check_clicked)
         self.history_table.itemSelectionChanged.connect(self.on_history_selection_changed)
+        self.batch.patient_requested.connect(self.on_batch_patient_requested)
         self._unsubscribe = self.history.add_listener(self.on_history_added)
         self.destroyed.connect(lambda *_: self._unsubscribe())
+        self._shown: CheckOutcome | None = None
+        if feed is not None:
+            unsubscribe_feed = feed.subscribe(self.on_feed_events)
+            self.destroyed.connect(lambda *_: unsubscribe_feed())
         self.reset_date()
         self._update_enabled()
         bridge.run(
@@ -170,10 +191,11 @@ class EligibilityPanel(QWidget):
 
         right = QVBoxLayout()
         right.setSpacing(12)
+        right.addWidget(self.header)
         right.addWidget(self.result_view)
-        caption = QLabel("Earlier checks of this patient", self)
-        caption.setProperty("role", "heading")
-        right.addWidget(caption)
+        self.history_caption = QLabel("Earlier checks", self)
+        self.history_caption.setProperty("role", "heading")
+        right.addWidget(self.history_caption)
         right.addWidget(self.history_table, 1)
         right_box = QWidget(self)
         right_box.setLayout(right)
@@ -216,6 +238,17 @@ class EligibilityPanel(QWidget):
         if service_codes is not None:
             self.codes.setText(", ".join(service_codes))
 
+    def prefill_changed_insurance(
+        self, patient: Patient, *, date_of_service: date | None = None
+    ) -> None:
+        """A caller with a new card: the patient is chosen, the old member id is not used."""
+        self.prefill(patient, date_of_service=date_of_service)
+        self.member_id.clear()
+        self.status.setText(
+            "Insurance changed: enter the payer and member ID from the caller's new card."
+        )
+        self.member_id.setFocus()
+
     def reset_date(self) -> None:
         today = self._clock().astimezone(self._zone).date()
         self.date_of_service.setDate(_qdate(today))
@@ -236,16 +269,25 @@ class EligibilityPanel(QWidget):
         )
 
     def run_check(self) -> None:
+        if self.patient is None:
+            self.status.setText("Choose a patient first.")
+            return
         request = self.current_request()
-        if request is None or not self.check_button.isEnabled():
+        if request is None:
+            self.status.setText("Enter the payer and member ID from the insurance card.")
+            return
+        if not self.check_button.isEnabled():
             return
         self.error.hide()
         self.check_button.setEnabled(False)
         self.status.setText("Asking the payer…")
+        self._generation += 1
+        generation = self._generation
         self._bridge.run(
             self.service.check(request),
-            on_success=self._on_outcome,
-            on_error=self._on_check_error,
+            on_success=lambda outcome: self._on_outcome(outcome, generation),
+            on_error=lambda exc: self._on_check_error(exc, generation),
+            owner=self,
             where=self,
             busy="Checking eligibility",
             context="checking eligibility",
@@ -258,8 +300,7 @@ class EligibilityPanel(QWidget):
     # --- slots ---
 
     def on_picker_patient_chosen(self, patient: Patient) -> None:
-        self.patient = patient
-        self.error.hide()
+        self._bind(patient)
         if patient.insurance is not None:
             self._select_payer(patient.insurance.payer_id)
             self.member_id.setText(patient.insurance.member_id)
@@ -277,8 +318,50 @@ class EligibilityPanel(QWidget):
             context="loading earlier checks",
         )
 
+    def on_picker_patient_cleared(self) -> None:
+        self._bind(None)
+        self.member_id.clear()
+        self.status.setText("")
+        self._fill_history()
+        self._update_enabled()
+
     def on_check_clicked(self) -> None:
         self.run_check()
+
+    def on_feed_events(self, events: list[Event]) -> None:
+        """A check re-asked in the background once back online: its answer replaces the
+        offline one on screen at once (and joins the history either way)."""
+        for event in events:
+            if event.type != RECHECKED:
+                continue
+            try:
+                fresh = EligibilityResult.model_validate(event.data)
+            except ValidationError:
+                continue
+            self.history.add(fresh)
+            shown = self._shown
+            if (
+                shown is not None
+                and shown.freshness.offline
+                and self.patient is not None
+                and fresh.patient_id == self.patient.id
+                and fresh.payer_id == shown.request.payer_id
+                and fresh.date_of_service == shown.request.date_of_service
+            ):
+                replaced = CheckOutcome(shown.request, result=fresh)
+                self._shown = replaced
+                self.result_view.show_outcome(replaced)
+                self.outcome_shown.emit(replaced)
+
+    def on_batch_patient_requested(self, item: BatchItem) -> None:
+        """One click from the batch summary: that patient, for that appointment's day."""
+        self._bridge.run(
+            self._backend.get_patient(item.patient_id),
+            on_success=lambda patient: self.prefill(patient, date_of_service=item.date_of_service),
+            where=self,
+            owner=self,
+            context="opening a patient from the summary",
+        )
 
     def on_history_added(self, result: EligibilityResult) -> None:
         if self.patient is not None and result.patient_id == self.patient.id:
@@ -315,13 +398,36 @@ class EligibilityPanel(QWidget):
             index = self.payer.count() - 1
         self.payer.setCurrentIndex(index)
 
-    def _on_outcome(self, outcome: CheckOutcome) -> None:
+    def _bind(self, patient: Patient | None) -> None:
+        """Make `patient` the panel's patient: the answer and errors of the one before go."""
+        self._generation += 1
+        self.patient = patient
+        self.header.set_patient(patient)
+        self.history_caption.setText(
+            f"Earlier checks of {patient.full_name}" if patient else "Earlier checks"
+        )
+        self.error.hide()
+        self._shown = None
+        self.result_view.show_outcome(None)
+
+    def _current(self, generation: int, outcome: CheckOutcome | None = None) -> bool:
+        """Whether an answer still belongs on screen: same check, same patient."""
+        if generation != self._generation or self.patient is None:
+            return False
+        return outcome is None or outcome.request.patient_id == self.patient.id
+
+    def _on_outcome(self, outcome: CheckOutcome, generation: int) -> None:
+        if not self._current(generation, outcome):
+            return  # for a patient or a check that is no longer on screen
         self._update_enabled()
         self.status.setText("")
+        self._shown = outcome
         self.result_view.show_outcome(outcome)
         self.outcome_shown.emit(outcome)
 
-    def _on_check_error(self, _exc: BaseException) -> bool:
+    def _on_check_error(self, exc: BaseException, generation: int) -> bool:
+        if not self._current(generation):
+            return isinstance(exc, FrontDeskError)
         self._update_enabled()
         self.status.setText("")
         return False  # the error sink shows it (inline, through show_error)
@@ -338,7 +444,7 @@ class EligibilityPanel(QWidget):
                 f"{check.verified_at.astimezone(self._zone):%d %b %Y %H:%M}",
                 f"{check.date_of_service:%d %b %Y}",
                 check.payer,
-                "Eligible" if check.eligible else "Not eligible",
+                verdict(check).short,
             ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -371,4 +477,6 @@ def shared_history(ctx: PanelContext) -> CheckHistory:
 
 def build_eligibility_panel(ctx: PanelContext) -> EligibilityPanel:
     """The panel for the main window, over the window's shared `CheckHistory`."""
-    return EligibilityPanel(ctx.backend, ctx.bridge, zone=ctx.zone, history=shared_history(ctx))
+    return EligibilityPanel(
+        ctx.backend, ctx.bridge, zone=ctx.zone, history=shared_history(ctx), feed=ctx.events
+    )

@@ -32,9 +32,14 @@ def patient_line(patient: Patient) -> str:
 
 
 class PatientPicker(QWidget):
-    """A search box with a result list; emits `patient_chosen(Patient)`."""
+    """A search box with a result list; emits `patient_chosen(Patient)`.
+
+    Editing the box away from the chosen patient's name un-chooses them (`patient_cleared`):
+    a panel must never keep showing a patient whose name is no longer in the box.
+    """
 
     patient_chosen = Signal(object)
+    patient_cleared = Signal()
 
     def __init__(
         self,
@@ -75,6 +80,7 @@ class PatientPicker(QWidget):
         self._timer.setInterval(SEARCH_DELAY_MS)
         self._timer.timeout.connect(self.on_timer_timeout)
         self.search.textEdited.connect(self.on_search_edited)
+        self.search.textChanged.connect(self.on_search_changed)
         self.search.returnPressed.connect(self.on_search_return)
         self.search.installEventFilter(self)
         self.results.itemActivated.connect(self.on_results_activated)
@@ -90,6 +96,14 @@ class PatientPicker(QWidget):
         self.hint.hide()
         self.patient_chosen.emit(patient)
 
+    def show_patient(self, patient: Patient | None) -> None:
+        """Show `patient` as chosen without telling the listeners (the panel switched to them)."""
+        self.patient = patient
+        # setText does not emit textEdited (no search starts), and the box now names `patient`.
+        self.search.setText(patient.full_name if patient is not None else "")
+        self.results.hide()
+        self.hint.hide()
+
     def search_now(self, text: str) -> None:
         """Type `text` and search without waiting for the pause (tests, prefill)."""
         self.search.setText(text)
@@ -100,6 +114,11 @@ class PatientPicker(QWidget):
 
     def on_search_edited(self, _text: str) -> None:
         self._timer.start()
+
+    def on_search_changed(self, text: str) -> None:
+        if self.patient is not None and text.strip() != self.patient.full_name:
+            self.patient = None
+            self.patient_cleared.emit()
 
     def on_timer_timeout(self) -> None:
         self._start_search(self.search.text())

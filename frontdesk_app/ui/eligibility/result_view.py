@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from frontdesk_app.domain.models import EligibilityResult
 from frontdesk_app.ui.eligibility.service import CheckOutcome
+from frontdesk_app.ui.eligibility.state import verdict
 from frontdesk_app.ui.eligibility.widgets import Banner, FieldGrid, money
 
 COVERAGE_FIELDS = [
@@ -73,7 +74,9 @@ class ResultView(QWidget):
             )
             return
         if outcome.payer_down:
-            self.notice.show_message("warn", "Payer not answering", outcome.message)
+            self.notice.show_message(
+                "warn", f"{outcome.payer or 'The payer'} is not answering", outcome.message
+            )
         elif outcome.freshness.cached:
             age = outcome.freshness.describe().capitalize()
             title = "Offline" if outcome.freshness.offline else "Earlier answer"
@@ -99,12 +102,8 @@ class ResultView(QWidget):
             self.grid.clear()
             self.services.setRowCount(0)
             return
-        if result.eligible:
-            self.banner.show_message("ok", "✓ Eligible", f"Covered by {result.payer}")
-        else:
-            self.banner.show_message(
-                "bad", "✕ Not eligible", f"{result.payer} reports no active coverage"
-            )
+        said = verdict(result)
+        self.banner.show_message(said.tone, said.title, said.detail)
         coverage = result.coverage
         self.grid.set("payer", result.payer)
         self.grid.set("member_id", result.member_id)

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from frontdesk_app.domain.backend import Backend
-from frontdesk_app.domain.errors import Offline, PayerUnavailable
+from frontdesk_app.domain.errors import FrontDeskError, Offline, PayerUnavailable
 from frontdesk_app.domain.models import (
     Appointment,
     AppointmentQuery,
@@ -27,11 +27,16 @@ from frontdesk_app.domain.timeutil import local_day_bounds, utc_now
 from frontdesk_app.ui.eligibility.freshness import Freshness, backend_offline
 from frontdesk_app.ui.eligibility.state import (
     FRESH_FOR,
+    MEMBER_ID_PROBLEMS,
+    BatchItem,
+    BatchOutcome,
     BatchSummary,
     CheckHistory,
     service_codes_for,
 )
 
+# The local event an offline-first backend sends when a check asked for offline is answered.
+RECHECKED = "eligibility.rechecked"
 # A bulk run keeps a few checks in flight: payers answer slowly, but a burst must stay well
 # inside the API's rate budget and the HTTP client's sweet spot (DESIGN.md: 4–8 in flight).
 BATCH_CONCURRENCY = 4
@@ -51,6 +56,7 @@ class CheckOutcome:
     payer_down: bool = False
     retry_after: float | None = None
     message: str = ""
+    payer: str = ""  # the payer's name, for "Summit Care is not answering"
 
 
 def retry_text(retry_after: float | None, now: datetime, zone: ZoneInfo) -> str:
@@ -85,6 +91,15 @@ class EligibilityService:
         if self._payers is None:
             self._payers = {p.id: p for p in await self.backend.list_payers()}
         return self._payers
+
+    async def payer_name(self, payer_id: str) -> str:
+        """The payer's name for the words on screen (its id if the directory is unreachable)."""
+        try:
+            payers = await self.payers()
+        except FrontDeskError:
+            return payer_id
+        found = payers.get(payer_id)
+        return found.name if found is not None else payer_id
 
     @staticmethod
     def request_for(
@@ -123,14 +138,16 @@ class EligibilityService:
             result = await self.backend.check_eligibility(request)
         except PayerUnavailable as exc:
             previous = self.last_known(request)
+            payer = await self.payer_name(request.payer_id)
             return CheckOutcome(
                 request,
                 result=previous,
                 freshness=self._freshness(previous, now, offline=False),
                 payer_down=True,
                 retry_after=exc.retry_after,
-                message="The payer is not answering. "
+                message=f"{payer} is not answering eligibility checks. "
                 + retry_text(exc.retry_after, now, self.zone),
+                payer=payer,
             )
         except Offline:
             previous = self.last_known(request)
@@ -186,7 +203,15 @@ class EligibilityService:
         progress(0, total)
         patients: dict[str, asyncio.Future[Patient]] = {}
         gate = asyncio.Semaphore(BATCH_CONCURRENCY)
-        counts = {"eligible": 0, "not_eligible": 0, "no_insurance": 0, "payer_down": 0, "failed": 0}
+        counts: dict[BatchOutcome, int] = {
+            "eligible": 0,
+            "not_eligible": 0,
+            "member_not_found": 0,
+            "no_insurance": 0,
+            "payer_down": 0,
+            "failed": 0,
+        }
+        attention: list[BatchItem] = []
         done = 0
 
         async def patient_of(patient_id: str) -> Patient:
@@ -197,33 +222,59 @@ class EligibilityService:
         async def one(appointment: Appointment) -> None:
             nonlocal done
             async with gate:
-                counts[await self._check_one(appointment, patient_of)] += 1
+                outcome, item = await self._check_one(appointment, patient_of)
+            counts[outcome] += 1
+            if item is not None:
+                attention.append(item)
             done += 1
             progress(done, total)
 
         await asyncio.gather(*(one(a) for a in appointments))
-        return BatchSummary(**counts)
+        attention.sort(key=lambda i: (i.start, i.patient_name))
+        return BatchSummary(
+            eligible=counts["eligible"],
+            not_eligible=counts["not_eligible"],
+            member_not_found=counts["member_not_found"],
+            no_insurance=counts["no_insurance"],
+            payer_down=counts["payer_down"],
+            failed=counts["failed"],
+            attention=tuple(attention),
+        )
 
     async def _check_one(
         self, appointment: Appointment, patient_of: Callable[[str], Awaitable[Patient]]
-    ) -> str:
+    ) -> tuple[BatchOutcome, BatchItem | None]:
+        """What one appointment's check came to, and the line to list when a person must act."""
+        day = appointment.start_time.astimezone(self.zone).date()
+        patient: Patient | None = None
+        payer = ""
+
+        def needs_person(outcome: BatchOutcome) -> tuple[BatchOutcome, BatchItem | None]:
+            if outcome in ("eligible", "no_insurance") or patient is None:
+                return outcome, None
+            item = BatchItem(
+                patient.id, patient.full_name, appointment.start_time, day, outcome, payer
+            )
+            return outcome, item
+
         try:
             patient = await patient_of(appointment.patient_id)
-            request = self.request_for(
-                patient,
-                appointment.start_time.astimezone(self.zone).date(),
-                service_codes_for(appointment.type),
-            )
+            request = self.request_for(patient, day, service_codes_for(appointment.type))
             if request is None:
-                return "no_insurance"
+                return needs_person("no_insurance")
+            payer = await self.payer_name(request.payer_id)
             outcome = await self.check(request)
         except Exception as exc:
             # One bad record must not stop a run over the whole day; it is counted and shown.
             # Only the error's class is logged: its text could name the patient.
             _log.warning("bulk eligibility check failed: %s", type(exc).__name__)
-            return "failed"
+            return needs_person("failed")
         if outcome.payer_down:
-            return "payer_down"
+            return needs_person("payer_down")
         if outcome.result is None or outcome.freshness.offline:
-            return "failed"
-        return "eligible" if outcome.result.eligible else "not_eligible"
+            return needs_person("failed")
+        if outcome.result.eligible:
+            return needs_person("eligible")
+        if outcome.result.reason in MEMBER_ID_PROBLEMS:
+            return needs_person("member_not_found")
+        return needs_person("not_eligible")

@@ -36,6 +36,52 @@ SERVICE_CODES_BY_TYPE: dict[str, tuple[str, ...]] = {
 }
 
 
+# The banner tones of `widgets.Tone` (kept here as plain strings: this module has no Qt).
+Tone = Literal["ok", "warn", "bad", "info"]
+# Answers about the member id rather than the coverage: check the card, then check again.
+MEMBER_ID_PROBLEMS = frozenset({"member_not_found", "member_mismatch"})
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """An answer in words: the banner's tone, title and detail, and a short form for lists."""
+
+    tone: Tone
+    title: str
+    detail: str
+    short: str
+
+
+def verdict(result: EligibilityResult) -> Verdict:
+    """ "Member ID not found at Summit" is not "not eligible": say which one happened."""
+    payer = result.payer
+    reason = result.reason
+    if result.eligible:
+        return Verdict("ok", "✓ Eligible", f"Covered by {payer}", "Eligible")
+    if reason == "member_not_found":
+        return Verdict(
+            "warn",
+            f"? Member ID not found at {payer}",
+            f"{payer} has no member with this ID. Check the ID on the insurance card (and "
+            "that the card is from this payer), then check again.",
+            "Member ID not found",
+        )
+    if reason == "member_mismatch":
+        return Verdict(
+            "warn",
+            f"? Member ID is not this patient's at {payer}",
+            f"{payer} has this member ID on file for someone else. Check the card.",
+            "Member ID not this patient's",
+        )
+    if reason == "coverage_not_started":
+        detail = f"{payer} coverage starts after the date of service"
+    elif reason == "coverage_ended":
+        detail = f"{payer} coverage ended before the date of service"
+    else:
+        detail = f"{payer} reports no active coverage"
+    return Verdict("bad", "✕ Not eligible", detail, "Not eligible")
+
+
 def service_codes_for(appointment_type: str) -> list[str]:
     """The codes a bulk check asks about for an appointment of this type."""
     return list(SERVICE_CODES_BY_TYPE.get(appointment_type, ("99213",)))
@@ -101,8 +147,8 @@ def state_on(
     if not same_day:
         return "stale"
     latest = max(same_day, key=lambda c: c.verified_at)
-    if now - latest.verified_at > stale_after:
-        return "stale"
+    if now - latest.verified_at > stale_after or latest.reason in MEMBER_ID_PROBLEMS:
+        return "stale"  # too old, or about a wrong member id: check again
     return "eligible" if latest.eligible else "not_eligible"
 
 
@@ -172,23 +218,66 @@ class CheckHistory:
         return unsubscribe
 
 
+BatchOutcome = Literal[
+    "eligible", "not_eligible", "member_not_found", "no_insurance", "payer_down", "failed"
+]
+BATCH_WORDS: dict[BatchOutcome, str] = {
+    "eligible": "Eligible",
+    "not_eligible": "Not eligible",
+    "member_not_found": "Member ID not found",
+    "no_insurance": "No insurance on file",
+    "payer_down": "Payer not answering",
+    "failed": "Could not be checked",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One appointment of a run that needs a person: whose, when, and what came back."""
+
+    patient_id: str
+    patient_name: str
+    start: datetime
+    date_of_service: date
+    outcome: BatchOutcome
+    payer: str = ""
+
+    def text(self, zone: ZoneInfo) -> str:
+        """`09:30 · Dana Whitfield · Not eligible (Summit Care)`."""
+        words = BATCH_WORDS[self.outcome]
+        payer = f" ({self.payer})" if self.payer else ""
+        return f"{self.start.astimezone(zone):%H:%M} · {self.patient_name} · {words}{payer}"
+
+
 @dataclass(frozen=True, slots=True)
 class BatchSummary:
-    """How a run of checks over many appointments ended, for the summary line."""
+    """How a run of checks over many appointments ended, for the summary line, and who needs
+    a person (not eligible, member id not found, or no answer), in appointment order."""
 
     eligible: int = 0
     not_eligible: int = 0
     no_insurance: int = 0
     payer_down: int = 0
     failed: int = 0
+    member_not_found: int = 0
+    attention: tuple[BatchItem, ...] = ()
 
     @property
     def total(self) -> int:
-        return self.eligible + self.not_eligible + self.no_insurance + self.payer_down + self.failed
+        return (
+            self.eligible
+            + self.not_eligible
+            + self.member_not_found
+            + self.no_insurance
+            + self.payer_down
+            + self.failed
+        )
 
     def text(self) -> str:
         """`12 checked: 10 eligible, 1 not eligible, 1 payer not answering`."""
         parts = [f"{self.eligible} eligible", f"{self.not_eligible} not eligible"]
+        if self.member_not_found:
+            parts.append(f"{self.member_not_found} member ID not found")
         if self.no_insurance:
             parts.append(f"{self.no_insurance} without insurance on file")
         if self.payer_down:

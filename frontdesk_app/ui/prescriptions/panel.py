@@ -2,12 +2,17 @@
 
 Left: an id box and a patient search, and the patient's prescriptions. Right: the chosen
 prescription's status, refills, fill dates and pharmacy, whose phone number a click copies.
+The panel is bound to one patient at a time, named in its header: choosing another patient
+clears every result, a look-up by id switches to the prescription's patient, and an answer
+that arrives for an earlier patient or request is dropped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -26,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from frontdesk_app.domain.backend import Backend
-from frontdesk_app.domain.errors import FrontDeskError
+from frontdesk_app.domain.errors import FrontDeskError, NotFound
 from frontdesk_app.domain.models import Patient, Prescription
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.ui.async_bridge import AsyncBridge
@@ -34,6 +39,7 @@ from frontdesk_app.ui.eligibility.patient_picker import PatientPicker
 from frontdesk_app.ui.eligibility.widgets import Banner, FieldGrid
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_PRESCRIPTIONS, PanelSpec
+from frontdesk_app.ui.patients.header import PatientHeader, patient_caption
 from frontdesk_app.ui.prescriptions.service import (
     Lookup,
     PrescriptionService,
@@ -41,7 +47,10 @@ from frontdesk_app.ui.prescriptions.service import (
     status_words,
 )
 
+T = TypeVar("T")
+
 DETAIL_FIELDS = [
+    ("patient", "Patient"),
     ("medication", "Medication"),
     ("status", "Status"),
     ("refills", "Refills remaining"),
@@ -50,6 +59,15 @@ DETAIL_FIELDS = [
     ("pharmacy", "Pharmacy"),
     ("id", "Prescription ID"),
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class IdLookup:
+    """A look-up by id: the prescription (in `found`), whose it is, and their whole list."""
+
+    found: Lookup
+    patient: Patient | None
+    listing: Lookup
 
 
 class PrescriptionsPanel(QWidget):
@@ -78,6 +96,7 @@ class PrescriptionsPanel(QWidget):
         self._highlight: str | None = None
         self._generation = 0
 
+        self.header = PatientHeader(self)
         self.rx_id = QLineEdit(self)
         self.rx_id.setPlaceholderText("Prescription ID, e.g. rx_4m5n6o7p")
         self.rx_id.setAccessibleName("Prescription ID")
@@ -122,7 +141,10 @@ class PrescriptionsPanel(QWidget):
         self.find_button.clicked.connect(self.on_find_clicked)
         self.rx_id.returnPressed.connect(self.on_find_clicked)
         self.picker.patient_chosen.connect(self.on_picker_patient_chosen)
+        self.picker.patient_cleared.connect(self.on_picker_patient_cleared)
         self.table.itemSelectionChanged.connect(self.on_table_selection_changed)
+        # A click on the row already selected still shows it (the selection did not change).
+        self.table.cellClicked.connect(self.on_table_cell_clicked)
         self.copy_button.clicked.connect(self.on_copy_clicked)
         self._show(None)
 
@@ -158,6 +180,7 @@ class PrescriptionsPanel(QWidget):
         phone_row.addStretch(1)
         right = QVBoxLayout()
         right.setSpacing(12)
+        right.addWidget(self.header)
         right.addWidget(self.message)
         right.addWidget(self.notice)
         right.addWidget(self.banner)
@@ -193,30 +216,42 @@ class PrescriptionsPanel(QWidget):
         if not wanted:
             return
         self.message.hide()
+        # Until the answer names its patient, nothing on screen may pass for it.
+        self._show(None)
+        self.table.clearSelection()
         self._bridge.run(
-            self.service.by_id(wanted),
+            self._look_up_id(wanted),
             on_success=self._latest(self._on_found_by_id),
+            on_error=self._latest_error(),
             where=self,
             busy="Looking up the prescription",
             context="looking up a prescription",
         )
 
     def on_picker_patient_chosen(self, patient: Patient) -> None:
-        self.patient = patient
-        self.message.hide()
+        self._bind(patient)
         self.list_hint.setText("Loading prescriptions…")
         self._bridge.run(
             self.service.by_patient(patient.id),
             on_success=self._latest(self._on_found_for_patient),
+            on_error=self._latest_error(),
             where=self,
             busy="Loading prescriptions",
             context="loading a patient's prescriptions",
         )
 
+    def on_picker_patient_cleared(self) -> None:
+        self._bind(None)
+        self._generation += 1  # whatever is on its way belongs to the patient just cleared
+
     def on_table_selection_changed(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if rows and 0 <= rows[0].row() < len(self.prescriptions):
             self._show(self.prescriptions[rows[0].row()])
+
+    def on_table_cell_clicked(self, row: int, _column: int) -> None:
+        if 0 <= row < len(self.prescriptions):
+            self._show(self.prescriptions[row])
 
     def on_copy_clicked(self) -> None:
         if self.current is None:
@@ -227,23 +262,77 @@ class PrescriptionsPanel(QWidget):
 
     # --- internals ---
 
-    def _latest(self, show: Callable[[Lookup], None]) -> Callable[[Lookup], None]:
+    def _bind(self, patient: Patient | None) -> None:
+        """Make `patient` the panel's patient: every result of the one before goes."""
+        self.patient = patient
+        self.header.set_patient(patient)
+        self.message.hide()
+        self.notice.clear()
+        self._fill_table([])
+        self.list_hint.setText("")
+        self._show(None)
+
+    async def _look_up_id(self, prescription_id: str) -> IdLookup:
+        """The prescription, its patient and their other prescriptions, in one answer."""
+        found = await self.service.by_id(prescription_id)
+        if not found.prescriptions:
+            return IdLookup(found, None, found)
+        rx = found.prescriptions[0]
+        owner: Patient | None = self.patient
+        if owner is None or owner.id != rx.patient_id:
+            try:
+                owner = await self.service.backend.get_patient(rx.patient_id)
+            except FrontDeskError:
+                owner = None  # offline and never seen: the detail still says whose by id
+        try:
+            listing = await self.service.by_patient(rx.patient_id)
+        except FrontDeskError:
+            listing = found
+        if all(other.id != rx.id for other in listing.prescriptions):
+            listing = Lookup([rx, *listing.prescriptions], listing.freshness, listing.message)
+        return IdLookup(found, owner, listing)
+
+    def _latest(self, show: Callable[[T], None]) -> Callable[[T], None]:
         """`show` only if no newer lookup started since: a slow answer never overwrites."""
         self._generation += 1
         generation = self._generation
 
-        def maybe_show(lookup: Lookup) -> None:
+        def maybe_show(answer: T) -> None:
             if generation == self._generation:
-                show(lookup)
+                show(answer)
 
         return maybe_show
 
-    def _on_found_by_id(self, lookup: Lookup) -> None:
-        self._show_notice(lookup)
-        self._fill_table(lookup.prescriptions)
-        self.list_hint.setText("")
-        self._show(lookup.prescriptions[0] if lookup.prescriptions else None)
-        self.lookup_shown.emit(lookup)
+    def _latest_error(self) -> Callable[[BaseException], bool]:
+        """For the request `_latest` just numbered: an error of an older one is dropped too."""
+        generation = self._generation
+
+        def on_error(exc: BaseException) -> bool:
+            if generation != self._generation:
+                return isinstance(exc, FrontDeskError)
+            if isinstance(exc, NotFound):
+                self._show(None)
+                self.table.clearSelection()
+            return False  # the error sink shows it, in this panel's message bar
+
+        return on_error
+
+    def _on_found_by_id(self, answer: IdLookup) -> None:
+        rx = answer.found.prescriptions[0] if answer.found.prescriptions else None
+        if rx is None:
+            self._show_notice(answer.found)
+            self._show(None)
+            self.lookup_shown.emit(answer.found)
+            return
+        if self.patient is None or self.patient.id != rx.patient_id:
+            self._bind(answer.patient)
+            self.picker.show_patient(answer.patient)
+        self._show_notice(answer.found)
+        self._fill_table(answer.listing.prescriptions)
+        count = len(self.prescriptions)
+        self.list_hint.setText(f"{count} prescription" + ("s" if count != 1 else ""))
+        self._select(next(i for i, p in enumerate(self.prescriptions) if p.id == rx.id))
+        self.lookup_shown.emit(answer.found)
 
     def _on_found_for_patient(self, lookup: Lookup) -> None:
         self._show_notice(lookup)
@@ -263,10 +352,15 @@ class PrescriptionsPanel(QWidget):
                     break
             self._highlight = None
         if lookup.prescriptions:
-            self.table.selectRow(chosen)
+            self._select(chosen)
         else:
             self._show(None)
         self.lookup_shown.emit(lookup)
+
+    def _select(self, row: int) -> None:
+        """Select `row` and show it, even when that row was selected before the refill."""
+        self.table.selectRow(row)
+        self._show(self.prescriptions[row])
 
     def _show_notice(self, lookup: Lookup) -> None:
         if lookup.freshness.offline:
@@ -276,6 +370,9 @@ class PrescriptionsPanel(QWidget):
             self.notice.clear()
 
     def _fill_table(self, prescriptions: list[Prescription]) -> None:
+        self.table.blockSignals(True)
+        self.table.clearSelection()
+        self.table.blockSignals(False)
         self.prescriptions = list(prescriptions)
         self.table.setRowCount(len(prescriptions))
         for row, rx in enumerate(prescriptions):
@@ -299,7 +396,15 @@ class PrescriptionsPanel(QWidget):
             self.grid.clear()
             self.phone.clear()
             return
-        self.banner.show_message(status_tone(rx.status), status_words(rx.status), rx.medication)
+        whose = (
+            patient_caption(self.patient)
+            if self.patient is not None and self.patient.id == rx.patient_id
+            else f"Patient {rx.patient_id}"
+        )
+        self.banner.show_message(
+            status_tone(rx.status), status_words(rx.status), f"{rx.medication} · {whose}"
+        )
+        self.grid.set("patient", whose)
         self.grid.set("medication", rx.medication)
         self.grid.set("status", status_words(rx.status))
         self.grid.set("refills", str(rx.refills_remaining))

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.integration
 ALL_SCOPES = {
     "appointments:read",
     "appointments:write",
+    "patients:write",
     "eligibility",
     "prescriptions:read",
     "webhooks",

@@ -23,6 +23,7 @@ API_MD_ROUTES = {
     ("get", "/v1/providers/{provider_id}"),
     ("get", "/v1/providers/{provider_id}/availability"),
     ("get", "/v1/patients"),
+    ("post", "/v1/patients"),
     ("get", "/v1/patients/{patient_id}"),
     ("get", "/v1/payers"),
     ("post", "/v1/eligibility/checks"),
@@ -36,6 +37,7 @@ API_MD_ROUTES = {
     ("put", "/v1/agents/{agent_id}/status"),
     ("get", "/v1/transfers"),
     ("post", "/v1/transfers/{transfer_id}/accept"),
+    ("post", "/v1/transfers/{transfer_id}/decline"),
     ("post", "/v1/transfers/{transfer_id}/complete"),
     ("post", "/v1/sandbox/calls"),
     ("get", "/v1/sandbox/notifications"),
@@ -53,6 +55,7 @@ SCOPES = {
     "prescriptions:read",
     "calls",
     "webhooks",
+    "patients:write",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -193,3 +194,27 @@ async def test_a_week_beyond_the_pulled_window_is_fetched_when_asked_for(desk: D
     assert [a.id for a in (await desk.backend.list_appointments(week)).data] == [theirs.id]
     desk.unplug()  # once fetched, the mirror has it offline too
     assert [a.id for a in (await desk.backend.list_appointments(week)).data] == [theirs.id]
+
+
+async def test_a_check_answered_offline_is_asked_again_and_announced_when_back(
+    desk: Desk,
+) -> None:
+    request = EligibilityRequest(
+        patient_id=desk.clinic.alice,
+        payer_id=desk.clinic.payer,
+        member_id=desk.clinic.member,
+        date_of_service=TUESDAY,
+    )
+    live = await desk.backend.check_eligibility(request)
+    desk.unplug()
+    await desk.backend.check_eligibility(request)  # the cached answer, marked to ask again
+    desk.clock.advance(minutes=10)
+    desk.plug_in()
+    rechecked: list[dict[str, object]] = []
+    for _ in range(200):  # bounded: the re-check runs as soon as the desk is back online
+        rechecked = [e.data for e in desk.events if e.type == "eligibility.rechecked"]
+        if rechecked:
+            break
+        await asyncio.sleep(0.05)
+    [fresh] = rechecked
+    assert fresh["patient_id"] == desk.clinic.alice and fresh["id"] != live.id
