@@ -10,9 +10,12 @@ page. The backend is chosen from the settings (or the command line):
 - standalone: the embedded store only.
 
 The desk's own stores (the standalone clinic, the offline mirror and its outbox) are encrypted
-with SQLCipher under a key kept in the OS keyring, and record an audit log; the bundled
-sandbox's store stays plain (it holds only the synthetic demo clinic). An idle lock hides the
-window's content until the workstation PIN is given (not in `--smoke` runs: nobody is there).
+with SQLCipher under the desk's store key, and record an audit log; the bundled sandbox's
+store stays plain (it holds only the synthetic demo clinic). The store key is kept only in
+key slots (`store.desk_keys`): the window starts locked, and the first person to sign in
+opens the stores; where the OS keyring holds a slot, the stores open (and sync) at once,
+behind the lock. Only a `--smoke` run at a computer nobody was set up at runs without a
+person (and there the demo clinic's copy may stay plain when there is no keyring).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import functools
 import logging
 import os
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +46,8 @@ from frontdesk_app.ui.resources import icon, stylesheet
 if TYPE_CHECKING:
     from frontdesk_app.store.audit import AuditTrail
     from frontdesk_app.store.db import Store
+    from frontdesk_app.store.desk_keys import DeskKeys
+    from frontdesk_app.ui.lock.controller import LockController
 
 log = logging.getLogger(__name__)
 PULL_WAIT = 60.0
@@ -96,18 +102,25 @@ def effective_settings(settings: Settings, args: argparse.Namespace) -> Settings
     return settings
 
 
-async def start_services(settings: Settings, *, db: str | None, progress: Progress) -> Services:
-    """Open the backend the settings ask for. Heavy modules are imported here, not above."""
+async def start_services(
+    settings: Settings,
+    *,
+    db: str | None,
+    progress: Progress,
+    key: str | None,
+    audit: AuditTrail | None = None,
+) -> Services:
+    """Open the backend the settings ask for, the desk's stores with the store `key` (None
+    only where nobody was set up yet and there is no keyring: then only the demo clinic's
+    copy may open, unencrypted). Heavy modules are imported here, not above."""
     env = settings.environment
-    from frontdesk_app.store.encryption import workstation_key
-
-    trail = _audit_trail(settings)
+    trail = audit or _audit_trail(settings)
     if env == "standalone":
         progress("Opening the clinic…", "Working on this computer only.")
         from frontdesk_app.local.backend import LocalBackend
 
         path = Path(db) if db else data_dir() / "standalone.sqlite"
-        store_key = await asyncio.to_thread(workstation_key, path)
+        store_key = _required(key)
         local = await asyncio.to_thread(
             functools.partial(LocalBackend.open, path, demo=True, key=store_key, audit=trail)
         )
@@ -156,7 +169,7 @@ async def start_services(settings: Settings, *, db: str | None, progress: Progre
     api = ApiBackend(base_url=base_url, credentials=credentials)
     mirror = Path(db) if db else data_dir() / f"mirror-{env}.sqlite"
     try:
-        mirror_key = await asyncio.to_thread(_mirror_key, mirror, env)
+        mirror_key = await asyncio.to_thread(_mirror_key, mirror, env, key)
         backend = await OfflineFirstBackend.open(mirror, api, key=mirror_key, audit=trail)
     except BaseException:
         await api.aclose()
@@ -174,19 +187,43 @@ async def start_services(settings: Settings, *, db: str | None, progress: Progre
     return services
 
 
-def _mirror_key(path: Path, env: str) -> str | None:
+def _mirror_key(path: Path, env: str, key: str | None) -> str | None:
     """The offline copy's key. Only the demo clinic's copy (synthetic data) may stay plain on
-    a computer without a keyring, so that the demo still opens there; it is encrypted in
-    place as soon as a keyring is available. Real clinics' copies are never left plain."""
-    from frontdesk_app.store.encryption import KeyringUnavailable, file_state, workstation_key
+    a computer where nobody was set up and there is no keyring, so that the demo still opens
+    there; it is encrypted in place as soon as the desk has a key. Real clinics' copies are
+    never left plain."""
+    from frontdesk_app.store.encryption import file_state
 
-    try:
-        return workstation_key(path)
-    except KeyringUnavailable:
-        if env != "bundled" or file_state(path) == "encrypted":
-            raise
-        log.warning("no keyring: the demo clinic's offline copy is kept unencrypted")
-        return None
+    if key is not None or env != "bundled" or file_state(path) == "encrypted":
+        return _required(key)
+    log.warning("no store key yet: the demo clinic's offline copy is kept unencrypted")
+    return None
+
+
+def _required(key: str | None) -> str:
+    from frontdesk_app.store.encryption import KeyringUnavailable
+
+    if key is None:
+        raise KeyringUnavailable(
+            "This computer has no password store (keyring) to keep the clinic's key in, and "
+            "nobody has signed in yet. Set up the first person at the lock screen; the "
+            "clinic's data opens when they sign in."
+        )
+    return key
+
+
+def unattended_key(desk: DeskKeys, *, create: bool) -> str | None:
+    """The store key without a person: from the keyring slot; with `create`, a new key in
+    the keyring for a computer that has none yet. None when a person must sign in first."""
+    from frontdesk_app.store.encryption import KeyringUnavailable
+
+    key = desk.keyring_key()
+    if key is None and create and not desk.has_key():
+        try:
+            key = desk.create_key()
+        except KeyringUnavailable:
+            return None
+    return key
 
 
 def _audit_trail(settings: Settings) -> AuditTrail:
@@ -211,20 +248,41 @@ def _base_url(settings: Settings) -> str:
 class AppRunner:
     """Owns the services and the window's attachment to them, across settings changes."""
 
-    def __init__(self, window: MainWindow, args: argparse.Namespace, settings: Settings) -> None:
+    def __init__(
+        self,
+        window: MainWindow,
+        args: argparse.Namespace,
+        settings: Settings,
+        *,
+        desk: DeskKeys,
+        lock: LockController | None = None,
+    ) -> None:
         self.window = window
         self.args = args
         self.settings = settings
+        self.desk = desk
+        self.lock = lock
         self.services: Services | None = None
         self.closed = asyncio.Event()
+        self.key: str | None = None
+        self.trail = _audit_trail(settings)
+        self._opened: asyncio.Future[str] = asyncio.get_event_loop().create_future()
         self._restart: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Future[None]] = set()
         window.closing.connect(self.closed.set)
         window.settings_changed.connect(self._on_settings_changed)
+        if lock is not None:
+            lock.key_opened.connect(self._on_key_opened)
 
     async def connect(self) -> bool:
         try:
+            key = await self._store_key()
             self.services = await start_services(
-                self.settings, db=self.args.db, progress=self.window.set_starting
+                self.settings,
+                db=self.args.db,
+                progress=self.window.set_starting,
+                key=key,
+                audit=self.trail,
             )
         except (FrontDeskError, OSError, RuntimeError) as exc:
             self._explain_failure(exc)
@@ -232,6 +290,73 @@ class AppRunner:
         self.window.attach(self.services.backend, environment=self.services.label)
         self._log_when_the_calendar_shows()
         return True
+
+    async def _store_key(self) -> str | None:
+        """The store key: from the keyring slot at once where there is one, else when a
+        person signs in (or is set up) on the lock screen.
+
+        At a computer nobody was set up at yet the stores open behind the set-up page: with
+        a new key kept in the keyring where there is one; without one only the demo clinic
+        opens (its copy stays plain until the first person is set up, then is encrypted)."""
+        if self.key is not None:
+            return self.key
+        fresh = await asyncio.to_thread(lambda: not self.desk.has_key() and not self.desk.people())
+        key = await asyncio.to_thread(unattended_key, self.desk, create=fresh)
+        if key is not None:
+            self.key = key
+            if self.lock is not None:
+                self.lock.key_known(key)
+            return key
+        if self.lock is None or (fresh and self.settings.environment == "bundled"):
+            return None
+        self.window.set_starting(
+            "Waiting for somebody to sign in…",
+            "The clinic's data on this computer opens when a person signs in.",
+        )
+        self.key = await self._opened
+        return self.key
+
+    def _on_key_opened(self, key: str) -> None:
+        if not self._opened.done():
+            self._opened.set_result(key)
+        self._background.add(asyncio.ensure_future(self._after_key_opened(key)))
+
+    async def _after_key_opened(self, key: str) -> None:
+        # The keyring slot is back after its entry was deleted (or the keyring came later).
+        await self._renew_keyring_slot(key)
+        store = self.services.store if self.services is not None else None
+        if self.key is None and store is not None and not store.encrypted:
+            # The demo clinic opened plain before anybody was set up: encrypt it now.
+            self.key = key
+            if self._restart is None or self._restart.done():
+                self._restart = asyncio.ensure_future(self._reconnect())
+
+    async def _renew_keyring_slot(self, key: str) -> None:
+        try:
+            await asyncio.to_thread(self.desk.add_keyring_slot, key)
+        except (FrontDeskError, OSError) as exc:
+            log.warning("could not put a slot in the keyring: %s", type(exc).__name__)
+
+    async def sign_in_from_stdin(self) -> None:
+        """`--sign-in-stdin`: a name and a PIN or password, one line each, signed in as if
+        chosen and typed on the lock screen (the same wrong-try hold-off and audit)."""
+        loop = asyncio.get_running_loop()
+        lines: asyncio.Future[list[str]] = loop.create_future()
+
+        def read() -> None:
+            got = [sys.stdin.readline().rstrip("\r\n") for _ in range(2)]
+
+            def deliver() -> None:
+                if not lines.done():
+                    lines.set_result(got)
+
+            loop.call_soon_threadsafe(deliver)
+
+        # A daemon thread: a stdin nobody writes to must not keep the process from exiting.
+        threading.Thread(target=read, name="sign-in-stdin", daemon=True).start()
+        name, secret = await lines
+        if self.lock is None or not self.lock.submit_sign_in(name, secret):
+            log.warning("sign-in from standard input: nobody of that name can sign in here")
 
     def _log_when_the_calendar_shows(self) -> None:
         """One log line when the calendar first shows data: for IT, and for the tests that
@@ -294,6 +419,8 @@ class AppRunner:
         await self.connect()
 
     async def main(self) -> int:
+        if getattr(self.args, "sign_in_stdin", False):
+            self._background.add(asyncio.ensure_future(self.sign_in_from_stdin()))
         if self.args.smoke:
             return await self.smoke()
         await self.connect()
@@ -363,16 +490,24 @@ def _install_error_hooks(window: MainWindow, loop: asyncio.AbstractEventLoop) ->
     loop.set_exception_handler(loop_handler)
 
 
-def _install_lock(window: MainWindow, settings: Settings) -> None:
-    """The idle lock; on first run it asks for the workstation PIN before showing anything."""
+def _install_lock(
+    window: MainWindow, settings: Settings, desk: DeskKeys, *, smoke: bool
+) -> LockController:
+    """Sign-in and the idle lock. The window starts locked (sign in, or set up the first
+    person), except in a `--smoke` run at a computer nobody was set up at."""
+    from frontdesk_app.domain.errors import FrontDeskError as DeskError
     from frontdesk_app.ui.lock.controller import LockController, idle_timeout_ms
-    from frontdesk_app.ui.lock.credential import KeyringHashStore, WorkstationLock
 
+    try:
+        nobody = not desk.people() and not desk.has_key()
+    except DeskError:
+        nobody = False
     controller = LockController(
-        window, WorkstationLock(KeyringHashStore()), timeout_ms=idle_timeout_ms(settings)
+        window, desk, timeout_ms=idle_timeout_ms(settings), require_person=not (smoke and nobody)
     )
     controller.install()
     window.settings_changed.connect(controller.on_window_settings_changed)
+    return controller
 
 
 def run(args: argparse.Namespace) -> int:
@@ -397,12 +532,13 @@ def run(args: argparse.Namespace) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     _install_error_hooks(window, loop)
-    runner = AppRunner(window, args, settings)
+    from frontdesk_app.store.desk_keys import DeskKeys
     from frontdesk_app.ui.audit_menu import add_audit_action
 
+    desk = DeskKeys(data_dir())
+    lock = _install_lock(window, settings, desk, smoke=bool(args.smoke))
+    runner = AppRunner(window, args, settings, desk=desk, lock=lock)
     add_audit_action(window, runner.open_audit)
-    if not args.smoke:
-        _install_lock(window, settings)
     try:
         code = int(loop.run_until_complete(runner.main()))
     except KeyboardInterrupt:

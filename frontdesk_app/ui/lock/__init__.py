@@ -1,5 +1,6 @@
-"""The idle lock: patient data hidden behind a lock screen until the workstation PIN is given.
+"""Sign-in and the idle lock: patient data out of the window until a person signs in.
 
-`credential` (the PIN's argon2 hash, kept in the keyring), `idle` (input-driven idle timer),
-`page` (the lock screen itself) and `controller` (puts them on the main window).
+`page` (the lock screen: sign in, set up, recover, the recovery code), `idle` (input-driven
+idle timer) and `controller` (puts them on the main window). The people and the key slots
+behind them are the store's (`store.desk_keys`).
 """

@@ -27,12 +27,11 @@ from frontdesk_app.store.desk_keys import (
     NotAllowed,
     wait_after,
 )
-from frontdesk_app.store.keyslots import KdfParams, WrongSecret, normalise_recovery_code
+from frontdesk_app.store.keyslots import WrongSecret, normalise_recovery_code
 from frontdesk_app.store.secret_rules import weakness
+from tests.fixtures.desk import FAST
 from tests.keyrings import MemoryKeyring
 
-# Real argon2id, at a cost that keeps the tests quick (the product's is 64 MiB, 3 passes).
-FAST = KdfParams(time_cost=1, memory_kib=64, parallelism=1)
 PIN = "604729"
 OTHER_PIN = "815302"
 
