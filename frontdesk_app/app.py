@@ -271,8 +271,11 @@ class AppRunner:
         self._background: set[asyncio.Future[None]] = set()
         window.closing.connect(self.closed.set)
         window.settings_changed.connect(self._on_settings_changed)
+        self._unrecorded: list[tuple[str, str | None, str | None, Any]] = []
         if lock is not None:
             lock.key_opened.connect(self._on_key_opened)
+            lock.person_changed.connect(self._on_person_changed)
+            lock.activity.connect(self._on_lock_activity)
 
     async def connect(self) -> bool:
         try:
@@ -288,8 +291,63 @@ class AppRunner:
             self._explain_failure(exc)
             return False
         self.window.attach(self.services.backend, environment=self.services.label)
+        unrecorded, self._unrecorded = self._unrecorded, []
+        for action, patient_id, object_id, person in unrecorded:
+            self.record(action, patient_id=patient_id, object_id=object_id, person=person)
         self._log_when_the_calendar_shows()
         return True
+
+    # --- the audit log of what people do at the window ----------------------------------------
+
+    def record(
+        self,
+        action: str,
+        *,
+        patient_id: str | None = None,
+        object_id: str | None = None,
+        person: Any = None,
+    ) -> None:
+        """An audit entry (kept until the store opens when it is not open yet)."""
+        store = self.services.store if self.services is not None else None
+        if store is None:
+            self._unrecorded.append((action, patient_id, object_id, person))
+            return
+        from frontdesk_app.store.audit import record_now
+
+        work = functools.partial(
+            record_now,
+            self.trail,
+            store,
+            action,
+            patient_id=patient_id,
+            object_id=object_id,
+            person=person,
+        )
+        self._background.add(asyncio.ensure_future(self._record(work, action)))
+
+    async def _record(self, work: Callable[[], None], action: str) -> None:
+        try:
+            await asyncio.to_thread(work)
+        except Exception as exc:
+            log.error("could not record %s in the audit log: %s", action, type(exc).__name__)
+
+    def record_view(self, action: str, patient_id: str | None, object_id: str | None) -> None:
+        self.record(action, patient_id=patient_id, object_id=object_id)
+
+    def _on_person_changed(self, person: Any) -> None:
+        from frontdesk_app.store.audit import SignedIn
+
+        self.trail.person = SignedIn(person.id, person.name) if person is not None else None
+
+    def _on_lock_activity(self, action: str, person_id: str) -> None:
+        from frontdesk_app.store.audit import SignedIn
+
+        if action in ("sign_in", "lock", "unlock"):
+            who = self.desk.person(person_id)
+            person = SignedIn(who.id, who.name) if who is not None else None
+            self.record(action, object_id=person_id, person=person)
+        else:  # a failed try (nobody is known to be there), a person added at set-up
+            self.record(action, object_id=person_id)
 
     async def _store_key(self) -> str | None:
         """The store key: from the keyring slot at once where there is one, else when a
@@ -384,6 +442,24 @@ class AppRunner:
                 "Details are in the log.",
                 failed=True,
             )
+
+    def open_people(self) -> None:
+        """File → People at this desk…: an administrator adds, resets and disables people."""
+        person = self.lock.person if self.lock is not None else None
+        key = self.lock.key if self.lock is not None else None
+        if person is None or key is None or not person.is_admin:
+            self.window.message.show_message(
+                "Only an administrator manages people",
+                "Sign in as one of this computer's administrators.",
+                level="info",
+            )
+            return
+        from frontdesk_app.ui.people_dialog import PeopleDialog
+
+        dialog = PeopleDialog(self.desk, key, me=person, parent=self.window)
+        dialog.activity.connect(lambda action, who: self.record(action, object_id=who))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.open()
 
     def open_audit(self) -> None:
         """File → Audit log…: the administrator's read-only view of this desk's audit log."""
@@ -533,12 +609,14 @@ def run(args: argparse.Namespace) -> int:
     asyncio.set_event_loop(loop)
     _install_error_hooks(window, loop)
     from frontdesk_app.store.desk_keys import DeskKeys
-    from frontdesk_app.ui.audit_menu import add_audit_action
+    from frontdesk_app.ui.audit_menu import add_audit_action, add_people_action, set_audit_sink
 
     desk = DeskKeys(data_dir())
     lock = _install_lock(window, settings, desk, smoke=bool(args.smoke))
     runner = AppRunner(window, args, settings, desk=desk, lock=lock)
     add_audit_action(window, runner.open_audit)
+    add_people_action(window, runner.open_people)
+    set_audit_sink(runner.record_view)
     try:
         code = int(loop.run_until_complete(runner.main()))
     except KeyboardInterrupt:
@@ -546,6 +624,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         _finish_tasks(loop)
         sys.excepthook = sys.__excepthook__
+        set_audit_sink(None)
         window.hide()
         window.deleteLater()
         app.processEvents()

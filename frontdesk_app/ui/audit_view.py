@@ -37,10 +37,11 @@ from frontdesk_app.domain import clock
 from frontdesk_app.store import audit
 from frontdesk_app.store.audit import ACTIONS, AuditEntry, AuditQuery
 from frontdesk_app.store.db import Store
+from frontdesk_app.ui.audit_menu import record_view
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("Time", "User", "Workstation", "Action", "Patient id", "Object id")
+COLUMNS = ("Time", "Person", "Login", "Workstation", "Action", "Patient id", "Object id")
 DEFAULT_DAYS = 30
 
 
@@ -180,11 +181,13 @@ class AuditView(QDialog):
         for row, entry in enumerate(found):
             cells = (
                 entry.at.astimezone(self._zone).strftime("%Y-%m-%d %H:%M:%S"),
+                entry.person or "—",
                 entry.user,
                 entry.workstation,
                 entry.label,
                 entry.patient_id or "",
-                entry.object_id or "",
+                f"{entry.object_id or ''}"
+                + (f" (was {entry.linked_id})" if entry.linked_id else ""),
             )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
@@ -214,6 +217,7 @@ class AuditView(QDialog):
             written = audit.write_csv(reversed(self.entries), stream)
         self.summary.setText(f"{written} entries exported to {path.name}")
         log.info("audit log exported (%d entries)", written)
+        record_view("audit.export", object_id=f"{written} entries")
         return written
 
 
