@@ -36,6 +36,7 @@ from frontdesk_app.domain.errors import FrontDeskError
 from frontdesk_app.domain.models import EligibilityRequest, EligibilityResult, Patient, Payer
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.ui.async_bridge import AsyncBridge
+from frontdesk_app.ui.audit_menu import record_view
 from frontdesk_app.ui.eligibility.batch import BatchBox
 from frontdesk_app.ui.eligibility.patient_picker import PatientPicker
 from frontdesk_app.ui.eligibility.result_view import ResultView
@@ -259,6 +260,7 @@ class EligibilityPanel(QWidget):
 
     def on_picker_patient_chosen(self, patient: Patient) -> None:
         self.patient = patient
+        record_view("patient.view", patient_id=patient.id)
         self.error.hide()
         if patient.insurance is not None:
             self._select_payer(patient.insurance.payer_id)
