@@ -9,8 +9,7 @@ before and puts a new keyring slot in place. Nothing here ever makes a second ke
 that already has one.
 
 Wrong tries are counted in the desk file per person (and for the recovery code), so a restart
-does not reset them: after `FREE_TRIES` wrong tries each further one makes the next wait
-twice as long, up to `MAX_WAIT`.
+does not reset them (`sign_in_tries`).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from __future__ import annotations
 import logging
 import secrets as token_source
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -42,23 +40,19 @@ from frontdesk_app.store.keyslots import (
     seal_with_secret,
 )
 from frontdesk_app.store.secret_rules import weakness
+from frontdesk_app.store.sign_in_tries import (
+    HeldOff,
+    count_failure,
+    wait_after,
+    wait_left,
+    wait_message,
+)
 
 log = logging.getLogger(__name__)
 
 KEYRING_ENTRY: Final = "store-slot"
 RECOVERY: Final = "recovery"
-FREE_TRIES: Final = 3
-FIRST_WAIT: Final = 5.0
-MAX_WAIT: Final = 900.0
 Role = Literal["admin", "staff"]
-
-
-class HeldOff(FrontDeskError):
-    """Too many wrong tries: wait `retry_after` seconds before the next one."""
-
-    code = "sign_in_held_off"
-    status = 429
-    title = "Too many wrong tries"
 
 
 class NotAllowed(FrontDeskError):
@@ -79,13 +73,6 @@ class Person:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
-
-
-def wait_after(failures: int) -> float:
-    """Seconds to wait after `failures` wrong tries in a row."""
-    if failures < FREE_TRIES:
-        return 0.0
-    return float(min(MAX_WAIT, FIRST_WAIT * 2.0 ** (failures - FREE_TRIES)))
 
 
 class DeskKeys:
@@ -110,7 +97,7 @@ class DeskKeys:
 
     def wait_seconds(self, who: str) -> float:
         """How long `who` (a person's id, or `RECOVERY`) must wait before trying again."""
-        return _wait_left(self.file.read(), who)
+        return wait_left(self.file.read(), who)
 
     # --- signing in ---------------------------------------------------------------------------
 
@@ -134,9 +121,9 @@ class DeskKeys:
         return self._try(document, RECOVERY, slots, normalised)
 
     def _try(self, document: Document, who: str, slots: list[Slot], secret: str) -> str:
-        wait = _wait_left(document, who)
+        wait = wait_left(document, who)
         if wait > 0:
-            raise HeldOff(_wait_message(wait), retry_after=wait)
+            raise HeldOff(wait_message(wait), retry_after=wait)
         for slot in slots:
             try:
                 key = open_with_secret(slot, secret)
@@ -147,13 +134,13 @@ class DeskKeys:
             if who in document.get("tries", {}):
                 self.file.update(lambda d: d.get("tries", {}).pop(who, None))
             return key.hex()
-        failures = self.file.update(lambda d: _count_failure(d, who))
+        failures = self.file.update(lambda d: count_failure(d, who))
         wait = wait_after(failures)
         message = "That PIN or password is not right."
         if who == RECOVERY:
             message = "That recovery code does not open the clinic's data on this computer."
         if wait > 0:
-            message += " " + _wait_message(wait)
+            message += " " + wait_message(wait)
         raise WrongSecret(message, retry_after=wait or None)
 
     def keyring_key(self) -> str | None:
@@ -414,32 +401,3 @@ def _slots(document: Document) -> list[Slot]:
         except DamagedSlot:
             log.warning("skipping a damaged key slot")
     return found
-
-
-def _count_failure(document: Document, who: str) -> int:
-    tries = document.setdefault("tries", {})
-    entry = tries.get(who) if isinstance(tries.get(who), dict) else None
-    count = int(entry.get("count", 0)) + 1 if entry else 1
-    tries[who] = {"count": count, "last": clock.now().isoformat()}
-    return count
-
-
-def _wait_left(document: Document, who: str) -> float:
-    entry = document.get("tries", {}).get(who)
-    if not isinstance(entry, dict):
-        return 0.0
-    try:
-        count = int(entry["count"])
-        last = datetime.fromisoformat(str(entry["last"]))
-    except (KeyError, TypeError, ValueError):
-        return MAX_WAIT  # an edited counter is not a reason to allow more guesses
-    elapsed = (clock.now() - last).total_seconds()
-    # A clock set back does not shorten a wait, but it cannot make one longer than MAX_WAIT.
-    return max(0.0, wait_after(count) - max(0.0, elapsed))
-
-
-def _wait_message(seconds: float) -> str:
-    whole = int(seconds + 0.999)
-    if whole >= 120:
-        return f"Wait {whole // 60} minutes, then try again."
-    return f"Wait {whole} seconds, then try again."

@@ -17,6 +17,7 @@ import asyncio
 import json
 import re
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -29,8 +30,9 @@ import pytest
 from frontdesk_app.api import ApiBackend, ApiKey
 from frontdesk_app.domain.clock import OFFSET_VARIABLE, Clock, system_now, use_clock
 from frontdesk_app.domain.models import AppointmentCreate
-from frontdesk_app.store.desk_keys import FREE_TRIES, DeskKeys
+from frontdesk_app.store.desk_keys import DeskKeys
 from frontdesk_app.store.encryption import file_state
+from frontdesk_app.store.sign_in_tries import FREE_TRIES
 from frontdesk_app.sync.backend import OfflineFirstBackend
 from tests.acceptance.desk import CONDITIONS, Desk, explain, kill_hard, secret_service_missing
 
@@ -170,6 +172,9 @@ def test_set_up_book_offline_quit_start_sign_in_and_the_booking_syncs(desk: Desk
     smoke_signed_in(desk)  # the first start: the clinic is pulled into the offline copy
     booking = book_offline(desk)
     wait_until_on_server(desk, booking)
+    # Everything the app made is its user's only.
+    for path in [desk.frontdesk_home, *desk.frontdesk_home.rglob("*")]:
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
 
 
 def test_kill_9_with_a_queued_write_then_start_sign_in_and_it_syncs(desk: Desk) -> None:

@@ -24,9 +24,10 @@ from frontdesk_app.domain.clock import Clock, use_clock
 from frontdesk_app.domain.models import AppointmentCreate, AppointmentQuery, SimulatedCallRequest
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.sandbox.server import SandboxServer
-from frontdesk_app.store.desk_keys import FREE_TRIES, DeskKeys
+from frontdesk_app.store.desk_keys import DeskKeys
 from frontdesk_app.store.encryption import generate_key
 from frontdesk_app.store.keyslots import normalise_recovery_code
+from frontdesk_app.store.sign_in_tries import FREE_TRIES
 from frontdesk_app.sync.backend import OfflineFirstBackend
 from frontdesk_app.sync.connectivity import Backoff
 from frontdesk_app.ui.calendar.panel import CalendarPanel, calendar_panel_spec
@@ -464,6 +465,7 @@ def test_writes_sync_and_transfers_ring_while_locked_without_naming_anyone(
         qtbot.waitUntil(lambda: bool(calls.notifier.sent), timeout=WAIT)
         title, text = calls.notifier.sent[-1]
         assert title == "Urgent call waiting"
+        assert text == "Unlock FrontDesk to take it."  # the urgency only, not what it is about
         assert controller.page.call_banner.isVisible()
         banner = controller.page.call_banner.text()
         assert "Urgent call waiting" in banner and "Unlock" in banner

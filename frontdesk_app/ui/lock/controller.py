@@ -41,9 +41,10 @@ from PySide6.QtWidgets import (
 
 from frontdesk_app.config import Settings
 from frontdesk_app.domain.errors import FrontDeskError
-from frontdesk_app.store.desk_keys import DeskKeys, HeldOff, Person
+from frontdesk_app.store.desk_keys import DeskKeys, Person
 from frontdesk_app.store.keyslots import WrongSecret
 from frontdesk_app.store.secret_rules import weakness
+from frontdesk_app.store.sign_in_tries import HeldOff
 from frontdesk_app.ui.calls.notifier import tray_title
 from frontdesk_app.ui.calls.queue import TransferQueue
 from frontdesk_app.ui.lock.idle import IdleWatcher
@@ -283,7 +284,17 @@ class LockController(QObject):
         def on_change(_change: object) -> None:
             self._show_calls(queue)
 
-        self._unfollow_calls = queue.add_listener(on_change)
+        notifier = getattr(calls, "notifier", None)
+        if notifier is not None:
+            notifier.discreet = True
+        unfollow = queue.add_listener(on_change)
+
+        def stop() -> None:
+            unfollow()
+            if notifier is not None and shiboken6.isValid(notifier):
+                notifier.discreet = False
+
+        self._unfollow_calls = stop
         self._show_calls(queue)
 
     def _show_calls(self, queue: TransferQueue) -> None:

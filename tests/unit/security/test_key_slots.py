@@ -18,17 +18,10 @@ from frontdesk_app.domain import clock
 from frontdesk_app.domain.clock import Clock, use_clock
 from frontdesk_app.store import encryption
 from frontdesk_app.store.desk_file import BACKUP_NAME, FILE_NAME, DeskFileDamaged
-from frontdesk_app.store.desk_keys import (
-    FREE_TRIES,
-    KEYRING_ENTRY,
-    RECOVERY,
-    DeskKeys,
-    HeldOff,
-    NotAllowed,
-    wait_after,
-)
+from frontdesk_app.store.desk_keys import KEYRING_ENTRY, RECOVERY, DeskKeys, NotAllowed
 from frontdesk_app.store.keyslots import WrongSecret, normalise_recovery_code
 from frontdesk_app.store.secret_rules import weakness
+from frontdesk_app.store.sign_in_tries import FREE_TRIES, HeldOff, wait_after
 from tests.fixtures.desk import FAST
 from tests.keyrings import MemoryKeyring
 
