@@ -41,8 +41,8 @@ TEXTS: dict[str, tuple[str, str, str]] = {
     "set_up": (
         "Set up FrontDesk at this computer",
         "You will be this computer's first administrator: you add the other people who work "
-        f"here in Settings. Choose a PIN of at least {MIN_PIN_DIGITS} digits or a password of "
-        f"at least {MIN_PASSWORD_LENGTH} characters.",
+        "here in File → People at this desk. Choose a PIN of at least "
+        f"{MIN_PIN_DIGITS} digits or a password of at least {MIN_PASSWORD_LENGTH} characters.",
         "Set up",
     ),
     "recover": (
