@@ -26,7 +26,6 @@ import functools
 import logging
 import os
 import sys
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -212,20 +211,6 @@ def _required(key: str | None) -> str:
     return key
 
 
-def unattended_key(desk: DeskKeys, *, create: bool) -> str | None:
-    """The store key without a person: from the keyring slot; with `create`, a new key in
-    the keyring for a computer that has none yet. None when a person must sign in first."""
-    from frontdesk_app.store.encryption import KeyringUnavailable
-
-    key = desk.keyring_key()
-    if key is None and create and not desk.has_key():
-        try:
-            key = desk.create_key()
-        except KeyringUnavailable:
-            return None
-    return key
-
-
 def _audit_trail(settings: Settings) -> AuditTrail:
     """Entries name the person logged in to this computer and the workstation."""
     from frontdesk_app.store.audit import AuditTrail, current_actor
@@ -264,157 +249,37 @@ class AppRunner:
         self.lock = lock
         self.services: Services | None = None
         self.closed = asyncio.Event()
-        self.key: str | None = None
-        self.trail = _audit_trail(settings)
-        self._opened: asyncio.Future[str] = asyncio.get_event_loop().create_future()
         self._restart: asyncio.Task[None] | None = None
-        self._background: set[asyncio.Future[None]] = set()
         window.closing.connect(self.closed.set)
         window.settings_changed.connect(self._on_settings_changed)
-        self._unrecorded: list[tuple[str, str | None, str | None, Any]] = []
-        if lock is not None:
-            lock.key_opened.connect(self._on_key_opened)
-            lock.person_changed.connect(self._on_person_changed)
-            lock.activity.connect(self._on_lock_activity)
+        from frontdesk_app.ui.lock.session import DeskSession
+
+        self.session = DeskSession(
+            window,
+            desk,
+            lock,
+            _audit_trail(settings),
+            store=lambda: self.services.store if self.services is not None else None,
+            reopen=self._reopen_encrypted,
+        )
 
     async def connect(self) -> bool:
         try:
-            key = await self._store_key()
+            key = await self.session.store_key(self.settings.environment)
             self.services = await start_services(
                 self.settings,
                 db=self.args.db,
                 progress=self.window.set_starting,
                 key=key,
-                audit=self.trail,
+                audit=self.session.trail,
             )
         except (FrontDeskError, OSError, RuntimeError) as exc:
             self._explain_failure(exc)
             return False
         self.window.attach(self.services.backend, environment=self.services.label)
-        unrecorded, self._unrecorded = self._unrecorded, []
-        for action, patient_id, object_id, person in unrecorded:
-            self.record(action, patient_id=patient_id, object_id=object_id, person=person)
+        self.session.store_opened()
         self._log_when_the_calendar_shows()
         return True
-
-    # --- the audit log of what people do at the window ----------------------------------------
-
-    def record(
-        self,
-        action: str,
-        *,
-        patient_id: str | None = None,
-        object_id: str | None = None,
-        person: Any = None,
-    ) -> None:
-        """An audit entry (kept until the store opens when it is not open yet)."""
-        store = self.services.store if self.services is not None else None
-        if store is None:
-            self._unrecorded.append((action, patient_id, object_id, person))
-            return
-        from frontdesk_app.store.audit import record_now
-
-        work = functools.partial(
-            record_now,
-            self.trail,
-            store,
-            action,
-            patient_id=patient_id,
-            object_id=object_id,
-            person=person,
-        )
-        self._background.add(asyncio.ensure_future(self._record(work, action)))
-
-    async def _record(self, work: Callable[[], None], action: str) -> None:
-        try:
-            await asyncio.to_thread(work)
-        except Exception as exc:
-            log.error("could not record %s in the audit log: %s", action, type(exc).__name__)
-
-    def record_view(self, action: str, patient_id: str | None, object_id: str | None) -> None:
-        self.record(action, patient_id=patient_id, object_id=object_id)
-
-    def _on_person_changed(self, person: Any) -> None:
-        from frontdesk_app.store.audit import SignedIn
-
-        self.trail.person = SignedIn(person.id, person.name) if person is not None else None
-
-    def _on_lock_activity(self, action: str, person_id: str) -> None:
-        from frontdesk_app.store.audit import SignedIn
-
-        if action in ("sign_in", "lock", "unlock"):
-            who = self.desk.person(person_id)
-            person = SignedIn(who.id, who.name) if who is not None else None
-            self.record(action, object_id=person_id, person=person)
-        else:  # a failed try (nobody is known to be there), a person added at set-up
-            self.record(action, object_id=person_id)
-
-    async def _store_key(self) -> str | None:
-        """The store key: from the keyring slot at once where there is one, else when a
-        person signs in (or is set up) on the lock screen.
-
-        At a computer nobody was set up at yet the stores open behind the set-up page: with
-        a new key kept in the keyring where there is one; without one only the demo clinic
-        opens (its copy stays plain until the first person is set up, then is encrypted)."""
-        if self.key is not None:
-            return self.key
-        fresh = await asyncio.to_thread(lambda: not self.desk.has_key() and not self.desk.people())
-        key = await asyncio.to_thread(unattended_key, self.desk, create=fresh)
-        if key is not None:
-            self.key = key
-            if self.lock is not None:
-                self.lock.key_known(key)
-            return key
-        if self.lock is None or (fresh and self.settings.environment == "bundled"):
-            return None
-        self.window.set_starting(
-            "Waiting for somebody to sign in…",
-            "The clinic's data on this computer opens when a person signs in.",
-        )
-        self.key = await self._opened
-        return self.key
-
-    def _on_key_opened(self, key: str) -> None:
-        if not self._opened.done():
-            self._opened.set_result(key)
-        self._background.add(asyncio.ensure_future(self._after_key_opened(key)))
-
-    async def _after_key_opened(self, key: str) -> None:
-        # The keyring slot is back after its entry was deleted (or the keyring came later).
-        await self._renew_keyring_slot(key)
-        store = self.services.store if self.services is not None else None
-        if self.key is None and store is not None and not store.encrypted:
-            # The demo clinic opened plain before anybody was set up: encrypt it now.
-            self.key = key
-            if self._restart is None or self._restart.done():
-                self._restart = asyncio.ensure_future(self._reconnect())
-
-    async def _renew_keyring_slot(self, key: str) -> None:
-        try:
-            await asyncio.to_thread(self.desk.add_keyring_slot, key)
-        except (FrontDeskError, OSError) as exc:
-            log.warning("could not put a slot in the keyring: %s", type(exc).__name__)
-
-    async def sign_in_from_stdin(self) -> None:
-        """`--sign-in-stdin`: a name and a PIN or password, one line each, signed in as if
-        chosen and typed on the lock screen (the same wrong-try hold-off and audit)."""
-        loop = asyncio.get_running_loop()
-        lines: asyncio.Future[list[str]] = loop.create_future()
-
-        def read() -> None:
-            got = [sys.stdin.readline().rstrip("\r\n") for _ in range(2)]
-
-            def deliver() -> None:
-                if not lines.done():
-                    lines.set_result(got)
-
-            loop.call_soon_threadsafe(deliver)
-
-        # A daemon thread: a stdin nobody writes to must not keep the process from exiting.
-        threading.Thread(target=read, name="sign-in-stdin", daemon=True).start()
-        name, secret = await lines
-        if self.lock is None or not self.lock.submit_sign_in(name, secret):
-            log.warning("sign-in from standard input: nobody of that name can sign in here")
 
     def _log_when_the_calendar_shows(self) -> None:
         """One log line when the calendar first shows data: for IT, and for the tests that
@@ -442,24 +307,6 @@ class AppRunner:
                 "Details are in the log.",
                 failed=True,
             )
-
-    def open_people(self) -> None:
-        """File → People at this desk…: an administrator adds, resets and disables people."""
-        person = self.lock.person if self.lock is not None else None
-        key = self.lock.key if self.lock is not None else None
-        if person is None or key is None or not person.is_admin:
-            self.window.message.show_message(
-                "Only an administrator manages people",
-                "Sign in as one of this computer's administrators.",
-                level="info",
-            )
-            return
-        from frontdesk_app.ui.people_dialog import PeopleDialog
-
-        dialog = PeopleDialog(self.desk, key, me=person, parent=self.window)
-        dialog.activity.connect(lambda action, who: self.record(action, object_id=who))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        dialog.open()
 
     def open_audit(self) -> None:
         """File → Audit log…: the administrator's read-only view of this desk's audit log."""
@@ -489,6 +336,11 @@ class AppRunner:
         if reconnect and (self._restart is None or self._restart.done()):
             self._restart = asyncio.ensure_future(self._reconnect())
 
+    def _reopen_encrypted(self) -> None:
+        """The demo clinic opened plain before anybody was set up: open it again, encrypted."""
+        if self._restart is None or self._restart.done():
+            self._restart = asyncio.ensure_future(self._reconnect())
+
     async def _reconnect(self) -> None:
         await self.disconnect()
         self.window.set_starting("Reconnecting…")
@@ -496,7 +348,7 @@ class AppRunner:
 
     async def main(self) -> int:
         if getattr(self.args, "sign_in_stdin", False):
-            self._background.add(asyncio.ensure_future(self.sign_in_from_stdin()))
+            self.session.sign_in_from_stdin()
         if self.args.smoke:
             return await self.smoke()
         await self.connect()
@@ -615,8 +467,8 @@ def run(args: argparse.Namespace) -> int:
     lock = _install_lock(window, settings, desk, smoke=bool(args.smoke))
     runner = AppRunner(window, args, settings, desk=desk, lock=lock)
     add_audit_action(window, runner.open_audit)
-    add_people_action(window, runner.open_people)
-    set_audit_sink(runner.record_view)
+    add_people_action(window, runner.session.open_people)
+    set_audit_sink(runner.session.record_view)
     try:
         code = int(loop.run_until_complete(runner.main()))
     except KeyboardInterrupt:

@@ -1,5 +1,6 @@
-"""The store key for a `frontdesk` command in a terminal: from the keyring slot, or by asking
-for a name and PIN (or password) as the lock screen does, with the same wrong-try waits."""
+"""The store key without the lock screen: from the keyring slot (the app before anybody signs
+in), or, for a `frontdesk` command in a terminal, by asking for a name and PIN (or password)
+as the lock screen does, with the same wrong-try waits."""
 
 from __future__ import annotations
 
@@ -9,9 +10,21 @@ from collections.abc import Callable
 
 from frontdesk_app.config import data_dir
 from frontdesk_app.store.desk_keys import DeskKeys
-from frontdesk_app.store.encryption import StoreLocked
+from frontdesk_app.store.encryption import KeyringUnavailable, StoreLocked
 
 Ask = Callable[[str, bool], str]
+
+
+def unattended_key(desk: DeskKeys, *, create: bool) -> str | None:
+    """The store key without a person: from the keyring slot; with `create`, a new key in
+    the keyring for a computer that has none yet. None when a person must sign in first."""
+    key = desk.keyring_key()
+    if key is None and create and not desk.has_key():
+        try:
+            key = desk.create_key()
+        except KeyringUnavailable:
+            return None
+    return key
 
 
 def ask_in_terminal(question: str, secret: bool) -> str:

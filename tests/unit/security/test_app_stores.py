@@ -16,6 +16,7 @@ from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.store import audit
 from frontdesk_app.store.desk_keys import DeskKeys
 from frontdesk_app.store.encryption import KeyringUnavailable, file_state
+from frontdesk_app.store.key_prompt import unattended_key
 from frontdesk_app.sync.backend import OfflineFirstBackend
 from tests.fixtures.desk import FAST, set_up_desk
 
@@ -37,7 +38,7 @@ def _no_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_standalone_store_is_encrypted_and_audited(tmp_path: Path) -> None:
     path = tmp_path / "standalone.sqlite"
     settings = Settings(environment="standalone", workstation_name="Front desk 3")
-    key = app.unattended_key(DeskKeys(tmp_path, params=FAST), create=True)
+    key = unattended_key(DeskKeys(tmp_path, params=FAST), create=True)
     assert key is not None
     services = await app.start_services(settings, db=str(path), progress=_no_progress, key=key)
     try:
@@ -61,7 +62,7 @@ async def test_without_a_keyring_a_real_clinic_refuses_to_open(
 ) -> None:
     _no_keyring(monkeypatch)
     path = tmp_path / "standalone.sqlite"
-    assert app.unattended_key(DeskKeys(tmp_path, params=FAST), create=True) is None
+    assert unattended_key(DeskKeys(tmp_path, params=FAST), create=True) is None
     with pytest.raises(KeyringUnavailable, match="password store"):
         await app.start_services(
             Settings(environment="standalone"), db=str(path), progress=_no_progress, key=None
