@@ -23,19 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
     QMainWindow,
     QMenu,
     QStackedWidget,
-    QToolTip,
     QWidget,
 )
 
@@ -45,8 +40,7 @@ from frontdesk_app.store.desk_keys import DeskKeys, Person
 from frontdesk_app.store.keyslots import WrongSecret
 from frontdesk_app.store.secret_rules import weakness
 from frontdesk_app.store.sign_in_tries import HeldOff
-from frontdesk_app.ui.calls.notifier import tray_title
-from frontdesk_app.ui.calls.queue import TransferQueue
+from frontdesk_app.ui.lock.curtain import Curtain
 from frontdesk_app.ui.lock.idle import IdleWatcher
 from frontdesk_app.ui.lock.page import LockPage
 
@@ -54,7 +48,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MINUTES = 5
 MAX_MINUTES = 240
-_TRANSIENT = (Qt.WindowType.Popup, Qt.WindowType.ToolTip)
 
 
 def idle_timeout_ms(settings: Settings) -> int:
@@ -98,11 +91,9 @@ class LockController(QObject):
         self.stack: QStackedWidget | None = None
         self.content: QWidget | None = None
         self.locked = False
-        self._hidden: list[QWidget] = []
-        self._disabled: list[QAction | QWidget] = []
+        self.curtain = Curtain(window, self.page)
         self._task: asyncio.Future[None] | None = None
         self._pending: tuple[str, Person] | None = None
-        self._unfollow_calls: Callable[[], None] | None = None
         self._hold = QTimer(self)
         self._hold.setSingleShot(True)
         self._hold.timeout.connect(self.on_hold_timeout)
@@ -162,18 +153,11 @@ class LockController(QObject):
         self.locked = True
         self.watcher.pause()
         self._show_entry_mode()
-        QToolTip.hideText()
-        for widget in QApplication.topLevelWidgets():
-            self._put_away(widget)
+        self.curtain.draw()
         self.stack.setCurrentWidget(self.page)
         # Out of the tree, not just hidden: nothing walking the window finds patient data.
         self.stack.removeWidget(self.content)
         self.content.setParent(None)
-        self._set_chrome_enabled(False)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
-        self._follow_calls()
         self.page.focus_input()
         log.info("workstation locked (%s)", reason)
         if self.person is not None and reason != "start":
@@ -202,108 +186,13 @@ class LockController(QObject):
         if not self.locked or self.stack is None or self.content is None:
             return
         self.locked = False
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
-        if self._unfollow_calls is not None:
-            self._unfollow_calls()
-            self._unfollow_calls = None
         self.page.clear()
-        self.page.set_waiting_calls("")
         self.stack.insertWidget(0, self.content)
         self.stack.setCurrentWidget(self.content)
-        self._set_chrome_enabled(True)
-        hidden, self._hidden = self._hidden, []
-        for widget in hidden:
-            if shiboken6.isValid(widget) and not widget.isVisible():
-                widget.show()
+        self.curtain.lift()
         self.watcher.resume()
         log.info("workstation unlocked")
         self.locked_changed.emit(False)
-
-    def _put_away(self, widget: QWidget) -> None:
-        """Hide a window other than the main one (close it if it is a popup or tooltip)."""
-        if (
-            not shiboken6.isValid(widget)
-            or widget is self._window
-            or not widget.isWindow()
-            or not widget.isVisible()
-        ):
-            return
-        if widget.windowType() in _TRANSIENT:
-            widget.close()
-            return
-        widget.hide()
-        if widget not in self._hidden:
-            self._hidden.append(widget)
-            if isinstance(widget, QDialog):
-                # Answered or closed by its owner meanwhile: it must not come back at unlock.
-                widget.finished.connect(lambda _result, w=widget: self._forget(w))
-
-    def _forget(self, widget: QWidget) -> None:
-        if widget in self._hidden:
-            self._hidden.remove(widget)
-
-    def _set_chrome_enabled(self, enabled: bool) -> None:
-        if not enabled:
-            parts: list[QAction | QWidget] = [self._window.menuBar(), self._window.statusBar()]
-            parts.extend(self._window.actions())
-            for top in self._window.menuBar().actions():
-                menu = top.menu()
-                if isinstance(menu, QMenu):
-                    parts.extend(menu.actions())
-            self._disabled = [p for p in parts if p.isEnabled()]
-            for part in self._disabled:
-                part.setEnabled(False)
-            return
-        for part in self._disabled:
-            if shiboken6.isValid(part):
-                part.setEnabled(True)
-        self._disabled = []
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Installed only while locked: a dialog or message box opened by work still running
-        # in the background is put away as it appears, and shown again after unlocking.
-        if event.type() == QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow():
-            QTimer.singleShot(0, self, lambda w=watched: self._put_away_late(w))
-        return False
-
-    def _put_away_late(self, widget: QWidget) -> None:
-        if self.locked:
-            self._put_away(widget)
-
-    # --- calls while locked -------------------------------------------------------------------
-
-    def _follow_calls(self) -> None:
-        panel: Any = getattr(self._window, "panel", None)
-        calls = panel("calls") if callable(panel) else None
-        queue = getattr(calls, "queue", None)
-        if not isinstance(queue, TransferQueue):
-            return
-
-        def on_change(_change: object) -> None:
-            self._show_calls(queue)
-
-        notifier = getattr(calls, "notifier", None)
-        if notifier is not None:
-            notifier.discreet = True
-        unfollow = queue.add_listener(on_change)
-
-        def stop() -> None:
-            unfollow()
-            if notifier is not None and shiboken6.isValid(notifier):
-                notifier.discreet = False
-
-        self._unfollow_calls = stop
-        self._show_calls(queue)
-
-    def _show_calls(self, queue: TransferQueue) -> None:
-        waiting = queue.queue()
-        if not waiting:
-            self.page.set_waiting_calls("")
-            return
-        count = f"{len(waiting)} calls waiting" if len(waiting) > 1 else "1 call waiting"
-        self.page.set_waiting_calls(f"{tray_title(waiting[0])} — {count}. Unlock to take it.")
 
     # --- signing in ---------------------------------------------------------------------------
 
