@@ -4,6 +4,7 @@ them, entries cannot be changed or removed, and the admin's filters and CSV expo
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -378,10 +379,16 @@ def test_a_removed_entry_breaks_the_chain_at_the_next_one(store: Store) -> None:
 
 
 def test_audit_verify_from_a_terminal(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     from frontdesk_app.cli import main
 
+    umask = os.umask(0o022)  # the command makes this process's files private: undone below
+    os.umask(umask)
+    request.addfinalizer(lambda: os.umask(umask))
     monkeypatch.setenv("FRONTDESK_HOME", str(tmp_path))
     path = tmp_path / "standalone.sqlite"
     with Store.open(path) as store:
