@@ -76,7 +76,7 @@ class KdfParams:
         return params
 
 
-# RFC 9106's second recommended option (argon2id, 3 passes, 64 MiB, 4 lanes): about half a
+# RFC 9106's second recommended option (argon2id, 3 passes, 64 MiB, 4 lanes): a fifth of a
 # second here, and every guess at a copied file costs an attacker as much.
 DEFAULT_PARAMS: Final = KdfParams(time_cost=3, memory_kib=65_536, parallelism=4)
 

@@ -3,7 +3,7 @@ who left, and makes a new recovery code (shown once).
 
 Every change goes through `DeskKeys` with the store key the administrator's sign-in opened:
 a new person gets their own slot; disabling removes the slot (the name stays for the audit
-log); PIN checks take half a second on purpose and run off the GUI thread.
+log); PIN checks take a fraction of a second on purpose and run off the GUI thread.
 """
 
 from __future__ import annotations

@@ -70,6 +70,18 @@ def smoke_signed_in(desk: Desk, name: str = ADMIN, pin: str = PIN) -> None:
     assert result.returncode == 0 and "smoke: ok" in result.stdout, explain(result)
 
 
+def keyring_opens(desk: Desk) -> bool:
+    """Whether the desk's keyring slot opens its store key, asked under its own keyring."""
+    probe = desk.python(
+        "import os\n"
+        "from pathlib import Path\n"
+        "from frontdesk_app.store.desk_keys import DeskKeys\n"
+        "print(DeskKeys(Path(os.environ['FRONTDESK_HOME'])).keyring_key() is not None)\n"
+    )
+    assert probe.returncode == 0, explain(probe)
+    return probe.stdout.strip().splitlines()[-1] == "True"
+
+
 def desk_keys(desk: Desk) -> DeskKeys:
     return DeskKeys(desk.frontdesk_home)
 
@@ -204,6 +216,8 @@ def test_every_start_is_locked_and_deleting_keyring_entries_resets_nothing(desk:
         kill_hard(running)
     assert "workstation unlocked" not in desk.log_text().split("workstation locked (start)")[-1]
 
+    # With a keyring, its slot opens the store without a person (syncing before sign-in).
+    assert keyring_opens(desk) is (desk.condition != "none")
     deleted = desk.python(
         "import contextlib, keyring, keyring.errors\n"
         "for entry in ('store-slot', 'store-key', 'workstation-lock'):\n"
@@ -212,7 +226,7 @@ def test_every_start_is_locked_and_deleting_keyring_entries_resets_nothing(desk:
     )
     assert deleted.returncode == 0, explain(deleted)
     # Not unlocked: nothing opens without a person now, and still nobody may set up anew.
-    assert desk_keys(desk).keyring_key() is None or desk.condition == "none"
+    assert keyring_opens(desk) is False
     again = desk.run("people", "set-up", "--name", "Someone Else", stdin=f"{PIN}\n{PIN}\n")
     assert again.returncode != 0 and "already" in again.stderr
     smoke_signed_in(desk)  # the same person, the same PIN, the same data

@@ -11,7 +11,7 @@ person was typing is still there.
 
 The first sign-in of a run opens the store key (`key_opened`); later ones unlock the window
 for whoever signs in ("switch user": choose another name on the lock screen). Checking a PIN
-takes about half a second on purpose and runs off the GUI thread; wrong tries are counted and
+takes a fraction of a second on purpose and runs off the GUI thread; wrong tries are counted and
 held off by `DeskKeys`, in the desk file, so a restart does not reset them.
 
 The lock is view-only: the backend keeps syncing, and the live-calls panel keeps ringing

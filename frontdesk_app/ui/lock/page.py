@@ -199,7 +199,7 @@ class LockPage(QWidget):
         self.error.setVisible(bool(text))
 
     def set_busy(self, busy: bool, text: str = "Checking…") -> None:
-        """While a PIN is checked (half a second, on purpose) or a wait runs."""
+        """While a PIN is checked (a fraction of a second, on purpose) or a wait runs."""
         self.button.setEnabled(not busy)
         for field in (self.person, self.code, self.name, self.secret, self.confirm):
             field.setEnabled(not busy)
