@@ -1,7 +1,8 @@
 """The audit log for an administrator: who did what to which patient's data, when; read-only.
 
-Filters by date range (clinic days), user, action and patient id; exports what is shown as
-CSV. It can only read: the app has no way to change or remove an entry (see `store.audit`).
+Filters by date range (clinic days), person or login, action and patient id; exports what is
+shown as CSV. It can only read: the app has no way to change or remove an entry (see
+`store.audit`).
 Queries run on a worker thread, so a long history never freezes the window.
 """
 
@@ -74,7 +75,7 @@ class AuditView(QDialog):
         self.end.setCalendarPopup(True)
         self.end.setAccessibleName("To (clinic date, included)")
         self.user = QComboBox()
-        self.user.setAccessibleName("User")
+        self.user.setAccessibleName("Person or login")
         self.user.addItem("Anyone", "")
         self.action = QComboBox()
         self.action.setAccessibleName("Action")
@@ -107,7 +108,7 @@ class AuditView(QDialog):
         dates.addWidget(self.end)
         dates.addStretch(1)
         filters.addRow("Dates", dates)
-        filters.addRow("User", self.user)
+        filters.addRow("Person or login", self.user)
         filters.addRow("Action", self.action)
         filters.addRow("Patient id", self.patient)
         row = QHBoxLayout()
