@@ -30,6 +30,7 @@ from frontdesk_app.store.keyslots import normalise_recovery_code
 from frontdesk_app.store.sign_in_tries import FREE_TRIES
 from frontdesk_app.sync.backend import OfflineFirstBackend
 from frontdesk_app.sync.connectivity import Backoff
+from frontdesk_app.ui.audit_menu import set_audit_sink
 from frontdesk_app.ui.calendar.panel import CalendarPanel, calendar_panel_spec
 from frontdesk_app.ui.calls.panel import CallsPanel, calls_panel_spec
 from frontdesk_app.ui.lock.controller import LockController, idle_timeout_ms
@@ -488,3 +489,19 @@ def test_writes_sync_and_transfers_ring_while_locked_without_naming_anyone(
         run(qtbot, other.aclose())
         run(qtbot, backend.aclose())
         server.stop()
+
+
+def test_what_people_look_at_and_print_is_noted_for_the_audit_log(
+    qtbot: QtBot, local_desk: tuple[MainWindow, LocalBackend], tmp_path: Path
+) -> None:
+    window, _backend = local_desk
+    calendar = window.panel("calendar")
+    assert isinstance(calendar, CalendarPanel)
+    noted: list[tuple[str, str | None, str | None]] = []
+    set_audit_sink(lambda action, patient, obj: noted.append((action, patient, obj)))
+    try:
+        calendar.export_day_sheet(tmp_path / "sheet.pdf")
+    finally:
+        set_audit_sink(None)
+    assert noted == [("daysheet.export", None, calendar.anchor.isoformat())]
+    assert (tmp_path / "sheet.pdf").stat().st_size > 0
