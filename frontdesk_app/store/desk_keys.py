@@ -4,12 +4,9 @@ The store key (32 random bytes, the SQLCipher key of every store on this compute
 once, when the first person is set up, and is kept only in slots (see `keyslots`): one per
 active person, one for the recovery code shown at set-up, and one whose secret sits in the OS
 keyring when the computer has a real one (so syncing can start before anybody signs in).
-Deleting the keyring entry only closes that one way in: the next sign-in opens the store as
-before and puts a new keyring slot in place. Nothing here ever makes a second key for a desk
-that already has one.
-
-Wrong tries are counted in the desk file per person (and for the recovery code), so a restart
-does not reset them (`sign_in_tries`).
+Deleting the keyring entry closes only that way in (the next sign-in puts a new slot in
+place); nothing here ever makes a second key for a desk that has one. Wrong tries are counted
+in the desk file per person and for the recovery code (`sign_in_tries`).
 """
 
 from __future__ import annotations
