@@ -10,9 +10,12 @@ page. The backend is chosen from the settings (or the command line):
 - standalone: the embedded store only.
 
 The desk's own stores (the standalone clinic, the offline mirror and its outbox) are encrypted
-with SQLCipher under a key kept in the OS keyring, and record an audit log; the bundled
-sandbox's store stays plain (it holds only the synthetic demo clinic). An idle lock hides the
-window's content until the workstation PIN is given (not in `--smoke` runs: nobody is there).
+with SQLCipher under the desk's store key, and record an audit log; the bundled sandbox's
+store stays plain (it holds only the synthetic demo clinic). The store key is kept only in
+key slots (`store.desk_keys`): the window starts locked, and the first person to sign in
+opens the stores; where the OS keyring holds a slot, the stores open (and sync) at once,
+behind the lock. Only a `--smoke` run at a computer nobody was set up at runs without a
+person (and there the demo clinic's copy may stay plain when there is no keyring).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ from frontdesk_app.ui.resources import icon, stylesheet
 if TYPE_CHECKING:
     from frontdesk_app.store.audit import AuditTrail
     from frontdesk_app.store.db import Store
+    from frontdesk_app.store.desk_keys import DeskKeys
+    from frontdesk_app.ui.lock.controller import LockController
 
 log = logging.getLogger(__name__)
 # How long a start waits for the schedule: a first start has nothing to show without it; a
@@ -100,18 +105,25 @@ def effective_settings(settings: Settings, args: argparse.Namespace) -> Settings
     return settings
 
 
-async def start_services(settings: Settings, *, db: str | None, progress: Progress) -> Services:
-    """Open the backend the settings ask for. Heavy modules are imported here, not above."""
+async def start_services(
+    settings: Settings,
+    *,
+    db: str | None,
+    progress: Progress,
+    key: str | None,
+    audit: AuditTrail | None = None,
+) -> Services:
+    """Open the backend the settings ask for, the desk's stores with the store `key` (None
+    only where nobody was set up yet and there is no keyring: then only the demo clinic's
+    copy may open, unencrypted). Heavy modules are imported here, not above."""
     env = settings.environment
-    from frontdesk_app.store.encryption import workstation_key
-
-    trail = _audit_trail(settings)
+    trail = audit or _audit_trail(settings)
     if env == "standalone":
         progress("Opening the clinic…", "Working on this computer only.")
         from frontdesk_app.local.backend import LocalBackend
 
         path = Path(db) if db else data_dir() / "standalone.sqlite"
-        store_key = await asyncio.to_thread(workstation_key, path)
+        store_key = _required(key)
         local = await asyncio.to_thread(
             functools.partial(LocalBackend.open, path, demo=True, key=store_key, audit=trail)
         )
@@ -170,7 +182,7 @@ async def start_services(settings: Settings, *, db: str | None, progress: Progre
             raise
 
     try:
-        mirror_key = await asyncio.to_thread(_mirror_key, mirror, env)
+        mirror_key = await asyncio.to_thread(_mirror_key, mirror, env, key)
         backend = await EngineBackend.open(engine, open_on_engine)
     except BaseException:
         await engine.stop()
@@ -193,19 +205,29 @@ async def start_services(settings: Settings, *, db: str | None, progress: Progre
     return services
 
 
-def _mirror_key(path: Path, env: str) -> str | None:
+def _mirror_key(path: Path, env: str, key: str | None) -> str | None:
     """The offline copy's key. Only the demo clinic's copy (synthetic data) may stay plain on
-    a computer without a keyring, so that the demo still opens there; it is encrypted in
-    place as soon as a keyring is available. Real clinics' copies are never left plain."""
-    from frontdesk_app.store.encryption import KeyringUnavailable, file_state, workstation_key
+    a computer where nobody was set up and there is no keyring, so that the demo still opens
+    there; it is encrypted in place as soon as the desk has a key. Real clinics' copies are
+    never left plain."""
+    from frontdesk_app.store.encryption import file_state
 
-    try:
-        return workstation_key(path)
-    except KeyringUnavailable:
-        if env != "bundled" or file_state(path) == "encrypted":
-            raise
-        log.warning("no keyring: the demo clinic's offline copy is kept unencrypted")
-        return None
+    if key is not None or env != "bundled" or file_state(path) == "encrypted":
+        return _required(key)
+    log.warning("no store key yet: the demo clinic's offline copy is kept unencrypted")
+    return None
+
+
+def _required(key: str | None) -> str:
+    from frontdesk_app.store.encryption import KeyringUnavailable
+
+    if key is None:
+        raise KeyringUnavailable(
+            "This computer has no password store (keyring) to keep the clinic's key in, and "
+            "nobody has signed in yet. Set up the first person at the lock screen; the "
+            "clinic's data opens when they sign in."
+        )
+    return key
 
 
 def _audit_trail(settings: Settings) -> AuditTrail:
@@ -230,25 +252,51 @@ def _base_url(settings: Settings) -> str:
 class AppRunner:
     """Owns the services and the window's attachment to them, across settings changes."""
 
-    def __init__(self, window: MainWindow, args: argparse.Namespace, settings: Settings) -> None:
+    def __init__(
+        self,
+        window: MainWindow,
+        args: argparse.Namespace,
+        settings: Settings,
+        *,
+        desk: DeskKeys,
+        lock: LockController | None = None,
+    ) -> None:
         self.window = window
         self.args = args
         self.settings = settings
+        self.desk = desk
+        self.lock = lock
         self.services: Services | None = None
         self.closed = asyncio.Event()
         self._restart: asyncio.Task[None] | None = None
         window.closing.connect(self.closed.set)
         window.settings_changed.connect(self._on_settings_changed)
+        from frontdesk_app.ui.lock.session import DeskSession
+
+        self.session = DeskSession(
+            window,
+            desk,
+            lock,
+            _audit_trail(settings),
+            store=lambda: self.services.store if self.services is not None else None,
+            reopen=self._reopen_encrypted,
+        )
 
     async def connect(self) -> bool:
         try:
+            key = await self.session.store_key(self.settings.environment)
             self.services = await start_services(
-                self.settings, db=self.args.db, progress=self.window.set_starting
+                self.settings,
+                db=self.args.db,
+                progress=self.window.set_starting,
+                key=key,
+                audit=self.session.trail,
             )
         except (FrontDeskError, OSError, RuntimeError) as exc:
             self._explain_failure(exc)
             return False
         self.window.attach(self.services.backend, environment=self.services.label)
+        self.session.store_opened()
         self._log_when_the_calendar_shows()
         return True
 
@@ -307,12 +355,19 @@ class AppRunner:
         if reconnect and (self._restart is None or self._restart.done()):
             self._restart = asyncio.ensure_future(self._reconnect())
 
+    def _reopen_encrypted(self) -> None:
+        """The demo clinic opened plain before anybody was set up: open it again, encrypted."""
+        if self._restart is None or self._restart.done():
+            self._restart = asyncio.ensure_future(self._reconnect())
+
     async def _reconnect(self) -> None:
         await self.disconnect()
         self.window.set_starting("Reconnecting…")
         await self.connect()
 
     async def main(self) -> int:
+        if getattr(self.args, "sign_in_stdin", False):
+            self.session.sign_in_from_stdin()
         if self.args.smoke:
             return await self.smoke()
         await self.connect()
@@ -382,16 +437,24 @@ def _install_error_hooks(window: MainWindow, loop: asyncio.AbstractEventLoop) ->
     loop.set_exception_handler(loop_handler)
 
 
-def _install_lock(window: MainWindow, settings: Settings) -> None:
-    """The idle lock; on first run it asks for the workstation PIN before showing anything."""
+def _install_lock(
+    window: MainWindow, settings: Settings, desk: DeskKeys, *, smoke: bool
+) -> LockController:
+    """Sign-in and the idle lock. The window starts locked (sign in, or set up the first
+    person), except in a `--smoke` run at a computer nobody was set up at."""
+    from frontdesk_app.domain.errors import FrontDeskError as DeskError
     from frontdesk_app.ui.lock.controller import LockController, idle_timeout_ms
-    from frontdesk_app.ui.lock.credential import KeyringHashStore, WorkstationLock
 
+    try:
+        nobody = not desk.people() and not desk.has_key()
+    except DeskError:
+        nobody = False
     controller = LockController(
-        window, WorkstationLock(KeyringHashStore()), timeout_ms=idle_timeout_ms(settings)
+        window, desk, timeout_ms=idle_timeout_ms(settings), require_person=not (smoke and nobody)
     )
     controller.install()
     window.settings_changed.connect(controller.on_window_settings_changed)
+    return controller
 
 
 def run(args: argparse.Namespace) -> int:
@@ -418,12 +481,15 @@ def run(args: argparse.Namespace) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     _install_error_hooks(window, loop)
-    runner = AppRunner(window, args, settings)
-    from frontdesk_app.ui.audit_menu import add_audit_action
+    from frontdesk_app.store.desk_keys import DeskKeys
+    from frontdesk_app.ui.audit_menu import add_audit_action, add_people_action, set_audit_sink
 
+    desk = DeskKeys(data_dir())
+    lock = _install_lock(window, settings, desk, smoke=bool(args.smoke))
+    runner = AppRunner(window, args, settings, desk=desk, lock=lock)
     add_audit_action(window, runner.open_audit)
-    if not args.smoke:
-        _install_lock(window, settings)
+    add_people_action(window, runner.session.open_people)
+    set_audit_sink(runner.session.record_view)
     try:
         code = int(loop.run_until_complete(runner.main()))
     except KeyboardInterrupt:
@@ -431,6 +497,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         _finish_tasks(loop)
         sys.excepthook = sys.__excepthook__
+        set_audit_sink(None)
         window.hide()
         window.deleteLater()
         app.processEvents()

@@ -40,6 +40,13 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
         "or the keyring",
     )
     group.add_argument(
+        "--sign-in-stdin",
+        action="store_true",
+        help="read a person's name and PIN or password from standard input (one line each) "
+        "and sign in with them as on the lock screen (same wrong-try waits, audited); for "
+        "installers' checks and tests",
+    )
+    group.add_argument(
         "--db",
         metavar="PATH",
         help="the local store file (the standalone clinic, or the offline copy of the API)",

@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    from frontdesk_app.config import keep_files_private
+
+    # Stores, logs, settings, exports: health data, readable by this user only.
+    keep_files_private()
     handler = getattr(args, "handler", None)
     if handler is None:
         from frontdesk_app.app_cli import run_app

@@ -46,6 +46,29 @@ def log_dir() -> Path:
     return base
 
 
+def keep_files_private() -> int:
+    """From now on every file this process creates is readable by this user only (0600) and
+    every folder is theirs only (0700); FrontDesk's own folders, and files an older version
+    left readable by others, are tightened. Returns the previous umask (POSIX; nothing on
+    Windows, where a profile's folders are private already)."""
+    if os.name == "nt":
+        return 0
+    previous = os.umask(0o077)
+    for folder in {data_dir(), config_dir(), log_dir()}:
+        _tighten(folder, 0o700)
+        for path in folder.iterdir():
+            _tighten(path, 0o700 if path.is_dir() else 0o600)
+    return previous
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(mode)
+    except OSError:  # another user's file, or gone meanwhile: leave it
+        return
+
+
 @dataclass
 class Settings:
     """What a person chooses in the settings dialog."""

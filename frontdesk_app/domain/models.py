@@ -58,13 +58,14 @@ SYNC_EVENT = "sync.appointment"
 class Model(BaseModel):
     """Immutable and strict about unknown fields: a typo is an error, not a silent default."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A validation error's text never quotes what was given (it may be a patient's details).
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
 
 class Response(BaseModel):
     """A server answer: immutable, and tolerant of fields a newer server adds."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
 
 
 class Page(Response, Generic[T]):

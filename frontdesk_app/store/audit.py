@@ -17,13 +17,17 @@ import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+if TYPE_CHECKING:
+    from frontdesk_app.store.db import Store
+
 from frontdesk_app.domain.timeutil import utc_now
-from frontdesk_app.store.tables import UtcTimestamp
+from frontdesk_app.store import audit_chain
+from frontdesk_app.store.tables import UtcTimestamp, timestamp_text, timestamp_value
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,11 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("patient_id", sa.String(40), nullable=True),
     sa.Column("object_id", sa.String(64), nullable=True),
+    sa.Column("person_id", sa.String(40), nullable=True),
+    sa.Column("person", sa.String(120), nullable=True),
+    sa.Column("linked_id", sa.String(64), nullable=True),
+    sa.Column("prev_hash", sa.String(64), nullable=True),
+    sa.Column("hash", sa.String(64), nullable=True),
     sa.Index("ix_audit_log_at", "at"),
     sa.Index("ix_audit_log_patient_id_at", "patient_id", "at"),
     sqlite_autoincrement=True,
@@ -55,6 +64,19 @@ ACTIONS: Final[dict[str, str]] = {
     "patient.create": "Patient registered",
     "transfer.accept": "Transferred call taken",
     "transfer.complete": "Transferred call completed",
+    "appointment.server_id": "Booking made offline reached the server",
+    "patient.view": "Patient looked at",
+    "call.view": "Call looked at",
+    "eligibility.history.view": "Eligibility history looked at",
+    "daysheet.print": "Day sheet printed",
+    "daysheet.export": "Day sheet exported",
+    "audit.export": "Audit log exported",
+    "sign_in": "Signed in",
+    "sign_in.failed": "Wrong PIN or password",
+    "lock": "Locked",
+    "unlock": "Unlocked",
+    "person.added": "Person added",
+    "person.disabled": "Person disabled",
 }
 # The event a write emits → the action it is recorded as.
 WRITE_ACTIONS: Final[dict[str, str]] = {
@@ -62,7 +84,17 @@ WRITE_ACTIONS: Final[dict[str, str]] = {
     "appointment.rescheduled": "appointment.reschedule",
     "appointment.cancelled": "appointment.cancel",
 }
-CSV_COLUMNS: Final = ("time_utc", "user", "workstation", "action", "patient_id", "object_id")
+CSV_COLUMNS: Final = (
+    "time_utc",
+    "person",
+    "person_id",
+    "user",
+    "workstation",
+    "action",
+    "patient_id",
+    "object_id",
+    "linked_id",
+)
 MAX_ROWS: Final = 10_000
 _NAME_WIDTH: Final = 120
 
@@ -73,6 +105,14 @@ class Actor:
 
     user: str
     workstation: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """The person signed in at the desk (their id in the desk file, and their name)."""
+
+    id: str
+    name: str
 
 
 def current_actor(workstation_name: str = "") -> Actor:
@@ -94,6 +134,9 @@ class AuditEntry:
     action: str
     patient_id: str | None
     object_id: str | None
+    person: str | None = None
+    person_id: str | None = None
+    linked_id: str | None = None
 
     @property
     def label(self) -> str:
@@ -101,12 +144,14 @@ class AuditEntry:
 
 
 class AuditTrail:
-    """Appends entries for one actor; `record` joins the caller's transaction, so an action
-    and its entry commit (or are undone) together."""
+    """Appends entries for one actor and whoever is signed in; `record` joins the caller's
+    (write) transaction, so an action and its entry commit (or are undone) together."""
 
     def __init__(self, actor: Actor, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.actor = actor
         self.clock = clock
+        # Set by the app as people sign in; None before anybody has (background sync).
+        self.person: SignedIn | None = None
 
     def record(
         self,
@@ -115,19 +160,27 @@ class AuditTrail:
         *,
         patient_id: str | None = None,
         object_id: str | None = None,
+        linked_id: str | None = None,
+        person: SignedIn | None = None,
     ) -> None:
         if action not in ACTIONS:
             raise ValueError(f"unknown audit action {action!r}")
-        session.execute(
-            audit_log.insert().values(
-                at=self.clock(),
-                user=self.actor.user,
-                workstation=self.actor.workstation,
-                action=action,
-                patient_id=patient_id,
-                object_id=object_id,
-            )
-        )
+        who = person or self.person
+        fields: dict[str, object] = {
+            "at": timestamp_text(self.clock()),
+            "user": self.actor.user,
+            "workstation": self.actor.workstation,
+            "person_id": who.id if who else None,
+            "person": who.name[:_NAME_WIDTH] if who else None,
+            "action": action,
+            "patient_id": patient_id,
+            "object_id": object_id,
+            "linked_id": linked_id,
+        }
+        previous = audit_chain.last_hash(session, audit_log)
+        own = audit_chain.entry_hash(previous, fields)
+        values = {**fields, "at": timestamp_value(str(fields["at"]))}
+        session.execute(audit_log.insert().values(**values, prev_hash=previous, hash=own))
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +203,9 @@ def search(session: Session, query: AuditQuery) -> list[AuditEntry]:
     if query.end is not None:
         statement = statement.where(audit_log.c.at < query.end)
     if query.user:
-        statement = statement.where(audit_log.c.user == query.user)
+        statement = statement.where(
+            sa.or_(audit_log.c.person == query.user, audit_log.c.user == query.user)
+        )
     if query.action:
         statement = statement.where(audit_log.c.action == query.action)
     if query.patient_id:
@@ -166,15 +221,41 @@ def search(session: Session, query: AuditQuery) -> list[AuditEntry]:
             action=row.action,
             patient_id=row.patient_id,
             object_id=row.object_id,
+            person=row.person,
+            person_id=row.person_id,
+            linked_id=row.linked_id,
         )
         for row in session.execute(statement)
     ]
 
 
 def known_users(session: Session) -> list[str]:
-    """Every user that has an entry (for the view's filter list)."""
-    rows = session.execute(sa.select(audit_log.c.user).distinct().order_by(audit_log.c.user))
-    return [str(user) for (user,) in rows]
+    """Every person and login that has an entry (for the view's filter list)."""
+    people = session.execute(
+        sa.select(audit_log.c.person).where(audit_log.c.person.is_not(None)).distinct()
+    )
+    logins = session.execute(sa.select(audit_log.c.user).distinct())
+    return sorted({str(name) for (name,) in people} | {str(user) for (user,) in logins})
+
+
+def record_now(
+    trail: AuditTrail,
+    store: Store,
+    action: str,
+    *,
+    patient_id: str | None = None,
+    object_id: str | None = None,
+    person: SignedIn | None = None,
+) -> None:
+    """An entry in a transaction of its own (a sign-in, a lock, a day sheet printed)."""
+    with store.write() as session:
+        trail.record(session, action, patient_id=patient_id, object_id=object_id, person=person)
+
+
+def verify(store: Store) -> audit_chain.ChainReport:
+    """Walk the store's audit log; the first broken link, if any (`frontdesk audit verify`)."""
+    with store.read() as session:
+        return audit_chain.verify(session, audit_log)
 
 
 def count(session: Session) -> int:
@@ -190,11 +271,14 @@ def write_csv(entries: Iterable[AuditEntry], stream: TextIO) -> int:
         writer.writerow(
             [
                 entry.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                _cell(entry.person or ""),
+                _cell(entry.person_id or ""),
                 _cell(entry.user),
                 _cell(entry.workstation),
                 entry.action,
                 _cell(entry.patient_id or ""),
                 _cell(entry.object_id or ""),
+                _cell(entry.linked_id or ""),
             ]
         )
         written += 1

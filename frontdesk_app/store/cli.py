@@ -1,4 +1,5 @@
-"""The `frontdesk demo-data` sub-command (light: the store is imported only when it runs)."""
+"""The `frontdesk demo-data`, `people` and `audit` sub-commands (light: the store is imported
+only when one runs)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    """Add `demo-data` to the `frontdesk` command."""
+    """Add `demo-data`, `people` and `audit` to the `frontdesk` command."""
+    from frontdesk_app.store.audit_cli import register as register_audit
+    from frontdesk_app.store.people_cli import register as register_people
+
+    register_people(subparsers)
+    register_audit(subparsers)
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "demo-data",
         help="build a database holding the synthetic demo clinic",

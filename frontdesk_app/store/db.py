@@ -57,11 +57,17 @@ class Store:
         connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
         if key is None:
             encryption.require_plain(target)
-            engine = create_engine(f"sqlite:///{target}", connect_args=connect_args)
+            engine = create_engine(
+                f"sqlite:///{target}", connect_args=connect_args, hide_parameters=True
+            )
         else:
             encryption.prepare(target, key)
             engine = create_engine(
-                f"sqlite:///{target}", module=encryption.dbapi(), connect_args=connect_args
+                f"sqlite:///{target}",
+                module=encryption.dbapi(),
+                connect_args=connect_args,
+                # A database error's text never carries the statement's values (names, notes).
+                hide_parameters=True,
             )
         _configure(engine, synchronous="FULL" if synchronous_full else "NORMAL", key=key)
         store = cls(target, engine)

@@ -1,9 +1,9 @@
 """Encryption at rest: the stores' SQLCipher key, the checks on opening, encrypting a plain store.
 
 A store opened with a key is a SQLCipher database (AES-256, every page authenticated; the WAL
-is encrypted too). The key is 32 random bytes kept as 64 hex digits in the OS keyring and
-given to SQLCipher as a raw key (`x'…'`), so opening costs no key derivation: the key is
-already as strong as a derived one would be.
+is encrypted too). The key is 32 random bytes, given to SQLCipher as a raw key (`x'…'`) in 64
+hex digits, so opening costs no key derivation: the key is already as strong as a derived one
+would be. It is kept only wrapped, in key slots (`desk_keys`).
 
 Opening never changes a file it cannot read: a missing or wrong key raises `StoreLocked` /
 `WrongStoreKey` and leaves the data as it is. A plain store (created before encryption, or by
@@ -30,7 +30,8 @@ from frontdesk_app.domain.errors import FrontDeskError
 
 log = logging.getLogger(__name__)
 
-# The keyring entry (service "FrontDesk") holding the key of this computer's stores.
+# The keyring entry (service "FrontDesk") where versions before key slots kept the store key;
+# `desk_keys` moves a key found there into a slot.
 KEY_ENTRY = "store-key"
 ENCRYPTING_SUFFIX = ".encrypting"
 _PLAIN_HEADER = b"SQLite format 3\x00"
@@ -162,7 +163,7 @@ def check_key(path: Path, key: str) -> None:
             raise WrongStoreKey(
                 f"The clinic's data file {path.name} could not be opened with this computer's "
                 "key: it was encrypted with another key, or it is damaged. Nothing was changed "
-                "and the file is kept as it is; ask IT to restore the key in the keyring."
+                "and the file is kept as it is."
             ) from None
 
 
@@ -299,40 +300,6 @@ def fsync_folder(folder: Path) -> None:
 def _unlink_quietly(path: Path) -> None:
     for leftover in (path, Path(f"{path}-journal")):
         leftover.unlink(missing_ok=True)
-
-
-# --- the key in the keyring -------------------------------------------------------------------
-
-
-def workstation_key(path: Path) -> str:
-    """The key of this computer's stores, from the keyring; created there on first use.
-
-    With no key in the keyring and an encrypted file at `path`, a new key would not open it:
-    `StoreLocked` says so instead. A keyring that cannot be used is reported the same way.
-    """
-    from frontdesk_app import secrets as secret_store
-
-    try:
-        key = secret_store.get_secret(KEY_ENTRY)
-        if key is None:
-            if file_state(path) == "encrypted":
-                raise StoreLocked(
-                    f"The clinic's data file {path.name} is encrypted, but this computer's "
-                    "keyring no longer holds its key (a new user profile or a reset keyring?). "
-                    "Nothing was changed; ask IT to restore the keyring entry "
-                    f"'{secret_store.SERVICE} / {KEY_ENTRY}'."
-                )
-            key = generate_key()
-            secret_store.set_secret(KEY_ENTRY, key)
-            log.info("created a new store key in the keyring")
-    except secret_store.SecretStoreUnavailable as exc:
-        raise KeyringUnavailable(str(exc)) from None
-    if not is_valid_key(key):
-        raise StoreLocked(
-            f"The keyring entry '{secret_store.SERVICE} / {KEY_ENTRY}' does not hold a "
-            "FrontDesk store key. Nothing was changed."
-        )
-    return key
 
 
 @contextmanager

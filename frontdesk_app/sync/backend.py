@@ -222,9 +222,29 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             event = self._status_event(notice.entry.appointment_id, removed=True)
         elif settled.remapped_from:
             event = self._status_event(settled.appointment.id, previous_id=settled.remapped_from)
+            self._link_in_audit(settled.remapped_from, settled.appointment)
         else:
             event = self._status_event(settled.appointment.id)
         self._emit([event])
+
+    def _link_in_audit(self, temporary_id: str, appointment: Any) -> None:
+        """An offline booking's audit entry names its temporary id: this entry links it to
+        the id the server gave it."""
+        trail = self.local.audit
+        if trail is None:
+            return
+        server_id, patient_id = str(appointment.id), appointment.patient_id
+
+        def link(session: Session) -> None:
+            trail.record(
+                session,
+                "appointment.server_id",
+                patient_id=patient_id,
+                object_id=server_id,
+                linked_id=temporary_id,
+            )
+
+        self._spawn(self._db.write(link))
 
     # --- the one write path -------------------------------------------------------------------
 

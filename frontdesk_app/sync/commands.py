@@ -40,13 +40,20 @@ def mirror_path(db: str | None) -> Path:
     return data_dir() / f"mirror-{load_settings().environment}.sqlite"
 
 
+_KEYS: dict[str, str] = {}
+
+
 def mirror_key(path: Path) -> str | None:
-    """The keyring's store key when the mirror is encrypted (the app encrypts it), else None."""
+    """The store key when the mirror is encrypted (the app encrypts it), else None: from the
+    keyring slot, or a name and PIN asked once per command (`store.key_prompt`)."""
     from frontdesk_app.store import encryption
+    from frontdesk_app.store.key_prompt import desk_store_key
 
     if encryption.file_state(path) != "encrypted":
         return None
-    return encryption.workstation_key(path)
+    if "desk" not in _KEYS:
+        _KEYS["desk"] = desk_store_key()
+    return _KEYS["desk"]
 
 
 def read_summary(path: Path) -> QueueSummary | None:
@@ -81,7 +88,7 @@ def print_status(path: Path, *, as_json: bool) -> int:
 
     try:
         summary = read_summary(path)
-    except FrontDeskError as exc:  # encrypted, and the keyring has no key for it
+    except FrontDeskError as exc:  # encrypted, and no slot opened for this person
         print(f"The offline copy at {path} cannot be read: {exc.message}")
         return EXIT_NO_MIRROR
     if summary is None:
@@ -115,7 +122,7 @@ def retry(path: Path, *, base_url: str | None, timeout: float, as_json: bool) ->
 
     try:
         found = read_summary(path)
-    except FrontDeskError as exc:  # encrypted, and the keyring has no key for it
+    except FrontDeskError as exc:  # encrypted, and no slot opened for this person
         print(f"The offline copy at {path} cannot be read: {exc.message}")
         return EXIT_NO_MIRROR
     if found is None:

@@ -1,7 +1,8 @@
 """The audit log for an administrator: who did what to which patient's data, when; read-only.
 
-Filters by date range (clinic days), user, action and patient id; exports what is shown as
-CSV. It can only read: the app has no way to change or remove an entry (see `store.audit`).
+Filters by date range (clinic days), person or login, action and patient id; exports what is
+shown as CSV. It can only read: the app has no way to change or remove an entry (see
+`store.audit`).
 Queries run on a worker thread, so a long history never freezes the window.
 """
 
@@ -37,10 +38,11 @@ from frontdesk_app.domain import clock
 from frontdesk_app.store import audit
 from frontdesk_app.store.audit import ACTIONS, AuditEntry, AuditQuery
 from frontdesk_app.store.db import Store
+from frontdesk_app.ui.audit_menu import record_view
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("Time", "User", "Workstation", "Action", "Patient id", "Object id")
+COLUMNS = ("Time", "Person", "Login", "Workstation", "Action", "Patient id", "Object id")
 DEFAULT_DAYS = 30
 
 
@@ -73,7 +75,7 @@ class AuditView(QDialog):
         self.end.setCalendarPopup(True)
         self.end.setAccessibleName("To (clinic date, included)")
         self.user = QComboBox()
-        self.user.setAccessibleName("User")
+        self.user.setAccessibleName("Person or login")
         self.user.addItem("Anyone", "")
         self.action = QComboBox()
         self.action.setAccessibleName("Action")
@@ -106,7 +108,7 @@ class AuditView(QDialog):
         dates.addWidget(self.end)
         dates.addStretch(1)
         filters.addRow("Dates", dates)
-        filters.addRow("User", self.user)
+        filters.addRow("Person or login", self.user)
         filters.addRow("Action", self.action)
         filters.addRow("Patient id", self.patient)
         row = QHBoxLayout()
@@ -180,11 +182,13 @@ class AuditView(QDialog):
         for row, entry in enumerate(found):
             cells = (
                 entry.at.astimezone(self._zone).strftime("%Y-%m-%d %H:%M:%S"),
+                entry.person or "—",
                 entry.user,
                 entry.workstation,
                 entry.label,
                 entry.patient_id or "",
-                entry.object_id or "",
+                f"{entry.object_id or ''}"
+                + (f" (was {entry.linked_id})" if entry.linked_id else ""),
             )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
@@ -214,6 +218,7 @@ class AuditView(QDialog):
             written = audit.write_csv(reversed(self.entries), stream)
         self.summary.setText(f"{written} entries exported to {path.name}")
         log.info("audit log exported (%d entries)", written)
+        record_view("audit.export", object_id=f"{written} entries")
         return written
 
 

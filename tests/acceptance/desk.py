@@ -50,7 +50,7 @@ class Desk:
 
     folder: Path
     condition: str
-    # More environment for every start (e.g. FRONTDESK_API_KEY for a server of the test's own).
+    # Added to every start's environment (a test's choice, such as the clock's offset).
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -80,8 +80,8 @@ class Desk:
             env["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
         elif self.condition == "secret_service":
             env["KEYRING_PASSWORD"] = KEYRING_PASSWORD
-        env.update(self.extra_env)
         home.mkdir(parents=True, exist_ok=True)
+        env.update(self.extra_env)
         return env
 
     def command(self, *args: str) -> list[str]:
@@ -90,42 +90,77 @@ class Desk:
             return ["dbus-run-session", "--", "sh", "-c", _UNLOCK_AND_RUN, "sh", *app]
         return app
 
-    def smoke(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Start, wait until the calendar shows appointments, quit (as `--smoke` does)."""
+    def smoke(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Start, wait until the calendar shows appointments, quit (as `--smoke` does);
+        `stdin` goes to its standard input (`--sign-in-stdin`)."""
         return subprocess.run(
             self.command("--smoke", "--smoke-timeout", str(START_TIMEOUT - 30), *args),
             cwd=self.folder,
             env=self.env(),
+            input=stdin if stdin is not None else "",
             capture_output=True,
             text=True,
             timeout=START_TIMEOUT,
             check=False,
         )
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
-        """Start the app as a person does (no `--smoke`), in its own process group."""
+    def run(
+        self, *args: str, stdin: str = "", timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        """A `frontdesk` command (`main.py ARGS`) at this desk, answers on standard input."""
+        return subprocess.run(
+            self.command(*args),
+            cwd=self.folder,
+            env=self.env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def python(self, code: str) -> subprocess.CompletedProcess[str]:
+        """Python code run at this desk, under its keyring condition (its own D-Bus too)."""
+        command = [sys.executable, "-c", code]
+        if self.condition == "secret_service":
+            command = ["dbus-run-session", "--", "sh", "-c", _UNLOCK_AND_RUN, "sh", *command]
+        return subprocess.run(
+            command,
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def start(self, *args: str, stdin: str | None = None) -> subprocess.Popen[str]:
+        """Start the app as a person does (no `--smoke`), in its own process group; `stdin`
+        goes to its standard input (`--sign-in-stdin`)."""
         with (self.folder / "app-output.txt").open("a", encoding="utf-8") as output:
-            return subprocess.Popen(
+            proc = subprocess.Popen(
                 self.command(*args),
                 cwd=self.folder,
                 env=self.env(),
+                stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 text=True,
                 start_new_session=True,
             )
+        if stdin is not None and proc.stdin is not None:
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        return proc
 
     def log_text(self) -> str:
         logs = self.frontdesk_home / "logs"
         return "".join(p.read_text("utf-8", "replace") for p in sorted(logs.glob("*.log*")))
 
-    def wait_for_log(self, needle: str, proc: subprocess.Popen[str], timeout: float) -> None:
-        self.wait_for_log_count(needle, 1, proc, timeout)
-
-    def wait_for_log_count(
-        self, needle: str, count: int, proc: subprocess.Popen[str], timeout: float
+    def wait_for_log(
+        self, needle: str, proc: subprocess.Popen[str], timeout: float, *, count: int = 1
     ) -> None:
-        """Until `needle` has been logged `count` times (over every start of this desk)."""
+        """Until `needle` is in the logs `count` times (all starts of this desk together)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.log_text().count(needle) >= count:

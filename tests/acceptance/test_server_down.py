@@ -56,6 +56,6 @@ def test_server_down_at_start_then_back(tmp_path: Path, server: SandboxProcess) 
         desk.wait_for_log("calendar shown", running, timeout=120)
         reachable_before = desk.log_text().count("API reachable")
         server.start()  # the same port, as a server restarted after an outage
-        desk.wait_for_log_count("API reachable", reachable_before + 1, running, timeout=120)
+        desk.wait_for_log("API reachable", running, timeout=120, count=reachable_before + 1)
     finally:
         kill_hard(running)

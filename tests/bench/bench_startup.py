@@ -43,14 +43,18 @@ class Launch:
     stdout: str
 
 
-def launch(args: list[str], home: Path, *, timeout: float = TIMEOUT) -> Launch:
-    """Spawn `startup_probe` with `args`; seconds from spawn to each mark, and peak RSS."""
+def launch(
+    args: list[str], home: Path, *, timeout: float = TIMEOUT, stdin: str | None = None
+) -> Launch:
+    """Spawn `startup_probe` with `args` (and `stdin` on its standard input); seconds from
+    spawn to each mark, and peak RSS."""
     home.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.bench.startup_probe", *args],
         cwd=procs.ROOT,
         env=procs.child_env(home),
+        stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -58,6 +62,9 @@ def launch(args: list[str], home: Path, *, timeout: float = TIMEOUT) -> Launch:
     killer = threading.Timer(timeout, process.kill)
     killer.start()
     try:
+        if stdin is not None and process.stdin is not None:
+            process.stdin.write(stdin)
+            process.stdin.close()
         assert process.stdout is not None
         output = process.stdout.read()
         # wait4, not wait(): the child's own peak RSS comes with its exit status.

@@ -25,7 +25,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pydantic
 import pytest
+import sqlalchemy as sa
 
 from frontdesk_app.api import ApiBackend, OAuthClient
 from frontdesk_app.config import Settings, log_dir
@@ -43,9 +45,11 @@ from frontdesk_app.domain.models import (
 from frontdesk_app.logs import configure_logging
 from frontdesk_app.sandbox.credentials import create_client
 from frontdesk_app.sandbox.state import StateDB
+from frontdesk_app.store.desk_keys import DeskKeys
 from frontdesk_app.store.encryption import file_state
 from frontdesk_app.sync.facade import EngineBackend
 from tests.fixtures.clock import NY
+from tests.fixtures.desk import FAST
 
 pytestmark = pytest.mark.integration
 
@@ -103,9 +107,11 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 async def _app_session(home: Path, private_out: list[Private], secrets: set[str]) -> None:
     from frontdesk_app.app import start_services
+    from frontdesk_app.store.key_prompt import unattended_key
 
     settings = Settings(environment="bundled", workstation_name="Front desk 1")
-    services = await start_services(settings, db=None, progress=lambda _a, _b: None)
+    key = unattended_key(DeskKeys(home, params=FAST), create=True)
+    services = await start_services(settings, db=None, progress=lambda _a, _b: None, key=key)
     try:
         backend = services.backend
         assert isinstance(backend, EngineBackend)
@@ -132,8 +138,38 @@ async def _app_session(home: Path, private_out: list[Private], secrets: set[str]
         await _transfer(backend, someone)
         await _oauth_session(api.base_url, home, secrets)
         assert await backend.wait_synced(30)
+        _forced_errors(backend, someone)
     finally:
         await services.aclose()
+
+
+def _forced_errors(backend: EngineBackend, patient: Patient) -> None:
+    """An error in each layer with this patient's details in play, logged as product code
+    logs failures (`log.exception`, or the exception as an argument)."""
+    details = f"{patient.full_name}, born {patient.date_of_birth:%m/%d/%Y}, {patient.phone}"
+    # Store: a write refused by SQLite with the patient's name among the statement's values.
+    with pytest.raises(sa.exc.IntegrityError) as refused, backend.local.store.write() as session:
+        session.execute(
+            sa.text("INSERT INTO patients (id, first_name) VALUES (:id, :name)"),
+            {"id": patient.id, "name": patient.first_name},
+        )
+    assert patient.first_name not in str(refused.value)  # hide_parameters
+    failures: list[BaseException] = [refused.value]
+    # API and domain: an answer that does not validate, quoting a patient.
+    with pytest.raises(pydantic.ValidationError) as invalid:
+        Patient.model_validate({"id": patient.id, "first_name": details, "phone": 5})
+    failures.append(invalid.value)
+    # Sync, UI, sandbox: failures whose message names the patient.
+    failures += [RuntimeError(f"could not replay the booking of {details}")] * 3
+    layers = ("store.db", "api.client", "sync.replayer", "ui.errors", "sandbox.app")
+    for layer, failure in zip(layers, failures, strict=True):
+        log = logging.getLogger(f"frontdesk_app.{layer}")
+        try:
+            raise failure
+        except Exception as exc:
+            log.exception("%s failed while %s was open", layer, patient.id)
+            log.warning("retrying after %s", exc)
+            log.error("gave up: %r", exc)
 
 
 async def _book_move_cancel(backend: EngineBackend, patient: Patient) -> None:
@@ -297,6 +333,8 @@ async def test_a_full_session_leaves_no_patient_data_or_secret_in_any_log_file(
     # The scan has something to bite on: requests, refusals and DEBUG lines were logged …
     assert "GET /v1/patients" in app_log and "POST /v1/appointments" in app_log
     assert " DEBUG " in app_log and "/v1/patients" in sandbox_log
+    for layer in ("store.db", "api.client", "sync.replayer", "ui.errors", "sandbox.app"):
+        assert f"{layer} failed while" in app_log and "(message not logged)" in app_log
     # … and the checker finds what it looks for.
     someone = sorted(private.texts)[0]
     assert private.leaks(f"x {someone} y") and private.leaks(f"GET ?q={sorted(private.names)[0]}")

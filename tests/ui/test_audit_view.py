@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from frontdesk_app.config import Settings
 from frontdesk_app.store.audit import Actor, AuditTrail
 from frontdesk_app.store.db import Store
-from frontdesk_app.ui.audit_menu import add_audit_action
+from frontdesk_app.ui.audit_menu import add_audit_action, set_audit_sink
 from frontdesk_app.ui.audit_view import AuditView
 from frontdesk_app.ui.main_window import MainWindow
 from tests.fixtures.store import NOW, Clock
@@ -49,7 +49,7 @@ def search(qtbot: QtBot, view: AuditView) -> list[str]:
     before = view.searches
     view.search_button.click()
     qtbot.waitUntil(lambda: view.searches > before, timeout=WAIT)
-    column = 5
+    column = 6
     return [view.table.item(r, column).text() for r in range(view.table.rowCount())]
 
 
@@ -65,7 +65,7 @@ def view(qtbot: QtBot, loop: object, store: Store) -> AuditView:
 def test_filters_by_dates_user_action_and_patient(qtbot: QtBot, view: AuditView) -> None:
     assert search(qtbot, view) == ["elig_1", "rx_1", "apt_1", "apt_2"]  # newest first
     assert view.table.item(0, 0).text() == "2026-03-02 09:00:00"  # clinic time
-    assert view.table.item(0, 3).text() == "Eligibility checked"
+    assert view.table.item(0, 4).text() == "Eligibility checked"
     assert "4 entries" in view.summary.text()
     assert [view.user.itemText(i) for i in range(view.user.count())] == ["Anyone", "ann", "ben"]
 
@@ -92,11 +92,17 @@ def test_csv_export_of_what_is_shown(qtbot: QtBot, view: AuditView, tmp_path: Pa
     view.action.setCurrentIndex(view.action.findData("appointment.create"))
     search(qtbot, view)
     target = tmp_path / "audit.csv"
-    assert view.export_to(target) == 1
+    recorded: list[tuple[str, str | None, str | None]] = []
+    set_audit_sink(lambda action, patient, obj: recorded.append((action, patient, obj)))
+    try:
+        assert view.export_to(target) == 1
+    finally:
+        set_audit_sink(None)
     assert target.read_text(encoding="utf-8").splitlines() == [
-        "time_utc,user,workstation,action,patient_id,object_id",
-        "2026-03-01T14:00:00Z,ben,ben-desk,appointment.create,pat_a,apt_1",
+        "time_utc,person,person_id,user,workstation,action,patient_id,object_id,linked_id",
+        "2026-03-01T14:00:00Z,,,ben,ben-desk,appointment.create,pat_a,apt_1,",
     ]
+    assert recorded == [("audit.export", None, "1 entries")]  # the export is audited too
 
 
 def test_the_view_cannot_change_entries(qtbot: QtBot, view: AuditView) -> None:

@@ -1,5 +1,7 @@
-"""The idle lock: after a (short, here) idle time every patient detail is hidden behind the lock
-page, dialogs included; the right PIN brings everything back as it was; writes keep syncing and
+"""Sign-in and the idle lock: the window starts locked; after a (short, here) idle time every
+patient detail is taken out of the window, dialogs put away; the right PIN brings everything back
+as it was; people switch at the lock screen; a new computer sets up its first person and shows
+the recovery code once; the code opens the desk when nobody can sign in; writes keep syncing and
 a transferred call still rings while locked, without naming the caller."""
 
 from __future__ import annotations
@@ -10,34 +12,31 @@ from pathlib import Path
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from frontdesk_app import secrets
 from frontdesk_app.api import ApiBackend, ApiKey
 from frontdesk_app.config import Settings
+from frontdesk_app.domain import clock
+from frontdesk_app.domain.clock import Clock, use_clock
 from frontdesk_app.domain.models import AppointmentCreate, AppointmentQuery, SimulatedCallRequest
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.sandbox.server import SandboxServer
+from frontdesk_app.store.desk_keys import DeskKeys
 from frontdesk_app.store.encryption import generate_key
+from frontdesk_app.store.keyslots import normalise_recovery_code
+from frontdesk_app.store.sign_in_tries import FREE_TRIES
 from frontdesk_app.sync.backend import OfflineFirstBackend
 from frontdesk_app.sync.connectivity import Backoff
+from frontdesk_app.ui.audit_menu import set_audit_sink
 from frontdesk_app.ui.calendar.panel import CalendarPanel, calendar_panel_spec
 from frontdesk_app.ui.calls.panel import CallsPanel, calls_panel_spec
-from frontdesk_app.ui.lock.controller import (
-    MAX_TRIES,
-    LockController,
-    idle_timeout_ms,
-)
-from frontdesk_app.ui.lock.credential import (
-    KeyringHashStore,
-    MemoryHashStore,
-    WorkstationLock,
-)
+from frontdesk_app.ui.lock.controller import LockController, idle_timeout_ms
 from frontdesk_app.ui.main_window import MainWindow
 from frontdesk_app.ui.settings_dialog import SettingsDialog
+from tests.fixtures.desk import ADMIN_PIN, FAST, set_up_desk
 from tests.ui.calendar_support import WAIT, ZONE, free_slot, run
 
 pytestmark = [
@@ -45,17 +44,37 @@ pytestmark = [
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
 
-PIN = "2468"
-# Cheap parameters for tests; the app uses argon2's defaults (about half a second).
-FAST_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+PIN = ADMIN_PIN
 
 
-def new_lock(pin: str | None = PIN) -> tuple[WorkstationLock, MemoryHashStore]:
-    store = MemoryHashStore()
-    lock = WorkstationLock(store, FAST_HASH)
-    if pin is not None:
-        lock.set(pin)
-    return lock, store
+def new_desk(tmp_path: Path) -> DeskKeys:
+    desk, _key, _admin, _code = set_up_desk(tmp_path / "desk")
+    return desk
+
+
+def signed_in(qtbot: QtBot, window: MainWindow, desk: DeskKeys, **options: int) -> LockController:
+    """The lock on `window`, locked at start, and the administrator signed in."""
+    controller = LockController(window, desk, timeout_ms=options.get("timeout_ms", 60_000))
+    controller.install()
+    assert controller.locked and controller.page.mode == "sign_in"
+    unlock_with(qtbot, controller, PIN)
+    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
+    return controller
+
+
+def accessible_objects(window: QWidget) -> list[QObject]:
+    """Every object a screen reader (or any program using the accessibility API) can reach
+    from the window."""
+    found: list[QObject] = []
+    pending = [QAccessible.queryAccessibleInterface(window)]
+    while pending and len(found) < 20_000:
+        node = pending.pop()
+        if node is None or not node.isValid():
+            continue
+        if node.object() is not None:
+            found.append(node.object())
+        pending.extend(node.child(i) for i in range(node.childCount()))
+    return found
 
 
 class Cable(httpx.AsyncBaseTransport):
@@ -74,6 +93,12 @@ class Cable(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def window_folder(window: MainWindow) -> Path:
+    """The test's folder (where `make_window` put the window's settings)."""
+    folder: Path = window.property("test_folder")
+    return folder
+
+
 def make_window(tmp_path: Path, settings: Settings) -> MainWindow:
     window = MainWindow(
         settings=settings,
@@ -81,6 +106,7 @@ def make_window(tmp_path: Path, settings: Settings) -> MainWindow:
         settings_path=tmp_path / "settings.json",
     )
     window.resize(1300, 860)
+    window.setProperty("test_folder", tmp_path)
     window.show()
     return window
 
@@ -153,12 +179,19 @@ def test_idle_lock_hides_patient_data_and_the_pin_brings_it_all_back(
     notice.open()
     qtbot.waitUntil(notice.isVisible)
 
-    lock, _store = new_lock()
-    controller = LockController(window, lock, timeout_ms=200)
+    controller = LockController(window, new_desk(window_folder(window)), timeout_ms=200)
     controller.install()
-    assert not controller.locked
+    assert controller.locked  # the window starts locked
+    unlock_with(qtbot, controller, PIN)
+    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
+    assert calendar in accessible_objects(window)
     qtbot.waitUntil(lambda: controller.locked, timeout=WAIT)  # nobody touched anything
 
+    # Out of the window's tree: no screen reader or accessibility client reaches it.
+    assert not window.isAncestorOf(calendar)
+    reachable = accessible_objects(window)
+    assert controller.page in reachable and calendar not in reachable
+    assert not any(isinstance(o, QWidget) and calendar.isAncestorOf(o) for o in reachable)
     assert controller.stack is not None and controller.stack.currentWidget() is controller.page
     assert not calendar.isVisible() and not settings.isVisible() and not notice.isVisible()
     assert [w for w in QApplication.topLevelWidgets() if w.isVisible()] == [window]
@@ -178,7 +211,7 @@ def test_idle_lock_hides_patient_data_and_the_pin_brings_it_all_back(
     qtbot.waitUntil(lambda: not done.isVisible(), timeout=WAIT)
     done.done(0)
 
-    unlock_with(qtbot, controller, "1357")
+    unlock_with(qtbot, controller, "135792")
     qtbot.waitUntil(controller.page.error.isVisible, timeout=WAIT)
     assert controller.locked and "not right" in controller.page.error.text()
     assert not calendar.isVisible()
@@ -188,6 +221,7 @@ def test_idle_lock_hides_patient_data_and_the_pin_brings_it_all_back(
     assert calendar.isVisible() and settings.isVisible() and notice.isVisible() and late.isVisible()
     assert not done.isVisible()
     assert settings.workstation.text() == "Front desk 9"  # nothing typed was lost
+    assert window.isAncestorOf(calendar)
     assert (calendar.anchor, calendar.mode, len(calendar.model)) == before
     assert window.menuBar().isEnabled() and window.statusBar().isEnabled()
     assert controller.page.secret.text() == ""
@@ -200,9 +234,7 @@ def test_input_keeps_the_desk_unlocked(
     qtbot: QtBot, local_desk: tuple[MainWindow, LocalBackend]
 ) -> None:
     window, _backend = local_desk
-    lock, _store = new_lock()
-    controller = LockController(window, lock, timeout_ms=60_000)
-    controller.install()
+    controller = signed_in(qtbot, window, new_desk(window_folder(window)))
     assert controller.watcher.counting
     controller.watcher._timer.stop()
     qtbot.keyClick(window, Qt.Key.Key_Shift)
@@ -215,83 +247,133 @@ def test_input_keeps_the_desk_unlocked(
     assert controller.watcher.timeout_ms == 120_000
 
 
-def test_lock_now_and_too_many_wrong_tries(
+def test_lock_now_and_wrong_tries_held_off(
     qtbot: QtBot, local_desk: tuple[MainWindow, LocalBackend]
 ) -> None:
     window, _backend = local_desk
-    lock, _store = new_lock()
-    controller = LockController(window, lock, timeout_ms=60_000)
-    controller.install()
+    controller = signed_in(qtbot, window, new_desk(window_folder(window)))
     assert controller.lock_action in window.menuBar().actions()[0].menu().actions()  # type: ignore[union-attr]
     controller.lock_action.trigger()  # File → Lock now (Ctrl+L)
     assert controller.locked
-    for attempt in range(MAX_TRIES):
-        unlock_with(qtbot, controller, f"99{attempt}9")
+    for attempt in range(FREE_TRIES):
+        unlock_with(qtbot, controller, f"99{attempt}917")
         qtbot.waitUntil(lambda: not controller._busy(), timeout=WAIT)
-    assert "Too many wrong tries" in controller.page.error.text()
-    unlock_with(qtbot, controller, PIN)  # held off: even the right PIN waits
-    assert controller.locked and not controller.page.button.isEnabled()
+    assert "Wait 5 seconds" in controller.page.error.text()
+    assert not controller.page.button.isEnabled()
     controller.on_hold_timeout()
-    unlock_with(qtbot, controller, PIN)
-    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
+    unlock_with(qtbot, controller, PIN)  # the desk file holds it off too: even the right PIN
+    qtbot.waitUntil(lambda: not controller._busy(), timeout=WAIT)
+    assert controller.locked and "Wait" in controller.page.error.text()
+    controller.on_hold_timeout()
+    with use_clock(Clock.starting_at(clock.now() + timedelta(seconds=6))):
+        unlock_with(qtbot, controller, PIN)
+        qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
 
 
-def test_first_run_asks_for_a_pin_and_keeps_only_its_hash(
+def test_people_switch_at_the_lock_screen(
     qtbot: QtBot, local_desk: tuple[MainWindow, LocalBackend]
 ) -> None:
     window, _backend = local_desk
-    lock, store = new_lock(pin=None)
-    controller = LockController(window, lock, timeout_ms=60_000)
+    desk, key, admin, _code = set_up_desk(window_folder(window) / "desk")
+    sam = desk.add_person(key, "Sam Staff", "staffpass 7")
+    controller = LockController(window, desk, timeout_ms=60_000)
+    seen: list[tuple[str, str]] = []
+    controller.activity.connect(lambda action, who: seen.append((action, who)))
+    opened: list[str] = []
+    controller.key_opened.connect(opened.append)
     controller.install()
-    assert controller.locked and controller.page.mode == "setup"
+    page = controller.page
+    assert [page.person.itemText(i) for i in range(page.person.count())] == [
+        "Dana Admin",
+        "Sam Staff",
+    ]
+    assert controller.submit_sign_in("sam staff", "staffpass 7")
+    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
+    assert controller.person == sam and opened == [key]
+    controller.lock()
+    assert page.chosen_person() == sam.id  # the one who locked is preselected
+    page.person.setCurrentIndex(page.person.findData(admin.id))  # switch user
+    unlock_with(qtbot, controller, PIN)
+    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
+    assert controller.person == admin and opened == [key]
+    controller.lock()
+    unlock_with(qtbot, controller, PIN)
+    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
+    assert seen == [
+        ("sign_in", sam.id),
+        ("lock", sam.id),
+        ("sign_in", admin.id),
+        ("lock", admin.id),
+        ("unlock", admin.id),
+    ]
+
+
+def test_a_new_computer_sets_up_its_first_person_and_shows_the_code_once(
+    qtbot: QtBot, local_desk: tuple[MainWindow, LocalBackend]
+) -> None:
+    window, _backend = local_desk
+    folder = window_folder(window) / "desk"
+    desk = DeskKeys(folder, params=FAST)
+    controller = LockController(window, desk, timeout_ms=60_000)
+    opened: list[str] = []
+    controller.key_opened.connect(opened.append)
+    controller.install()
+    assert controller.locked and controller.page.mode == "set_up"
     calendar = window.panel("calendar")
     assert calendar is not None and not calendar.isVisible()
     page = controller.page
     for first, second, complaint in (
-        ("7392", "7393", "differ"),
-        ("1111", "1111", "too easy"),
-        ("12", "12", "at least 4"),
+        ("739201", "739202", "differ"),
+        ("111111", "111111", "too easy"),
+        ("12", "12", "at least"),
     ):
+        page.name.setText("Dana Admin")
         page.secret.setText(first)
         page.confirm.setText(second)
         qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
         assert complaint in page.error.text()
-        assert store.value is None
-    page.secret.setText("7392")
-    page.confirm.setText("7392")
+        assert not desk.has_key()
+    page.name.setText("Dana Admin")
+    page.secret.setText("739201")
+    page.confirm.setText("739201")
     qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
-    assert store.value is not None and store.value.startswith("$argon2id$")
-    assert "7392" not in store.value
+    qtbot.waitUntil(lambda: page.mode == "code", timeout=WAIT)
+    code = page.shown_code.text()
+    assert normalise_recovery_code(code) == code and controller.locked and not opened
+    qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)  # "I have written it down"
+    assert not controller.locked and page.shown_code.text() == ""
+    assert len(opened) == 1 and desk.recover(code) == opened[0]
+    stored = "".join(p.read_text() for p in folder.iterdir() if p.suffix == ".json")
+    assert "739201" not in stored and code not in stored and opened[0] not in stored
     controller.lock()
-    assert page.mode == "unlock"
-    unlock_with(qtbot, controller, "7392")
+    assert page.mode == "sign_in"
+    unlock_with(qtbot, controller, "739201")
     qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
 
 
-def test_the_hash_lives_in_the_keyring_or_a_private_file_without_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_when_nobody_can_sign_in_the_recovery_code_opens_the_desk(
+    qtbot: QtBot, local_desk: tuple[MainWindow, LocalBackend]
 ) -> None:
-    keyed = KeyringHashStore(fallback=tmp_path / "lock.hash")
-    lock = WorkstationLock(keyed, FAST_HASH)
-    lock.set("5550")
-    stored = secrets.get_secret("workstation-lock")
-    assert stored is not None and stored.startswith("$argon2id$")
-    assert lock.verify("5550") and not lock.verify("5551")
-    assert not (tmp_path / "lock.hash").exists()
-    secrets.delete_secret("workstation-lock")
-
-    def unavailable(*_args: object) -> None:
-        raise secrets.SecretStoreUnavailable("no keyring")
-
-    monkeypatch.setattr(secrets, "get_secret", unavailable)
-    monkeypatch.setattr(secrets, "set_secret", unavailable)
-    assert not lock.is_set()
-    lock.set("8081")
-    path = tmp_path / "lock.hash"
-    assert path.read_text().startswith("$argon2id$") and "8081" not in path.read_text()
-    assert path.stat().st_mode & 0o077 == 0
-    assert lock.verify("8081")
+    window, _backend = local_desk
+    desk, key, admin, code = set_up_desk(window_folder(window) / "desk")
+    desk.disable(admin.id, allow_last_admin=True)
+    controller = LockController(window, desk, timeout_ms=60_000)
+    opened: list[str] = []
+    controller.key_opened.connect(opened.append)
+    controller.install()
+    page = controller.page
+    assert page.mode == "recover"
+    page.code.setText(code.lower())
+    page.name.setText("Lee Admin")
+    page.secret.setText("launch pad 9")
+    page.confirm.setText("launch pad 9")
+    qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.mode == "code", timeout=WAIT)
+    new_code = page.shown_code.text()
+    assert new_code != code
+    qtbot.mouseClick(page.button, Qt.MouseButton.LeftButton)
+    assert not controller.locked and opened == [key]
+    assert [p.name for p in desk.people()] == ["Lee Admin"]
 
 
 def test_idle_minutes_from_the_settings() -> None:
@@ -339,9 +421,7 @@ def test_writes_sync_and_transfers_ring_while_locked_without_naming_anyone(
         assert isinstance(calls, CallsPanel)
         qtbot.waitUntil(lambda: calls.queue.status == "available", timeout=WAIT)
         calls.notifier._want_sound = False
-        lock, _store = new_lock()
-        controller = LockController(window, lock, timeout_ms=60_000)
-        controller.install()
+        controller = signed_in(qtbot, window, new_desk(tmp_path))
 
         # A booking made just before the desk was left, while the network was down.
         assert backend.monitor is not None
@@ -386,6 +466,7 @@ def test_writes_sync_and_transfers_ring_while_locked_without_naming_anyone(
         qtbot.waitUntil(lambda: bool(calls.notifier.sent), timeout=WAIT)
         title, text = calls.notifier.sent[-1]
         assert title == "Urgent call waiting"
+        assert text == "Unlock FrontDesk to take it."  # the urgency only, not what it is about
         assert controller.page.call_banner.isVisible()
         banner = controller.page.call_banner.text()
         assert "Urgent call waiting" in banner and "Unlock" in banner
@@ -408,3 +489,19 @@ def test_writes_sync_and_transfers_ring_while_locked_without_naming_anyone(
         run(qtbot, other.aclose())
         run(qtbot, backend.aclose())
         server.stop()
+
+
+def test_what_people_look_at_and_print_is_noted_for_the_audit_log(
+    qtbot: QtBot, local_desk: tuple[MainWindow, LocalBackend], tmp_path: Path
+) -> None:
+    window, _backend = local_desk
+    calendar = window.panel("calendar")
+    assert isinstance(calendar, CalendarPanel)
+    noted: list[tuple[str, str | None, str | None]] = []
+    set_audit_sink(lambda action, patient, obj: noted.append((action, patient, obj)))
+    try:
+        calendar.export_day_sheet(tmp_path / "sheet.pdf")
+    finally:
+        set_audit_sink(None)
+    assert noted == [("daysheet.export", None, calendar.anchor.isoformat())]
+    assert (tmp_path / "sheet.pdf").stat().st_size > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,16 @@ from frontdesk_app.logs import ScrubbingFilter, configure_logging, scrub
         "+15551234567",
         "1984-02-29",
         "BCB123456789",
+        "maria.lopez@example.org",
+        "5551234567",
+        "03/14/1962",
+        "3/4/62",
+        "2026-03-02T14:05:09.123456+00:00",
+        "2026-03-02 14:05",
+        "Basic ZnJvbnRkZXNrOnNlY3JldA==",
+        '"transcript": [{"speaker": "caller", "text": "my hip hurts"}]',
+        '"summary": "Caller wants a refill of lisinopril"',
+        '"notes": "allergic to \\"penicillin\\""',
     ],
 )
 def test_scrub_removes(secret: str) -> None:
@@ -30,7 +41,7 @@ def test_scrub_removes(secret: str) -> None:
 
 
 def test_scrub_keeps_timestamps_ids_and_form_field_names() -> None:
-    line = "POST /v1/appointments 201 12ms req_abc apt_1a2b3c4d at 2025-03-15T10:00:00Z"
+    line = "POST /v1/appointments 201 12ms req_abc apt_1a2b3c4d at 10:00"
     assert scrub(line) == line
     assert scrub("grant_type=client_credentials&client_secret=s3cr3t") == (
         "grant_type=client_credentials&client_secret=[redacted]"
@@ -67,3 +78,35 @@ def test_configure_logging_writes_scrubbed_rotating_file(tmp_path: Path) -> None
             if handler not in before:
                 root.removeHandler(handler)
                 handler.close()
+
+
+def test_exceptions_are_logged_by_type_and_frames_never_their_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = logging.getLogger("tests.logs.exceptions")
+    try:
+        try:
+            raise KeyError("Maria Lopez")
+        except KeyError as inner:
+            raise ValueError("could not book Maria Lopez, born 03/14/1962") from inner
+    except ValueError as exc:
+        record = log.makeRecord(
+            log.name, logging.ERROR, __file__, 1, "booking failed: %s", (exc,), sys.exc_info()
+        )
+    assert ScrubbingFilter().filter(record)
+    text = record.getMessage()
+    assert "Maria" not in text and "1962" not in text
+    assert "booking failed: ValueError" in text
+    assert "builtins.KeyError (message not logged)" in text
+    assert "builtins.ValueError (message not logged)" in text
+    assert "direct cause" in text and "test_exceptions_are_logged_by_type" in text
+
+
+def test_domain_validation_errors_do_not_quote_what_was_given() -> None:
+    from pydantic import ValidationError
+
+    from frontdesk_app.domain.models import AppointmentCreate
+
+    with pytest.raises(ValidationError) as raised:
+        AppointmentCreate.model_validate({"patient_id": "Maria Lopez 03/14/1962"})
+    assert "Maria" not in str(raised.value)

@@ -25,6 +25,7 @@ from frontdesk_app.domain.models import (
     RescheduleResult,
 )
 from frontdesk_app.domain.timeutil import utc_now
+from frontdesk_app.ui.audit_menu import record_view
 from frontdesk_app.ui.calendar.booking_dialog import BookingDialog
 from frontdesk_app.ui.calendar.change_dialogs import CancelDialog, RescheduleDialog
 from frontdesk_app.ui.calendar.day_sheet import export_pdf
@@ -389,7 +390,9 @@ class CalendarPanel(QWidget):
         return self.anchor
 
     def export_day_sheet(self, path: Path) -> int:
-        return export_pdf(path, self.model, self._sheet_day())
+        written = export_pdf(path, self.model, self._sheet_day())
+        record_view("daysheet.export", object_id=self._sheet_day().isoformat())
+        return written
 
     def _on_export_triggered(self) -> None:
         name, _ = QFileDialog.getSaveFileName(

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QWidget
 
+from frontdesk_app.ui.audit_menu import record_view
 from frontdesk_app.ui.calendar.day_sheet import paint_day_sheet
 from frontdesk_app.ui.calendar.model import CalendarModel
 
@@ -20,6 +21,7 @@ def print_day_sheet(parent: QWidget, model: CalendarModel, day: date) -> None:
 
     def accepted() -> None:
         paint_day_sheet(printer, model, day)
+        record_view("daysheet.print", object_id=day.isoformat())
 
     dialog.accepted.connect(accepted)
     dialog.finished.connect(dialog.deleteLater)

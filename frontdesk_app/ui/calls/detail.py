@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from frontdesk_app.domain.models import Patient, Transfer
+from frontdesk_app.ui.audit_menu import record_view
 from frontdesk_app.ui.calls.actions import ACTION_KINDS, ACTION_LABELS, ActionKind
 from frontdesk_app.ui.calls.booking_fit import outcome_for
 from frontdesk_app.ui.calls.card import caller_title
@@ -196,6 +197,8 @@ class CallDetailView(QWidget):
             self.summary.setText(call.summary)
             self._fill_collected(call.collected_data)
             self._fill_transcript(transfer)
+            if changed_call:
+                record_view("call.view", patient_id=call.caller.patient_id, object_id=call.id)
         else:
             self.intent.clear()
             self.sentiment.clear()

@@ -58,13 +58,16 @@ class TransferNotifier(QObject):
         self._effects: dict[str, Any] | None = None
         self._tray: QSystemTrayIcon | None = None
         self.sent: list[tuple[str, str]] = []  # what was announced, for tests and the log
+        # While the desk is locked the tray says only how urgent a call is (set by the lock).
+        self.discreet = False
 
     @property
     def tray_available(self) -> bool:
         return QSystemTrayIcon.isSystemTrayAvailable()
 
     def notify(self, transfer: Transfer) -> None:
-        title, text = tray_title(transfer), tray_text(transfer)
+        title = tray_title(transfer)
+        text = "Unlock FrontDesk to take it." if self.discreet else tray_text(transfer)
         self.sent.append((title, text))
         self._show_tray(title, text, transfer)
         self._play("transfer" if transfer.priority == "normal" else "urgent")

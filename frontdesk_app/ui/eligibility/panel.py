@@ -45,6 +45,7 @@ from frontdesk_app.domain.models import (
 )
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.ui.async_bridge import AsyncBridge
+from frontdesk_app.ui.audit_menu import record_view
 from frontdesk_app.ui.eligibility.batch import BatchBox
 from frontdesk_app.ui.eligibility.patient_picker import PatientPicker
 from frontdesk_app.ui.eligibility.result_view import ResultView
@@ -301,6 +302,7 @@ class EligibilityPanel(QWidget):
 
     def on_picker_patient_chosen(self, patient: Patient) -> None:
         self._bind(patient)
+        record_view("patient.view", patient_id=patient.id)
         if patient.insurance is not None:
             self._select_payer(patient.insurance.payer_id)
             self.member_id.setText(patient.insurance.member_id)

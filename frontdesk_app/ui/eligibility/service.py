@@ -24,6 +24,7 @@ from frontdesk_app.domain.models import (
     Payer,
 )
 from frontdesk_app.domain.timeutil import local_day_bounds, utc_now
+from frontdesk_app.ui.audit_menu import record_view
 from frontdesk_app.ui.eligibility.freshness import Freshness, backend_offline
 from frontdesk_app.ui.eligibility.state import (
     FRESH_FOR,
@@ -120,6 +121,7 @@ class EligibilityService:
         """Bring the patient's earlier checks (this and earlier sessions, newest first) into
         the history. Offline, an offline-first backend answers with the ones it kept."""
         found = await self.backend.list_eligibility_checks(patient.id, limit=HISTORY_LIMIT)
+        record_view("eligibility.history.view", patient_id=patient.id)
         for result in found:
             self.history.add(result)
         return found

@@ -1,5 +1,7 @@
-"""The idle lock: patient data hidden behind a lock screen until the workstation PIN is given.
+"""Sign-in and the idle lock: patient data out of the window until a person signs in.
 
-`credential` (the PIN's argon2 hash, kept in the keyring), `idle` (input-driven idle timer),
-`page` (the lock screen itself) and `controller` (puts them on the main window).
+`page` (the lock screen: sign in, set up, recover, the recovery code), `idle` (input-driven
+idle timer), `curtain` (other windows, menus and the tray while locked), `controller` (puts
+them on the main window) and `session` (the store key and the audit of what people do, for
+the app). The people and the key slots behind them are the store's (`store.desk_keys`).
 """

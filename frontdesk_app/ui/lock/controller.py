@@ -1,41 +1,46 @@
-"""`LockController`: after idle time the main window shows only the lock page.
+"""`LockController`: who is signed in at the window, and the lock screen in front of it.
 
-Locking swaps the window's central widget for the lock page (both live in one stacked widget,
-so the panels keep their state, their timers and their backend subscriptions), hides every
-other window of the app (dialogs, message boxes; popups are closed) and disables the menus,
-the window's shortcuts and the status bar's buttons. A window that tries to appear while
-locked is hidden too, and shown again after unlocking, as are the dialogs hidden at lock
-time: what the person was typing is still there.
+The window starts locked whenever people can sign in here (on the set-up page at a new
+computer, on the recovery page when nobody can sign in any more). Locking takes the window's
+content out of the window's widget tree altogether (not just hidden: a screen reader or
+another program walking the accessibility tree finds only the lock page), hides every other
+window of the app (dialogs, message boxes; popups are closed) and disables the menus, the
+window's shortcuts and the status bar's buttons. A window that tries to appear while locked is
+hidden too, and shown again after unlocking, as are the dialogs hidden at lock time: what the
+person was typing is still there.
+
+The first sign-in of a run opens the store key (`key_opened`); later ones unlock the window
+for whoever signs in ("switch user": choose another name on the lock screen). Checking a PIN
+takes a fraction of a second on purpose and runs off the GUI thread; wrong tries are counted and
+held off by `DeskKeys`, in the desk file, so a restart does not reset them.
 
 The lock is view-only: the backend keeps syncing, and the live-calls panel keeps ringing
-(its tray message names the kind of call, never the caller); the lock page says that a
-call is waiting and how urgent it is, without who.
+(its tray message says only how urgent the call is); the lock page says that a call is
+waiting and how urgent it is, without who.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
     QMainWindow,
     QMenu,
     QStackedWidget,
-    QToolTip,
     QWidget,
 )
 
 from frontdesk_app.config import Settings
-from frontdesk_app.ui.calls.notifier import tray_title
-from frontdesk_app.ui.calls.queue import TransferQueue
-from frontdesk_app.ui.lock.credential import WorkstationLock, weakness
+from frontdesk_app.domain.errors import FrontDeskError
+from frontdesk_app.store.desk_keys import DeskKeys, Person
+from frontdesk_app.store.keyslots import WrongSecret
+from frontdesk_app.store.secret_rules import weakness
+from frontdesk_app.store.sign_in_tries import HeldOff
+from frontdesk_app.ui.lock.curtain import Curtain
 from frontdesk_app.ui.lock.idle import IdleWatcher
 from frontdesk_app.ui.lock.page import LockPage
 
@@ -43,9 +48,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MINUTES = 5
 MAX_MINUTES = 240
-MAX_TRIES = 5
-HOLD_OFF_MS = 30_000
-_TRANSIENT = (Qt.WindowType.Popup, Qt.WindowType.ToolTip)
 
 
 def idle_timeout_ms(settings: Settings) -> int:
@@ -58,39 +60,55 @@ def idle_timeout_ms(settings: Settings) -> int:
 
 
 class LockController(QObject):
-    """Puts the idle lock on `window`; `install()` once the window exists."""
+    """Puts sign-in and the idle lock on `window`; `install()` once the window exists.
+
+    `require_person` False (a `--smoke` run at a computer nobody was set up at) leaves the
+    window open until someone locks it."""
 
     locked_changed = Signal(bool)
+    key_opened = Signal(str)
+    person_changed = Signal(object)
+    # (audit action, person id): sign_in, sign_in.failed, lock, unlock, person.added
+    activity = Signal(str, str)
 
-    def __init__(self, window: QMainWindow, lock: WorkstationLock, *, timeout_ms: int) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        desk: DeskKeys,
+        *,
+        timeout_ms: int,
+        require_person: bool = True,
+    ) -> None:
         super().__init__(window)
         self._window = window
-        self._lock = lock
+        self.desk = desk
+        self.require_person = require_person
+        self.key: str | None = None
+        self.person: Person | None = None
         self.page = LockPage()
         self.watcher = IdleWatcher(timeout_ms, self)
         self.watcher.idle.connect(self.on_watcher_idle)
         self.stack: QStackedWidget | None = None
         self.content: QWidget | None = None
         self.locked = False
-        self._hidden: list[QWidget] = []
-        self._disabled: list[QAction | QWidget] = []
-        self._failures = 0
+        self.curtain = Curtain(window, self.page)
         self._task: asyncio.Future[None] | None = None
-        self._unfollow_calls: Callable[[], None] | None = None
+        self._pending: tuple[str, Person] | None = None
         self._hold = QTimer(self)
         self._hold.setSingleShot(True)
         self._hold.timeout.connect(self.on_hold_timeout)
         self.lock_action = QAction("&Lock now", window)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(lambda _checked=False: self.lock())
-        self.page.unlock_requested.connect(self.on_page_unlock_requested)
-        self.page.setup_requested.connect(self.on_page_setup_requested)
+        self.page.sign_in_requested.connect(self.on_page_sign_in_requested)
+        self.page.set_up_requested.connect(self.on_page_set_up_requested)
+        self.page.recover_requested.connect(self.on_page_recover_requested)
+        self.page.code_acknowledged.connect(self.on_page_code_acknowledged)
 
     # --- setting up ---------------------------------------------------------------------------
 
     def install(self) -> None:
-        """Wrap the central widget, add File → Lock now, start watching; on first run (no PIN
-        yet) lock at once and ask for one."""
+        """Wrap the central widget, add File → Lock now, start watching, lock at once."""
         content = self._window.takeCentralWidget()
         if content is None:
             content = QWidget()
@@ -110,204 +128,186 @@ class LockController(QObject):
             else:
                 first.addAction(self.lock_action)
         self.watcher.start()
-        if not self._lock.is_set():
-            self.lock(setup=True)
+        if self.require_person:
+            self.lock(reason="start")
 
     def on_window_settings_changed(self, settings: object, _reconnect: bool = False) -> None:
         if isinstance(settings, Settings):
             self.watcher.set_timeout(idle_timeout_ms(settings))
 
+    def key_known(self, key: str) -> None:
+        """The store key was opened without a person (the keyring slot): set-up reuses it."""
+        self.key = key
+        if self.locked and self.page.mode == "recover" and not self.desk.people():
+            self.page.show_mode("set_up")
+
     # --- locking ------------------------------------------------------------------------------
 
     def on_watcher_idle(self) -> None:
-        self.lock()
+        self.lock(reason="idle")
 
-    def lock(self, *, setup: bool = False) -> None:
-        """Hide everything about patients now (`setup`: ask for a first PIN)."""
-        if self.stack is None:
-            return
-        if self.locked:
-            if setup:
-                self.page.show_mode("setup")
+    def lock(self, *, reason: str = "asked") -> None:
+        """Take everything about patients out of the window now."""
+        if self.stack is None or self.content is None or self.locked:
             return
         self.locked = True
         self.watcher.pause()
-        self.page.show_mode("setup" if setup else "unlock")
-        QToolTip.hideText()
-        for widget in QApplication.topLevelWidgets():
-            self._put_away(widget)
+        self._show_entry_mode()
+        self.curtain.draw()
         self.stack.setCurrentWidget(self.page)
-        self._set_chrome_enabled(False)
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
-        self._follow_calls()
+        # Out of the tree, not just hidden: nothing walking the window finds patient data.
+        self.stack.removeWidget(self.content)
+        self.content.setParent(None)
         self.page.focus_input()
-        log.info("workstation locked (%s)", "first run" if setup else "idle or asked")
+        log.info("workstation locked (%s)", reason)
+        if self.person is not None and reason != "start":
+            self.activity.emit("lock", self.person.id)
         self.locked_changed.emit(True)
+
+    def _show_entry_mode(self) -> None:
+        try:
+            people = self.desk.people()
+            has_key = self.desk.has_key()
+        except FrontDeskError as exc:  # the desk file is damaged: say so, open nothing
+            self.page.show_mode("sign_in")
+            self.page.set_people([])
+            self.page.set_busy(True, "Locked")
+            self.page.set_error(exc.message)
+            return
+        if people:
+            self.page.show_mode("sign_in")
+            self.page.set_people(people, self.person.id if self.person else None)
+        elif has_key and self.key is None:
+            self.page.show_mode("recover")
+        else:
+            self.page.show_mode("set_up")
 
     def _release(self) -> None:
         if not self.locked or self.stack is None or self.content is None:
             return
         self.locked = False
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
-        if self._unfollow_calls is not None:
-            self._unfollow_calls()
-            self._unfollow_calls = None
         self.page.clear()
-        self.page.set_waiting_calls("")
-        self._failures = 0
+        self.stack.insertWidget(0, self.content)
         self.stack.setCurrentWidget(self.content)
-        self._set_chrome_enabled(True)
-        hidden, self._hidden = self._hidden, []
-        for widget in hidden:
-            if shiboken6.isValid(widget) and not widget.isVisible():
-                widget.show()
+        self.curtain.lift()
         self.watcher.resume()
         log.info("workstation unlocked")
         self.locked_changed.emit(False)
 
-    def _put_away(self, widget: QWidget) -> None:
-        """Hide a window other than the main one (close it if it is a popup or tooltip)."""
-        if (
-            not shiboken6.isValid(widget)
-            or widget is self._window
-            or not widget.isWindow()
-            or not widget.isVisible()
-        ):
-            return
-        if widget.windowType() in _TRANSIENT:
-            widget.close()
-            return
-        widget.hide()
-        if widget not in self._hidden:
-            self._hidden.append(widget)
-            if isinstance(widget, QDialog):
-                # Answered or closed by its owner meanwhile: it must not come back at unlock.
-                widget.finished.connect(lambda _result, w=widget: self._forget(w))
+    # --- signing in ---------------------------------------------------------------------------
 
-    def _forget(self, widget: QWidget) -> None:
-        if widget in self._hidden:
-            self._hidden.remove(widget)
-
-    def _set_chrome_enabled(self, enabled: bool) -> None:
-        if not enabled:
-            parts: list[QAction | QWidget] = [self._window.menuBar(), self._window.statusBar()]
-            parts.extend(self._window.actions())
-            for top in self._window.menuBar().actions():
-                menu = top.menu()
-                if isinstance(menu, QMenu):
-                    parts.extend(menu.actions())
-            self._disabled = [p for p in parts if p.isEnabled()]
-            for part in self._disabled:
-                part.setEnabled(False)
-            return
-        for part in self._disabled:
-            if shiboken6.isValid(part):
-                part.setEnabled(True)
-        self._disabled = []
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Installed only while locked: a dialog or message box opened by work still running
-        # in the background is put away as it appears, and shown again after unlocking.
-        if event.type() == QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow():
-            QTimer.singleShot(0, self, lambda w=watched: self._put_away_late(w))
-        return False
-
-    def _put_away_late(self, widget: QWidget) -> None:
-        if self.locked:
-            self._put_away(widget)
-
-    # --- calls while locked -------------------------------------------------------------------
-
-    def _follow_calls(self) -> None:
-        panel: Any = getattr(self._window, "panel", None)
-        calls = panel("calls") if callable(panel) else None
-        queue = getattr(calls, "queue", None)
-        if not isinstance(queue, TransferQueue):
-            return
-
-        def on_change(_change: object) -> None:
-            self._show_calls(queue)
-
-        self._unfollow_calls = queue.add_listener(on_change)
-        self._show_calls(queue)
-
-    def _show_calls(self, queue: TransferQueue) -> None:
-        waiting = queue.queue()
-        if not waiting:
-            self.page.set_waiting_calls("")
-            return
-        count = f"{len(waiting)} calls waiting" if len(waiting) > 1 else "1 call waiting"
-        self.page.set_waiting_calls(f"{tray_title(waiting[0])} — {count}. Unlock to take it.")
-
-    # --- unlocking ----------------------------------------------------------------------------
-
-    def on_page_unlock_requested(self, secret: str) -> None:
-        if self._busy() or self._hold.isActive():
+    def on_page_sign_in_requested(self, person_id: str, secret: str) -> None:
+        if self._busy() or self._hold.isActive() or not person_id:
             return
         self.page.set_busy(True)
-        self._task = asyncio.ensure_future(self._check(secret))
+        self._task = asyncio.ensure_future(self._sign_in(person_id, secret))
 
-    def on_page_setup_requested(self, secret: str, confirmation: str) -> None:
-        if self._busy():
+    def submit_sign_in(self, name: str, secret: str) -> bool:
+        """Sign in as the person called `name` (as if chosen and typed on the lock page);
+        False when nobody of that name can sign in here or the page is not asking."""
+        match = [p for p in self.desk.people() if p.name.casefold() == name.strip().casefold()]
+        if not match or not self.locked or self.page.mode != "sign_in":
+            return False
+        self.page.set_people(self.desk.people(), match[0].id)
+        self.on_page_sign_in_requested(match[0].id, secret)
+        return True
+
+    async def _sign_in(self, person_id: str, secret: str) -> None:
+        try:
+            key = await asyncio.to_thread(self.desk.sign_in, person_id, secret)
+        except (WrongSecret, HeldOff) as exc:
+            if isinstance(exc, WrongSecret):
+                log.info("sign-in refused: %s (wrong PIN or password)", person_id)
+                self.activity.emit("sign_in.failed", person_id)
+            else:
+                log.info("sign-in held off: %s", person_id)
+            self._refuse(exc)
             return
-        if secret != confirmation:
-            self.page.set_error("The two entries differ: type the same PIN twice.")
+        except (FrontDeskError, OSError) as exc:
+            self._refuse(exc)
             return
+        person = self.desk.person(person_id)
+        if person is None or not shiboken6.isValid(self):
+            return
+        self._open(key, person)
+
+    def _refuse(self, exc: Exception) -> None:
+        if not shiboken6.isValid(self) or not self.locked:
+            return
+        self.page.clear()
+        if isinstance(exc, FrontDeskError):
+            self.page.set_error(exc.message)
+            if exc.retry_after:
+                self.page.set_busy(True, "Please wait…")
+                self._hold.start(int(exc.retry_after * 1000) + 50)
+                return
+        else:
+            self.page.set_error("The sign-in data on this computer could not be read or saved.")
+        self.page.focus_input()
+
+    def _open(self, key: str, person: Person) -> None:
+        """`person` is signed in: first time this run, the store key goes to the app."""
+        if self.key is None:
+            self.key = key
+            self.key_opened.emit(key)
+        same = self.person is not None and self.person.id == person.id
+        self.person = person
+        log.info("signed in: %s", person.id)
+        if not same:
+            self.person_changed.emit(person)
+        self.activity.emit("unlock" if same else "sign_in", person.id)
+        self._release()
+
+    # --- setting up and recovering ------------------------------------------------------------
+
+    def on_page_set_up_requested(self, name: str, secret: str, repeated: str) -> None:
+        if self._busy() or not self._acceptable(secret, repeated):
+            return
+        self.page.set_busy(True, "Setting up…")
+        self._task = asyncio.ensure_future(self._set_up(name, secret, None))
+
+    def on_page_recover_requested(self, code: str, name: str, secret: str, repeated: str) -> None:
+        if self._busy() or self._hold.isActive() or not self._acceptable(secret, repeated):
+            return
+        self.page.set_busy(True)
+        self._task = asyncio.ensure_future(self._set_up(name, secret, code))
+
+    def _acceptable(self, secret: str, repeated: str) -> bool:
+        if secret != repeated:
+            self.page.set_error("The two entries differ: type the same PIN or password twice.")
+            return False
         problem = weakness(secret)
         if problem is not None:
             self.page.set_error(problem)
+            return False
+        return True
+
+    async def _set_up(self, name: str, secret: str, code: str | None) -> None:
+        def work() -> tuple[str, Person, str]:
+            key = self.desk.recover(code) if code is not None else self.key
+            return self.desk.set_up(name, secret, key=key)
+
+        try:
+            key, person, new_code = await asyncio.to_thread(work)
+        except (FrontDeskError, OSError) as exc:
+            self._refuse(exc)
             return
-        self.page.set_busy(True, "Saving…")
-        self._task = asyncio.ensure_future(self._save(secret))
+        if not shiboken6.isValid(self):
+            return
+        self._pending = (key, person)
+        self.activity.emit("person.added", person.id)
+        self.page.show_mode("code", code=new_code)
+        self.page.focus_input()
+
+    def on_page_code_acknowledged(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._open(*pending)
 
     def _busy(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    async def _check(self, secret: str) -> None:
-        try:
-            ok = await asyncio.to_thread(self._lock.verify, secret)
-        except Exception:
-            log.exception("checking the workstation PIN failed")
-            ok = None
-        if not shiboken6.isValid(self) or not self.locked:
-            return
-        if ok:
-            self._release()
-            return
-        self.page.clear()
-        if ok is None:
-            self.page.set_error("The PIN could not be checked (the keyring did not answer).")
-        else:
-            self._failures += 1
-            if self._failures >= MAX_TRIES:
-                self.page.set_busy(True, "Please wait…")
-                self.page.set_error(
-                    f"Too many wrong tries. Wait {HOLD_OFF_MS // 1000} seconds, then try again."
-                )
-                self._hold.start(HOLD_OFF_MS)
-                return
-            self.page.set_error("That PIN or password is not right.")
-        self.page.focus_input()
-
-    async def _save(self, secret: str) -> None:
-        try:
-            await asyncio.to_thread(self._lock.set, secret)
-        except (ValueError, OSError) as exc:
-            if shiboken6.isValid(self):
-                self.page.clear()
-                self.page.set_error(
-                    str(exc) if isinstance(exc, ValueError) else "The PIN could not be saved."
-                )
-            return
-        if shiboken6.isValid(self):
-            self._release()
-
     def on_hold_timeout(self) -> None:
         self._hold.stop()
-        self._failures = 0
-        self.page.clear()
+        self.page.set_busy(False)
         self.page.focus_input()

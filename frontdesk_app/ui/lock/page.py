@@ -1,15 +1,22 @@
-"""The lock screen: asks for the workstation PIN (or, on first run, to choose one).
+"""The lock screen: sign in (or switch user), set up the first person, recover with the code.
 
-It shows nothing about the clinic's patients. While locked it may say that a call is
-waiting and how urgent it is, never who is calling.
+It shows nothing about the clinic's patients: at most that a call is waiting and how urgent
+it is, never who is calling. Modes:
+
+- `sign_in`: choose who you are, type your PIN or password;
+- `set_up`: the first start at this computer: the administrator's name and PIN, twice;
+- `recover`: nobody can sign in any more: the recovery code, then a new administrator;
+- `code`: the recovery code made at set-up, shown once, to write down.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -19,37 +26,58 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from frontdesk_app.ui.lock.credential import MIN_LENGTH
+from frontdesk_app.store.desk_keys import Person
+from frontdesk_app.store.secret_rules import MIN_PASSWORD_LENGTH, MIN_PIN_DIGITS
 
-Mode = Literal["unlock", "setup"]
+Mode = Literal["sign_in", "set_up", "recover", "code"]
 
-UNLOCK_TITLE = "FrontDesk is locked"
-UNLOCK_HINT = (
-    "Patient information is hidden while nobody is at the desk. Enter the workstation PIN or "
-    "password to continue. Changes made before locking keep syncing."
-)
-SETUP_TITLE = "Choose the workstation PIN"
-SETUP_HINT = (
-    "FrontDesk locks itself when the desk is left idle. Choose a PIN or password of at least "
-    f"{MIN_LENGTH} characters that the people working at this desk will use to unlock it."
-)
+TEXTS: dict[str, tuple[str, str, str]] = {
+    "sign_in": (
+        "FrontDesk is locked",
+        "Patient information is hidden while nobody is signed in. Choose your name and enter "
+        "your PIN or password. Changes made before locking keep syncing.",
+        "Sign in",
+    ),
+    "set_up": (
+        "Set up FrontDesk at this computer",
+        "You will be this computer's first administrator: you add the other people who work "
+        "here in File → People at this desk. Choose a PIN of at least "
+        f"{MIN_PIN_DIGITS} digits or a password of at least {MIN_PASSWORD_LENGTH} characters.",
+        "Set up",
+    ),
+    "recover": (
+        "Nobody can sign in at this computer",
+        "Enter the recovery code printed when this computer was set up (IT keeps it), then "
+        "the name and PIN of the new administrator.",
+        "Recover",
+    ),
+    "code": (
+        "Write down the recovery code",
+        "If everybody who signs in here forgets their PIN or leaves, this code is the only "
+        "way to open the clinic's data on this computer. Give it to IT on paper; it is not "
+        "shown again and FrontDesk does not keep it.",
+        "I have written it down",
+    ),
+}
 
 
 class LockPage(QWidget):
-    """`unlock_requested(secret)` and `setup_requested(secret, confirmation)`."""
+    """Emits what the person asked for; the controller checks it and answers."""
 
-    unlock_requested = Signal(str)
-    setup_requested = Signal(str, str)
+    sign_in_requested = Signal(str, str)  # person id, secret
+    set_up_requested = Signal(str, str, str)  # name, secret, repeated
+    recover_requested = Signal(str, str, str, str)  # code, name, secret, repeated
+    code_acknowledged = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lockPage")
         self.setAccessibleName("Lock screen")
-        self.mode: Mode = "unlock"
-        self.title = QLabel(UNLOCK_TITLE)
+        self.mode: Mode = "sign_in"
+        self.title = QLabel()
         self.title.setProperty("role", "heading")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint = QLabel(UNLOCK_HINT)
+        self.hint = QLabel()
         self.hint.setProperty("role", "hint")
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -64,34 +92,52 @@ class LockPage(QWidget):
             " border-radius: 6px; padding: 8px; font-weight: 600; }"
         )
         self.call_banner.hide()
+        self.person = QComboBox()
+        self.person.setAccessibleName("Who is signing in")
+        self.code = QLineEdit()
+        self.code.setAccessibleName("Recovery code")
+        self.code.setPlaceholderText("XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX")
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Your name")
         self.secret = QLineEdit()
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setAccessibleName("Workstation PIN or password")
+        self.secret.setAccessibleName("PIN or password")
         self.confirm = QLineEdit()
         self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
         self.confirm.setAccessibleName("Repeat the PIN or password")
+        self.shown_code = QLabel("")
+        self.shown_code.setObjectName("recoveryCode")
+        self.shown_code.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.shown_code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.shown_code.setStyleSheet(
+            "QLabel { font-family: monospace; font-size: 18px; font-weight: 600; padding: 8px; }"
+        )
         self.error = QLabel("")
         self.error.setStyleSheet("QLabel { color: #b03a2e; }")
         self.error.setWordWrap(True)
         self.error.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.error.hide()
-        self.button = QPushButton("Unlock")
+        self.button = QPushButton()
         self.button.setDefault(True)
         self.button.setMinimumWidth(200)
 
         form = QFormLayout()
+        form.addRow("Who are you", self.person)
+        form.addRow("Recovery code", self.code)
+        form.addRow("Name", self.name)
         form.addRow("PIN or password", self.secret)
         form.addRow("Repeat it", self.confirm)
         self._form = form
         box = QWidget()
         # A fixed width lets the wrapped texts take the height they need.
-        box.setFixedWidth(460)
+        box.setFixedWidth(480)
         inner = QVBoxLayout(box)
         inner.setSpacing(12)
         inner.addWidget(self.title)
         inner.addWidget(self.hint)
         inner.addWidget(self.call_banner)
         inner.addLayout(form)
+        inner.addWidget(self.shown_code)
         inner.addWidget(self.error)
         inner.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
         # Centred by stretches, not by an alignment flag: an aligned widget gets its plain size
@@ -106,26 +152,45 @@ class LockPage(QWidget):
         outer.addStretch(3)
 
         self.button.clicked.connect(self.on_button_clicked)
-        self.secret.returnPressed.connect(self.on_button_clicked)
-        self.confirm.returnPressed.connect(self.on_button_clicked)
-        self.show_mode("unlock")
+        for field in (self.secret, self.confirm, self.code, self.name):
+            field.returnPressed.connect(self.on_button_clicked)
+        self.show_mode("sign_in")
 
-    def show_mode(self, mode: Mode) -> None:
-        """Unlock (one field) or first-run setup (the PIN twice); clears what was typed."""
+    def show_mode(self, mode: Mode, *, code: str = "") -> None:
+        """Switch what the page asks for; clears everything typed."""
         self.mode = mode
-        setup = mode == "setup"
-        self.title.setText(SETUP_TITLE if setup else UNLOCK_TITLE)
-        self.hint.setText(SETUP_HINT if setup else UNLOCK_HINT)
-        self.button.setText("Save and continue" if setup else "Unlock")
-        self.confirm.setVisible(setup)
-        label = self._form.labelForField(self.confirm)
-        if label is not None:
-            label.setVisible(setup)
+        title, hint, button = TEXTS[mode]
+        self.title.setText(title)
+        self.hint.setText(hint)
+        self._button_text = button
+        shown: dict[str, list[QWidget]] = {
+            "sign_in": [self.person, self.secret],
+            "set_up": [self.name, self.secret, self.confirm],
+            "recover": [self.code, self.name, self.secret, self.confirm],
+            "code": [],
+        }
+        rows = shown[mode]
+        for field in (self.person, self.code, self.name, self.secret, self.confirm):
+            self._form.setRowVisible(field, field in rows)
+        self.shown_code.setText(code)
+        self.shown_code.setVisible(mode == "code")
         self.clear()
 
+    def set_people(self, people: Sequence[Person], chosen: str | None = None) -> None:
+        """The people who can sign in, `chosen` (a person's id) preselected."""
+        self.person.clear()
+        for person in people:
+            self.person.addItem(person.name, person.id)
+        index = self.person.findData(chosen) if chosen else -1
+        self.person.setCurrentIndex(max(0, index))
+
+    def chosen_person(self) -> str:
+        value = self.person.currentData()
+        return str(value) if value else ""
+
     def clear(self) -> None:
-        self.secret.clear()
-        self.confirm.clear()
+        for field in (self.code, self.name, self.secret, self.confirm):
+            field.clear()
         self.set_error("")
         self.set_busy(False)
 
@@ -134,14 +199,11 @@ class LockPage(QWidget):
         self.error.setVisible(bool(text))
 
     def set_busy(self, busy: bool, text: str = "Checking…") -> None:
-        """While the PIN is checked (half a second, on purpose) or input is held back."""
+        """While a PIN is checked (a fraction of a second, on purpose) or a wait runs."""
         self.button.setEnabled(not busy)
-        self.secret.setEnabled(not busy)
-        self.confirm.setEnabled(not busy)
-        if busy:
-            self.button.setText(text)
-        else:
-            self.button.setText("Save and continue" if self.mode == "setup" else "Unlock")
+        for field in (self.person, self.code, self.name, self.secret, self.confirm):
+            field.setEnabled(not busy)
+        self.button.setText(text if busy else self._button_text)
 
     def set_waiting_calls(self, text: str) -> None:
         """A line about waiting calls (kind and urgency only), or nothing."""
@@ -149,12 +211,24 @@ class LockPage(QWidget):
         self.call_banner.setVisible(bool(text))
 
     def focus_input(self) -> None:
-        self.secret.setFocus(Qt.FocusReason.OtherFocusReason)
+        first = {"sign_in": self.secret, "set_up": self.name, "recover": self.code}
+        target = first.get(self.mode)
+        if target is not None:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def on_button_clicked(self) -> None:
         if not self.button.isEnabled():
             return
-        if self.mode == "setup":
-            self.setup_requested.emit(self.secret.text(), self.confirm.text())
+        if self.mode == "sign_in":
+            self.sign_in_requested.emit(self.chosen_person(), self.secret.text())
+        elif self.mode == "set_up":
+            self.set_up_requested.emit(self.name.text(), self.secret.text(), self.confirm.text())
+        elif self.mode == "recover":
+            self.recover_requested.emit(
+                self.code.text(), self.name.text(), self.secret.text(), self.confirm.text()
+            )
         else:
-            self.unlock_requested.emit(self.secret.text())
+            self.shown_code.setText("")
+            self.code_acknowledged.emit()

@@ -4,6 +4,7 @@ them, entries cannot be changed or removed, and the admin's filters and CSV expo
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -232,7 +233,13 @@ async def test_the_offline_first_desk_records_what_the_server_answered(desk: Des
     booked, moved, checked = await exercise(backend, clinic)
     assert await backend.wait_synced(10.0)
     found = entries(backend.local.store)
+    # Once the server has given the booking its id, an entry links the two.
+    links = [e for e in found if e.action == "appointment.server_id"]
+    found = [e for e in found if e.action != "appointment.server_id"]
     actions = summary(found)
+    assert [(e.patient_id, e.object_id, e.linked_id) for e in links] == [
+        (clinic.alice, booked, actions[0][2])
+    ]
     # Each write is recorded once, in the transaction that queues it: a booking with the
     # temporary id it has until the server answers (`tmp_apt_…`), later writes with the
     # server's id.
@@ -312,6 +319,84 @@ def test_csv_export_has_every_column_and_defuses_formulas(store: Store) -> None:
     written = audit.write_csv(entries(store), out)
     lines = out.getvalue().splitlines()
     assert written == 5 and len(lines) == 6
-    assert lines[0] == "time_utc,user,workstation,action,patient_id,object_id"
-    assert lines[1] == "2026-03-02T14:00:00Z,ann,desk-1,eligibility.check,pat_a,elg_1"
-    assert lines[3] == "2026-03-04T14:00:00Z,'=cmd|' /c calc'!A1,x,prescription.view,pat_b,rx_1"
+    assert lines[0] == (
+        "time_utc,person,person_id,user,workstation,action,patient_id,object_id,linked_id"
+    )
+    assert lines[1] == "2026-03-02T14:00:00Z,,,ann,desk-1,eligibility.check,pat_a,elg_1,"
+    assert lines[3] == (
+        "2026-03-04T14:00:00Z,,,'=cmd|' /c calc'!A1,x,prescription.view,pat_b,rx_1,"
+    )
+
+
+# --- who, and the hash chain ------------------------------------------------------------------
+
+
+def test_entries_name_the_signed_in_person(store: Store) -> None:
+    trail = AuditTrail(ACTOR, clock=Clock())
+    with store.write() as session:
+        trail.record(session, "prescription.list", patient_id="pat_a")  # before anybody signed in
+        trail.person = audit.SignedIn("per_1", "Dana Admin")
+        trail.record(session, "patient.view", patient_id="pat_a")
+        trail.record(session, "sign_in.failed", object_id="per_2", person=None)
+    found = entries(store)
+    assert [(e.action, e.person, e.person_id, e.user) for e in found] == [
+        ("prescription.list", None, None, "r.reception"),
+        ("patient.view", "Dana Admin", "per_1", "r.reception"),
+        ("sign_in.failed", "Dana Admin", "per_1", "r.reception"),
+    ]
+    assert [e.object_id for e in entries(store, user="Dana Admin")] == [None, "per_2"]
+    with store.read() as session:
+        assert "Dana Admin" in audit.known_users(session)
+
+
+def _tamper(store: Store, statement: str) -> None:
+    """An edit made behind the app's back: the triggers lifted, as an attacker with the key
+    and a SQLite shell could."""
+    with store.connect() as connection:
+        connection.exec_driver_sql("DROP TRIGGER audit_log_no_update")
+        connection.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
+        connection.exec_driver_sql(statement)
+
+
+def test_the_hash_chain_holds_and_names_the_first_broken_link(store: Store) -> None:
+    _fill(store)
+    report = audit.verify(store)
+    assert report.intact and report.entries == 5
+    with store.read() as session:
+        seqs = [row.seq for row in session.execute(sa.select(audit.audit_log.c.seq))]
+    _tamper(store, f"UPDATE audit_log SET patient_id = 'pat_z' WHERE seq = {seqs[2]}")
+    report = audit.verify(store)
+    assert (report.broken_seq, report.reason) == (seqs[2], "its content was changed")
+
+
+def test_a_removed_entry_breaks_the_chain_at_the_next_one(store: Store) -> None:
+    _fill(store)
+    with store.read() as session:
+        seqs = [row.seq for row in session.execute(sa.select(audit.audit_log.c.seq))]
+    _tamper(store, f"DELETE FROM audit_log WHERE seq = {seqs[1]}")
+    report = audit.verify(store)
+    assert report.broken_seq == seqs[2] and "removed" in report.reason
+
+
+def test_audit_verify_from_a_terminal(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    from frontdesk_app.cli import main
+
+    umask = os.umask(0o022)  # the command makes this process's files private: undone below
+    os.umask(umask)
+    request.addfinalizer(lambda: os.umask(umask))
+    monkeypatch.setenv("FRONTDESK_HOME", str(tmp_path))
+    path = tmp_path / "standalone.sqlite"
+    with Store.open(path) as store:
+        _fill(store)
+    assert main(["audit", "verify", "--db", str(path)]) == 0
+    assert "intact: 5 entries" in capsys.readouterr().out
+    with Store.open(path) as store:
+        _tamper(store, "UPDATE audit_log SET user = 'someone' WHERE action = 'appointment.create'")
+    assert main(["audit", "verify", "--db", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "broken at entry 2" in out and "changed" in out

@@ -4,6 +4,7 @@ place with a crash at every step (nothing is ever lost, and the next start finis
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import sqlite3
@@ -19,9 +20,9 @@ import sqlalchemy as sa
 
 from frontdesk_app import secrets
 from frontdesk_app.local.backend import LocalBackend
-from frontdesk_app.secrets import SecretStoreUnavailable
 from frontdesk_app.store import encryption
 from frontdesk_app.store.db import Store
+from frontdesk_app.store.desk_keys import KEYRING_ENTRY, DeskKeys
 from frontdesk_app.store.encryption import (
     EncryptionFailed,
     StoreInUse,
@@ -33,8 +34,8 @@ from frontdesk_app.store.encryption import (
 )
 from frontdesk_app.store.migrate import current_revision, head_revision
 from frontdesk_app.store.tables import AppointmentRow, PatientRow
+from tests.fixtures.desk import FAST
 from tests.fixtures.store import NOW, TUESDAY, SmallClinic, build_small_clinic, local
-from tests.keyrings import MemoryKeyring
 
 
 def digest(path: Path) -> str:
@@ -161,42 +162,6 @@ def test_a_malformed_key_is_refused_without_echoing_it(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="64 lowercase") as raised:
         Store.open(tmp_path / "x.sqlite", key="hunter2'; DROP TABLE patients; --")
     assert "hunter2" not in str(raised.value)
-
-
-# --- the key in the keyring -------------------------------------------------------------------
-
-
-def test_the_workstation_key_is_made_once_and_kept_in_the_keyring(
-    tmp_path: Path, empty_keyring: MemoryKeyring
-) -> None:
-    path = tmp_path / "mirror.sqlite"
-    key = encryption.workstation_key(path)
-    assert encryption.is_valid_key(key)
-    assert secrets.get_secret(encryption.KEY_ENTRY) == key
-    assert encryption.workstation_key(path) == key
-    assert key not in "".join(p.read_text(errors="ignore") for p in tmp_path.rglob("*"))
-
-
-def test_a_lost_key_is_reported_not_replaced(tmp_path: Path) -> None:
-    path = tmp_path / "mirror.sqlite"
-    with Store.open(path, key=encryption.workstation_key(path)) as store:
-        build_small_clinic(store)
-    secrets.delete_secret(encryption.KEY_ENTRY)
-    before = digest(path)
-    with pytest.raises(StoreLocked, match="no longer holds its key"):
-        encryption.workstation_key(path)
-    # No new key was saved over the lost one: restoring the old entry still works.
-    assert secrets.get_secret(encryption.KEY_ENTRY) is None
-    assert digest(path) == before
-
-
-def test_an_unusable_keyring_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def unavailable(_name: str) -> str | None:
-        raise SecretStoreUnavailable("This computer has no password store (keyring) …")
-
-    monkeypatch.setattr(secrets, "get_secret", unavailable)
-    with pytest.raises(StoreLocked, match="password store"):
-        encryption.workstation_key(tmp_path / "mirror.sqlite")
 
 
 # --- encrypting a plain store in place --------------------------------------------------------
@@ -376,19 +341,29 @@ def test_local_backend_opens_encrypted(tmp_path: Path) -> None:
     assert file_state(path) == "encrypted"
 
 
-def test_sync_status_reads_the_encrypted_mirror_with_the_keyring_key(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_sync_status_opens_the_encrypted_mirror_with_the_keyring_slot_or_a_pin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from frontdesk_app.sync import commands
 
+    monkeypatch.setenv("FRONTDESK_HOME", str(tmp_path))
+    monkeypatch.setattr(commands, "_KEYS", {})
+    key, _admin, _code = DeskKeys(tmp_path, params=FAST).set_up("Dana Admin", "604729")
     path = tmp_path / "mirror-sandbox.sqlite"
-    with Store.open(path, key=encryption.workstation_key(path), synchronous_full=True):
+    with Store.open(path, key=key, synchronous_full=True):
         pass
     assert file_state(path) == "encrypted"
     summary = commands.read_summary(path)
     assert summary is not None and (summary.pending, summary.conflicts) == (0, 0)
     assert commands.print_status(path, as_json=True) == 0
-    secrets.delete_secret(encryption.KEY_ENTRY)
+
+    # Without the keyring slot the command asks for a name and PIN (here on standard input).
+    secrets.delete_secret(KEYRING_ENTRY)
+    monkeypatch.setattr(commands, "_KEYS", {})
+    monkeypatch.setattr("sys.stdin", io.StringIO("dana admin\n111222\n"))
     capsys.readouterr()
     assert commands.print_status(path, as_json=False) == commands.EXIT_NO_MIRROR
-    assert "no longer holds its key" in capsys.readouterr().out
+    assert "not right" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("Dana Admin\n604729\n"))
+    assert commands.print_status(path, as_json=True) == 0
+    assert '"pending": 0' in capsys.readouterr().out
