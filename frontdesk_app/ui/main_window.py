@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -264,7 +264,10 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 820)
+            # A clinic's common screen is 1280 × 800: the whole window on it, the taskbar aside.
+            screen = self.screen()
+            size = QSize(1280, 800)
+            self.resize(size.boundedTo(screen.availableGeometry().size()) if screen else size)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._qsettings.setValue("window/geometry", self.saveGeometry())

@@ -229,11 +229,7 @@ def card_text(card: Card, label: str, has_badge: bool, fonts: Fonts, zone: ZoneI
         right -= 12
     width = int(right - 8)
     time_text = f"{view.start.astimezone(zone):%H:%M}"
-    first = f"{time_text}  {label}" if label else time_text
-    bold = fonts.bold_metrics
-    shown = bold.elidedText(first, ELIDE, width)
-    if not shown.startswith(time_text) and bold.horizontalAdvance(time_text) <= width:
-        shown = time_text  # a narrow card: the whole time rather than "09:…"
+    shown = first_line(time_text, label, width, fonts)
     second: str | None = None
     if card.h - 3 >= 2 * fonts.bold_line:
         second = palette.type_style(view.type).label
@@ -243,6 +239,27 @@ def card_text(card: Card, label: str, has_badge: bool, fonts: Fonts, zone: ZoneI
             second = f"{second} · {view.notes}"
         second = fonts.small_metrics.elidedText(second, ELIDE, width)
     return CardText(label, has_badge, right, shown, second)
+
+
+def first_line(time_text: str, label: str, width: int, fonts: Fonts) -> str:
+    """The time and the patient's name as they fit in `width` (bold): the whole name; else the
+    first name whole and as much of the surname as fits (two letters at least); else the time
+    and the first name; else the first name; else the time; else nothing. A first name is never
+    cut: "Ulla…" reads as another person."""
+    bold = fonts.bold_metrics
+    words = label.split()
+    full = f"{time_text}  {label}" if label else time_text
+    if bold.horizontalAdvance(full) <= width:
+        return full
+    if words:
+        with_first = f"{time_text}  {words[0]}"
+        elided = bold.elidedText(full, ELIDE, width)
+        if len(elided) >= len(with_first) + 3 and bold.horizontalAdvance(with_first) <= width:
+            return elided  # "09:15  Ulla Berg…"
+        for text in (with_first, words[0]):
+            if bold.horizontalAdvance(text) <= width:
+                return text
+    return time_text if bold.horizontalAdvance(time_text) <= width else ""
 
 
 def _paint_mark(p: QPainter, rect: QRectF, text: str, fonts: Fonts) -> None:

@@ -7,7 +7,16 @@ from datetime import date
 
 from PySide6.QtCore import QDate, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QDateEdit, QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
 from frontdesk_app.domain.models import Provider
 from frontdesk_app.ui.resources import icon
@@ -41,6 +50,7 @@ def quietly(target: QObject, change: Callable[[], object]) -> None:
 
 class CalendarToolbar(QToolBar):
     providers_changed = Signal(list)  # provider ids to show
+    focus_changed = Signal(str)  # the provider whose week is shown
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__("Calendar", parent)
@@ -61,8 +71,19 @@ class CalendarToolbar(QToolBar):
         self.period.setMinimumWidth(240)
         self.day_mode = _action(self, "Day", "day-view", ("Ctrl+D",), "Day view")
         self.week_mode = _action(self, "Week", "week-view", ("Ctrl+W",), "Week view")
+        self.provider_mode = _action(
+            self, "Provider", "week-view", ("Ctrl+Shift+W",), "One provider's week"
+        )
+        self.focus_box = QComboBox()
+        self.focus_box.setAccessibleName("Provider whose week is shown")
+        self.focus_box.setToolTip("Whose week to show")
+        self.focus_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.focus_box.currentIndexChanged.connect(self._on_focus_index_changed)
+        self.zoom_in = _action(self, "Zoom in", None, ("Ctrl++", "Ctrl+="), "Wider columns")
+        self.zoom_out = _action(self, "Zoom out", None, ("Ctrl+-",), "Narrower columns")
+        self.zoom_reset = _action(self, "Actual size", None, ("Ctrl+0",), "Columns as they start")
         group = QActionGroup(self)
-        for action in (self.day_mode, self.week_mode):
+        for action in (self.day_mode, self.week_mode, self.provider_mode):
             action.setCheckable(True)
             group.addAction(action)
         self.provider_menu = QMenu(self)
@@ -94,6 +115,9 @@ class CalendarToolbar(QToolBar):
         self.addWidget(spacer)
         self.addAction(self.day_mode)
         self.addAction(self.week_mode)
+        self.addAction(self.provider_mode)
+        self._focus_action = self.addWidget(self.focus_box)
+        self._focus_action.setVisible(False)
         self.addWidget(self.provider_button)
         self.addSeparator()
         self.addAction(self.book)
@@ -107,6 +131,7 @@ class CalendarToolbar(QToolBar):
             self.next,
             self.day_mode,
             self.week_mode,
+            self.provider_mode,
             self.book,
             self.find_opening,
             self.print_,
@@ -127,10 +152,14 @@ class CalendarToolbar(QToolBar):
             self.next,
             self.day_mode,
             self.week_mode,
+            self.provider_mode,
             self.book,
             self.find_opening,
             self.print_,
             self.export,
+            self.zoom_in,
+            self.zoom_out,
+            self.zoom_reset,
         ]
 
     def show_date(self, anchor: date, days: list[date]) -> None:
@@ -144,6 +173,24 @@ class CalendarToolbar(QToolBar):
             else:
                 text = f"{first:%d %b} – {last:%d %b %Y}"
         self.period.setText(text)
+
+    def show_focus(self, visible: bool) -> None:
+        """The provider box is there only while one provider's week is shown."""
+        self._focus_action.setVisible(visible)
+
+    def set_focus(self, providers: list[Provider], provider_id: str | None) -> None:
+        def fill() -> None:
+            self.focus_box.clear()
+            for provider in providers:
+                self.focus_box.addItem(provider.name, provider.id)
+            self.focus_box.setCurrentIndex(max(0, self.focus_box.findData(provider_id)))
+
+        quietly(self.focus_box, fill)
+
+    def _on_focus_index_changed(self, index: int) -> None:
+        provider_id = self.focus_box.itemData(index)
+        if isinstance(provider_id, str):
+            self.focus_changed.emit(provider_id)
 
     def set_providers(self, providers: list[Provider], shown: list[str]) -> None:
         self.provider_menu.clear()

@@ -289,6 +289,11 @@ class ViewportPainter:
         height = max(body.height(), math.ceil(self.body.grid.height))
         return QRect(self.body.scroll()[0], 0, body.width(), height)
 
+    def use_font(self, font: QFont) -> Fonts:
+        """The fonts resolved against the widget's font as it is now (layout measures with them)."""
+        self._ensure_fonts(font)
+        return self.fonts
+
     def _ensure_fonts(self, font: QFont) -> None:
         """The fonts resolved against the widget's font as it is now."""
         if self._painted_on is not None and font == self._painted_on:
