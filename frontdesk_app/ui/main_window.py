@@ -302,7 +302,8 @@ class MainWindow(QMainWindow):
         self.status.set_zone(settings.clinic_timezone)
         self.settings_changed.emit(settings, reconnect or zone_changed)
 
-    def open_conflicts(self) -> QWidget | None:
+    def open_conflicts(self, *, appointment_id: str | None = None) -> QWidget | None:
+        """The conflict list; on `appointment_id`'s conflict when given (a calendar tile)."""
         if self.context is None:
             return None
         from frontdesk_app.ui.conflicts_dialog import ConflictListDialog
@@ -317,6 +318,7 @@ class MainWindow(QMainWindow):
             zone=self.context.zone,
             provider_names=providers,
             patient_names=patients,
+            appointment_id=appointment_id,
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)

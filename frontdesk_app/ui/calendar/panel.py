@@ -136,6 +136,7 @@ class CalendarPanel(QWidget):
         v.context_menu_requested.connect(self._on_view_context_menu_requested)
         v.period_step_requested.connect(self.step)
         v.provider_week_requested.connect(self.show_provider_week)
+        v.conflict_clicked.connect(self._on_view_conflict_clicked)
 
     def show_error(self, error: FrontDeskError) -> None:
         self.message.show_error(error)
@@ -437,6 +438,10 @@ class CalendarPanel(QWidget):
             busy="Rescheduling…",
             context="moving an appointment",
         )
+
+    def _on_view_conflict_clicked(self, appointment_id: str) -> None:
+        """The conflict list, on this appointment's conflict."""
+        self.ctx.window.open_conflicts(appointment_id=appointment_id)
 
     def _on_view_context_menu_requested(self, appointment_id: str, where: QPoint) -> None:
         menu = QMenu(self)

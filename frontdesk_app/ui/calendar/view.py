@@ -50,6 +50,7 @@ class CalendarView(QAbstractScrollArea):
     context_menu_requested = Signal(str, QPoint)  # appointment id or "", global position
     period_step_requested = Signal(int)  # -1 or +1: keyboard went past the first/last column
     provider_week_requested = Signal(str)  # provider id: their header was double-clicked
+    conflict_clicked = Signal(str)  # appointment id: "Conflict — click to resolve"
 
     def __init__(
         self,
@@ -328,7 +329,10 @@ class CalendarView(QAbstractScrollArea):
             self._move_cursor_to(slot)
         if view is not None:
             self.select(view.id)
-            if event.button() == Qt.MouseButton.LeftButton and view.active:
+            left = event.button() == Qt.MouseButton.LeftButton
+            if left and view.sync_state == "conflict":
+                self.conflict_clicked.emit(view.id)
+            elif left and view.active:
                 self._drag.begin(view, pos)
         else:
             self.select(None)
