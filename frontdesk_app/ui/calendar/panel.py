@@ -87,8 +87,8 @@ class CalendarPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
-        message_row = QVBoxLayout()
-        message_row.setContentsMargins(10, 6, 10, 0)
+        message_row = QVBoxLayout()  # the message floats over the grid's top, moving nothing
+        message_row.setContentsMargins(10, 0, 10, 0)
         message_row.addWidget(self.message)
         layout.addLayout(message_row)
         layout.addWidget(self.view, 1)
@@ -204,6 +204,8 @@ class CalendarPanel(QWidget):
         days = self.days_for(day)
         if not force and day == self.anchor and self.model.days == days:
             return
+        if days != self.model.days:
+            self.message.hide_errors()  # a refusal was about the period left
         self.anchor = day
         self.toolbar.show_date(day, days)
         self.model.set_days(days)
