@@ -50,6 +50,7 @@ class MessageBar(QFrame):
         self._text.setWordWrap(True)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.action_button = QPushButton()
+        self.action_button.setAutoDefault(False)  # Enter in a dialog goes to its own default
         self.action_button.hide()
         self.action_button.clicked.connect(self._on_action_clicked)
         self._action: Callable[[], None] | None = None
