@@ -143,7 +143,14 @@ def test_waiting_and_conflict_tiles_say_what_they_are_and_a_click_resolves(
     qtbot.waitUntil(lambda: in_conflict() is not None, timeout=WAIT)
     conflict = in_conflict()
     assert conflict is not None
+
+    def both_shown() -> bool:  # the other desk's booking, beside ours in the same column
+        model = desk.panel.model
+        return sum(v.start == start and v.provider_id == provider.id for v in model.all()) >= 2
+
+    qtbot.waitUntil(both_shown, timeout=60_000)
     card = painted_card(qtbot, desk, conflict.id)
+    assert card.w > desk.panel.view.grid.column_width / 2  # it takes the width it needs
     assert_says_who_and_when(desk, card, mine)
     assert card.text is not None and card.text.mark == "Conflict — click to resolve"
 

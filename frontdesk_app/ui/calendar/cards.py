@@ -255,9 +255,10 @@ def card_text(card: Card, label: str, has_badge: bool, fonts: Fonts, zone: ZoneI
     small = fonts.small_metrics
     mark: str | None = None
     mark_width = 0.0
+    line_room = card.w - 4 - 8  # the second line: the badge sits on the first
     if marks is not None and lines >= 2:
         for words in marks:
-            if small.horizontalAdvance(words) + 8 <= right - 8:
+            if small.horizontalAdvance(words) + 8 <= line_room:
                 mark, mark_width = words, float(small.horizontalAdvance(words) + 8)
                 break
     dot = marks is not None and mark is None
