@@ -7,7 +7,6 @@ columns that changed — the person's scroll position and selection stay where t
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QVBoxLayout, QWidget
 from frontdesk_app.domain.errors import FrontDeskError
 from frontdesk_app.domain.models import (
     Appointment,
-    AppointmentReschedule,
     CancelResult,
     Patient,
     Provider,
@@ -32,6 +30,7 @@ from frontdesk_app.ui.calendar.feed import CalendarFeed
 from frontdesk_app.ui.calendar.find_opening import FindOpeningDialog
 from frontdesk_app.ui.calendar.legend import Legend
 from frontdesk_app.ui.calendar.model import CalendarModel
+from frontdesk_app.ui.calendar.moves import CalendarMoves
 from frontdesk_app.ui.calendar.toolbar import CalendarToolbar
 from frontdesk_app.ui.calendar.view import CalendarView
 from frontdesk_app.ui.calendar.zoom import Kind, Zoom
@@ -94,6 +93,7 @@ class CalendarPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.legend)
 
+        self.moves = CalendarMoves(self)
         self.feed = CalendarFeed(
             ctx, self.model, self.view, self.badges.badges, around=self._around, parent=self
         )
@@ -120,6 +120,7 @@ class CalendarPanel(QWidget):
         t.zoom_in.triggered.connect(self._on_zoom_in_triggered)
         t.zoom_out.triggered.connect(self._on_zoom_out_triggered)
         t.zoom_reset.triggered.connect(self._on_zoom_reset_triggered)
+        t.undo.triggered.connect(self.undo_move)
         t.book.triggered.connect(self._on_book_triggered)
         t.find_opening.triggered.connect(self.open_find_opening)
         t.export.triggered.connect(self._on_export_triggered)
@@ -360,6 +361,7 @@ class CalendarPanel(QWidget):
         dialog = RescheduleDialog(
             self.backend, self.bridge, view=view, model=self.model, zone=self.zone, parent=self
         )
+        dialog.rescheduled.connect(lambda result, before=view: self.moves.remember(result, before))
         dialog.rescheduled.connect(self._on_rescheduled)
         self._open(dialog)
         return dialog
@@ -409,6 +411,7 @@ class CalendarPanel(QWidget):
 
     def _on_cancelled(self, result: CancelResult) -> None:
         self.feed.mark_changed(result.id)
+        self.moves.forget(result.id)
         self.message.show_message(
             "Cancelled",
             "The patient keeps their refund." if result.refund_eligible else "",
@@ -417,29 +420,11 @@ class CalendarPanel(QWidget):
 
     def reschedule_to(self, appointment_id: str, new_start: datetime) -> None:
         """Drag and drop: show the move at once as pending; undo it if the server refuses."""
-        view = self.model.get(appointment_id)
-        if view is None:
-            return
-        length = view.end - view.start
-        self.model.upsert(
-            replace(view, start=new_start, end=new_start + length, sync_state="pending")
-        )
+        self.moves.reschedule_to(appointment_id, new_start)
 
-        def refused(exc: BaseException) -> bool:
-            self.model.upsert(view)
-            return False  # the error sink shows the reason in this panel
-
-        self.bridge.run(
-            self.backend.reschedule_appointment(
-                appointment_id,
-                AppointmentReschedule(new_start_time=new_start, reason="Moved in the calendar"),
-            ),
-            on_success=self._on_rescheduled,
-            on_error=refused,
-            where=self,
-            busy="Rescheduling…",
-            context="moving an appointment",
-        )
+    def undo_move(self) -> bool:
+        """Put the last move back (Ctrl+Z), within a minute of it."""
+        return self.moves.undo()
 
     def _on_view_conflict_clicked(self, appointment_id: str) -> None:
         """The conflict list, on this appointment's conflict."""

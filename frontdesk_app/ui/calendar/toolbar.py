@@ -81,6 +81,8 @@ class CalendarToolbar(QToolBar):
         self.zoom_in = _action(self, "Zoom in", None, ("Ctrl++", "Ctrl+="), "Wider columns")
         self.zoom_out = _action(self, "Zoom out", None, ("Ctrl+-",), "Narrower columns")
         self.zoom_reset = _action(self, "Actual size", None, ("Ctrl+0",), "Columns as they start")
+        self.undo = _action(self, "Undo move", None, ("Ctrl+Z",), "Put the last move back")
+        self.undo.setEnabled(False)
         group = QActionGroup(self)
         for action in (self.day_mode, self.week_mode, self.provider_mode):
             action.setCheckable(True)
@@ -130,7 +132,7 @@ class CalendarToolbar(QToolBar):
         # What a 1280-pixel window has no room for: the day sheet and the zoom, with their keys.
         self.more_menu = QMenu(self)
         self.more_menu.setAccessibleName("More calendar actions")
-        for action in (self.find_opening, self.print_, self.export):
+        for action in (self.undo, self.find_opening, self.print_, self.export):
             self.more_menu.addAction(action)
         self.more_menu.addSeparator()
         for action in (self.zoom_in, self.zoom_out, self.zoom_reset):
@@ -235,6 +237,7 @@ class CalendarToolbar(QToolBar):
             self.zoom_in,
             self.zoom_out,
             self.zoom_reset,
+            self.undo,
         ]
 
     def show_date(self, anchor: date, days: list[date]) -> None:
