@@ -31,6 +31,7 @@ from frontdesk_app.ui.calendar.find_opening import FindOpeningDialog
 from frontdesk_app.ui.calendar.legend import Legend
 from frontdesk_app.ui.calendar.model import CalendarModel
 from frontdesk_app.ui.calendar.moves import CalendarMoves
+from frontdesk_app.ui.calendar.provider_picker import read_sets
 from frontdesk_app.ui.calendar.toolbar import CalendarToolbar
 from frontdesk_app.ui.calendar.view import CalendarView
 from frontdesk_app.ui.calendar.zoom import Kind, Zoom
@@ -127,6 +128,9 @@ class CalendarPanel(QWidget):
         t.print_.triggered.connect(self.print_day_sheet)
         t.show_cancelled.toggled.connect(self._on_show_cancelled_toggled)
         t.providers_changed.connect(self._on_providers_chosen)
+        picker = t.provider_button
+        picker.set_sets(read_sets(self.ctx.window.remembered("calendar/provider_sets")))
+        picker.sets_changed.connect(self._on_provider_sets_changed)
         for action in t.keyboard_actions():
             self.addAction(action)
         v = self.view
@@ -266,6 +270,9 @@ class CalendarPanel(QWidget):
     def _on_show_cancelled_toggled(self, shown: bool) -> None:
         self.model.show_cancelled = shown
         self.view.relayout()
+
+    def _on_provider_sets_changed(self, sets: str) -> None:
+        self.ctx.window.remember("calendar/provider_sets", sets)
 
     def _on_providers_chosen(self, provider_ids: list[str]) -> None:
         self.model.set_shown(provider_ids)

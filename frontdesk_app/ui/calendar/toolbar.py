@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from frontdesk_app.domain.models import Provider
+from frontdesk_app.ui.calendar.provider_picker import ProviderPicker
 from frontdesk_app.ui.resources import icon
 
 
@@ -87,24 +88,16 @@ class CalendarToolbar(QToolBar):
         for action in (self.day_mode, self.week_mode, self.provider_mode):
             action.setCheckable(True)
             group.addAction(action)
-        self.provider_menu = QMenu(self)
-        self.provider_button = QToolButton()
-        self.provider_button.setText("Providers")
-        self.provider_button.setIcon(icon("providers"))
-        self.provider_button.setAccessibleName("Choose providers")
-        self.provider_button.setToolTip("Choose which providers' columns to show")
-        self.provider_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.provider_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.provider_button.setMenu(self.provider_menu)
         self.show_cancelled = _action(self, "Show cancelled", None)
         self.show_cancelled.setCheckable(True)
+        self.provider_button = ProviderPicker([self.show_cancelled])
+        self.provider_button.providers_changed.connect(self.providers_changed)
         self.book = _action(self, "Book", "add", ("Ctrl+N",), "Book an appointment")
         self.find_opening = _action(
             self, "Find opening", "find-opening", ("Ctrl+F",), "Find the next opening"
         )
         self.print_ = _action(self, "Print", "print", ("Ctrl+P",), "Print the day sheet")
         self.export = _action(self, "Export PDF", "pdf", ("Ctrl+E",), "Save the day sheet as a PDF")
-        self._provider_actions: dict[str, QAction] = {}
 
         self.addAction(self.today)
         self.addAction(self.prev)
@@ -274,40 +267,5 @@ class CalendarToolbar(QToolBar):
             self.focus_changed.emit(provider_id)
 
     def set_providers(self, providers: list[Provider], shown: list[str]) -> None:
-        self.provider_menu.clear()
-        self._provider_actions.clear()
-        self.provider_menu.addAction("Show all", self._on_show_all)
-        self.provider_menu.addSeparator()
-        for provider in providers:
-            action = self.provider_menu.addAction(f"{provider.name} — {provider.specialty}")
-            action.setCheckable(True)
-            action.setChecked(provider.id in shown)
-            action.toggled.connect(self._on_provider_toggled)
-            self._provider_actions[provider.id] = action
-        self.provider_menu.addSeparator()
-        self.provider_menu.addAction(self.show_cancelled)
-        self._update_button(shown, len(providers))
-
-    def _chosen(self) -> list[str]:
-        return [pid for pid, action in self._provider_actions.items() if action.isChecked()]
-
-    def _on_show_all(self) -> None:
-        for action in self._provider_actions.values():
-            was = action.blockSignals(True)
-            action.setChecked(True)
-            action.blockSignals(was)
-        self._emit()
-
-    def _on_provider_toggled(self, _checked: bool) -> None:
-        self._emit()
-
-    def _emit(self) -> None:
-        chosen = self._chosen()
-        self._update_button(chosen, len(self._provider_actions))
-        self.providers_changed.emit(chosen)
-
-    def _update_button(self, shown: list[str], total: int) -> None:
-        self.provider_button.setText(
-            "All providers" if len(shown) == total else f"{len(shown)} of {total} providers"
-        )
+        self.provider_button.set_providers(providers, shown)
         self.fit()
