@@ -74,8 +74,8 @@ def test_three_ticks_in_one_opening_and_a_saved_set(qtbot: QtBot, desk: Calendar
     # Saved under a name, chosen again in one click after "Show all".
     open_menu(qtbot, picker)
     click(qtbot, picker, entry(picker, "Save these as a set…"))
-    qtbot.waitUntil(lambda: isinstance(picker._naming, QInputDialog), timeout=WAIT)  # noqa: SLF001
-    naming = picker._naming  # noqa: SLF001
+    qtbot.waitUntil(lambda: isinstance(picker.naming_dialog, QInputDialog), timeout=WAIT)
+    naming = picker.naming_dialog
     assert naming is not None and naming.textValue() == "Morning team"
     naming.textValueSelected.emit("Morning team")
     naming.close()

@@ -94,7 +94,7 @@ class ProviderPicker(QToolButton):
         self._timer.setSingleShot(True)
         self._timer.setInterval(SETTLE_MS)
         self._timer.timeout.connect(self._emit)
-        self._naming: QInputDialog | None = None
+        self.naming_dialog: QInputDialog | None = None
 
     # --- building the menu -----------------------------------------------------------------
     def set_providers(self, providers: list[Provider], shown: list[str]) -> None:
@@ -207,6 +207,6 @@ class ProviderPicker(QToolButton):
         dialog.setTextValue("Morning team")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.textValueSelected.connect(self.save_set)
-        self._naming = dialog
+        self.naming_dialog = dialog
         dialog.open()
         return dialog
