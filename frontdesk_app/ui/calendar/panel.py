@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QPoint, Qt, Signal
+from PySide6.QtCore import QDate, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QVBoxLayout, QWidget
 
 from frontdesk_app.domain.errors import FrontDeskError
@@ -222,7 +222,8 @@ class CalendarPanel(QWidget):
             return
         self.feed.drop_pending()
         self._on_feed_period_loaded(len(self.model))
-        self.feed.read_ahead()
+        # After the paint, not before it: the page turns within one frame.
+        QTimer.singleShot(0, self.feed.read_ahead)
 
     def days_for(self, day: date) -> list[date]:
         """The days shown for an anchor day: that day, or its week's working days."""

@@ -201,6 +201,13 @@ class ViewportPainter:
         missing = layer.missing(wanted)
         if missing.isEmpty():
             return False
+        # What would be on screen at the present scroll position first: paging to the period
+        # then finds it painted even when the rest of the day is not yet.
+        on_screen = missing.intersected(
+            QRect(wanted.x(), self.body.scroll()[1], wanted.width(), size.height())
+        )
+        if not on_screen.isEmpty():
+            missing = on_screen
         bounds = missing.boundingRect()
         band = missing.intersected(QRect(bounds.left(), bounds.top(), BAND, bounds.height()))
         state = self._state()
