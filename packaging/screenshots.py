@@ -144,6 +144,8 @@ class Session:
             qsettings=QSettings(str(HOME / "window.ini"), QSettings.Format.IniFormat),
         )
         window.show()  # its default size: what a desk sees the first time
+        window.activateWindow()  # keys go to it, as to the window a receptionist works in
+        await until(window.isActiveWindow, within=10)
         window.attach(self.backend, environment="Demo clinic")
         self.window = window
         panel = window.panel("calendar")
@@ -214,8 +216,6 @@ async def shoot(session: Session) -> None:
     view.horizontalScrollBar().setValue(0)
     view.scroll_to_minute(taken.start.astimezone(panel.zone).hour * 60 - 60)
     await settle()
-    point = view.point_for(taken.provider_id, taken.start)
-    assert point is not None
     view.select(None)
     panel.open_booking(provider_id=taken.provider_id, start=taken.start)
     dialog = panel.active_dialog

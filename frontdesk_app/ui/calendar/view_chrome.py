@@ -90,11 +90,11 @@ def paint_header(p: QPainter, c: Chrome, width: int) -> None:
         x = GUTTER_WIDTH + c.grid.x_of(index) - c.scroll_x
         cell = QRectF(x + 8, 0, c.grid.column_width - 12, HEADER_HEIGHT)
         if c.week:
-            width = int(c.grid.column_width - 4)
-            key = (column.provider.name, width)
+            room = int(c.grid.column_width - 4)  # not `width`: the header's, used below
+            key = (column.provider.name, room)
             label = c.labels.get(key)
             if label is None:
-                label = c.labels[key] = week_label(column.provider.name, width, small)
+                label = c.labels[key] = week_label(column.provider.name, room, small)
             if label and not one_provider:
                 p.setFont(c.fonts.small)
                 p.setPen(palette.HEADER_SUBTEXT)
