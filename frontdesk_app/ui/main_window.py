@@ -47,6 +47,9 @@ SHORTCUTS_HELP = """<table cellpadding="3">
 <tr><td><b>Page Up / Page Down</b></td><td>Previous / next day or week</td></tr>
 <tr><td><b>Ctrl+T</b></td><td>Today</td></tr>
 <tr><td><b>Ctrl+D / Ctrl+W</b></td><td>Day view / week view</td></tr>
+<tr><td><b>Ctrl+Shift+W</b></td><td>One provider's week</td></tr>
+<tr><td><b>Ctrl+plus / Ctrl+minus / Ctrl+0</b></td><td>Zoom the calendar in / out / back</td></tr>
+<tr><td><b>Ctrl+Z</b></td><td>Undo the last move (within a minute)</td></tr>
 <tr><td><b>Ctrl+P / Ctrl+E</b></td><td>Print the day sheet / save it as PDF</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>Settings</td></tr>
 </table>"""
