@@ -34,6 +34,7 @@ from frontdesk_app.ui.calendar.moves import CalendarMoves
 from frontdesk_app.ui.calendar.provider_picker import read_sets
 from frontdesk_app.ui.calendar.toolbar import CalendarToolbar
 from frontdesk_app.ui.calendar.view import CalendarView
+from frontdesk_app.ui.calendar.view_modes import CalendarModes
 from frontdesk_app.ui.calendar.zoom import Kind, Zoom
 from frontdesk_app.ui.eligibility.panel import shared_history
 from frontdesk_app.ui.message_bar import MessageBar
@@ -101,10 +102,8 @@ class CalendarPanel(QWidget):
         self.feed.providers_loaded.connect(self._on_feed_providers_loaded)
         self.feed.period_loaded.connect(self._on_feed_period_loaded)
         self._wire()
-        self.view.set_zoom(Zoom.from_setting(ctx.window.remembered("calendar/zoom", 0)))
-        remembered = ctx.window.remembered("calendar/mode")
-        self.focus_id: str | None = ctx.window.remembered("calendar/focus") or None
-        self.set_mode(remembered if remembered in ("week", "provider") else "day")
+        self.modes = CalendarModes(self)
+        self.set_mode(self.modes.remembered_mode())
         self.feed.start()
 
     # --- wiring ------------------------------------------------------------------------------
@@ -114,13 +113,6 @@ class CalendarPanel(QWidget):
         t.prev.triggered.connect(self._on_prev_triggered)
         t.next.triggered.connect(self._on_next_triggered)
         t.date.dateChanged.connect(self._on_date_changed)
-        t.day_mode.triggered.connect(self._on_day_mode_triggered)
-        t.week_mode.triggered.connect(self._on_week_mode_triggered)
-        t.provider_mode.triggered.connect(self._on_provider_mode_triggered)
-        t.focus_changed.connect(self.show_provider_week)
-        t.zoom_in.triggered.connect(self._on_zoom_in_triggered)
-        t.zoom_out.triggered.connect(self._on_zoom_out_triggered)
-        t.zoom_reset.triggered.connect(self._on_zoom_reset_triggered)
         t.undo.triggered.connect(self.undo_move)
         t.book.triggered.connect(self._on_book_triggered)
         t.find_opening.triggered.connect(self.open_find_opening)
@@ -140,7 +132,6 @@ class CalendarPanel(QWidget):
         v.cancel_requested.connect(self.open_cancel)
         v.context_menu_requested.connect(self._on_view_context_menu_requested)
         v.period_step_requested.connect(self.step)
-        v.provider_week_requested.connect(self.show_provider_week)
         v.conflict_clicked.connect(self._on_view_conflict_clicked)
 
     def show_error(self, error: FrontDeskError) -> None:
@@ -151,57 +142,15 @@ class CalendarPanel(QWidget):
 
     # --- navigation --------------------------------------------------------------------------
     def set_mode(self, mode: Mode) -> None:
-        self.mode = mode
-        self.toolbar.day_mode.setChecked(mode == "day")
-        self.toolbar.week_mode.setChecked(mode == "week")
-        self.toolbar.provider_mode.setChecked(mode == "provider")
-        self.toolbar.show_focus(mode == "provider")
-        if mode == "provider":
-            self.focus_id = self._focus_candidate()
-            self.toolbar.set_focus(self.model.providers, self.focus_id)
-        self.model.set_focus(self.focus_id if mode == "provider" else None)
-        self.view.set_kind(mode)
-        self.ctx.window.remember("calendar/mode", mode)
-        self.set_anchor(self.anchor, force=True)
+        self.modes.set_mode(mode)
 
     def show_provider_week(self, provider_id: str) -> None:
         """One provider across the week: the view for offering a patient times."""
-        if self.model.provider(provider_id) is None:
-            return
-        self.focus_id = provider_id
-        self.ctx.window.remember("calendar/focus", provider_id)
-        self.set_mode("provider")
-
-    def _focus_candidate(self) -> str | None:
-        """Whose week to show: the one asked for, else the selected appointment's or the
-        cursor's provider, else the first shown."""
-        if self.focus_id and self.model.provider(self.focus_id):
-            return self.focus_id
-        selected = self.model.get(self.view.selected_id) if self.view.selected_id else None
-        slot = self.view.cursor_slot()
-        shown = self.model.shown_provider_ids
-        for candidate in (
-            selected.provider_id if selected else None,
-            slot[0] if slot else None,
-            shown[0] if shown else None,
-        ):
-            if candidate and self.model.provider(candidate):
-                return candidate
-        return None
+        self.modes.show_provider_week(provider_id)
 
     def set_zoom(self, zoom: Zoom) -> None:
         """Column width and hour height; the desk remembers it."""
-        self.view.set_zoom(zoom)
-        self.ctx.window.remember("calendar/zoom", zoom.level)
-
-    def _on_zoom_in_triggered(self) -> None:
-        self.set_zoom(self.view.zoom.step(1))
-
-    def _on_zoom_out_triggered(self) -> None:
-        self.set_zoom(self.view.zoom.step(-1))
-
-    def _on_zoom_reset_triggered(self) -> None:
-        self.set_zoom(Zoom())
+        self.modes.set_zoom(zoom)
 
     def set_anchor(self, day: date, *, force: bool = False, scroll: bool = True) -> None:
         """Show the period around `day`: at once when it was read ahead, else after reading it
@@ -243,10 +192,7 @@ class CalendarPanel(QWidget):
         if provider_id not in self.model.shown_provider_ids:
             self.model.set_shown([*self.model.shown_provider_ids, provider_id])
             self.toolbar.set_providers(self.model.providers, self.model.shown_provider_ids)
-        if self.mode == "provider" and provider_id != self.focus_id:
-            self.focus_id = provider_id
-            self.toolbar.set_focus(self.model.providers, provider_id)
-            self.model.set_focus(provider_id)
+        self.modes.follow(provider_id)
         self.set_anchor(start.astimezone(self.zone).date(), scroll=False)
         self.view.set_cursor(provider_id, start)
 
@@ -258,15 +204,6 @@ class CalendarPanel(QWidget):
 
     def _on_date_changed(self, qdate: QDate) -> None:
         self.set_anchor(date(qdate.year(), qdate.month(), qdate.day()))
-
-    def _on_day_mode_triggered(self) -> None:
-        self.set_mode("day")
-
-    def _on_week_mode_triggered(self) -> None:
-        self.set_mode("week")
-
-    def _on_provider_mode_triggered(self) -> None:
-        self.set_mode("provider")
 
     def _on_show_cancelled_toggled(self, shown: bool) -> None:
         self.model.show_cancelled = shown
