@@ -170,3 +170,15 @@ def test_waiting_and_conflict_tiles_say_what_they_are_and_a_click_resolves(
     current = shown.current()
     assert current is not None and current.appointment_id == conflict.id
     shown.close()
+    qtbot.waitUntil(lambda: dialog() is None, timeout=WAIT)
+    # From the keyboard: Enter on the selected conflict opens the list on it too.
+    view.select(conflict.id)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(getattr(dialog(), "items", None)), timeout=WAIT)
+    again = dialog()
+    assert again is not None
+    current = again.current()
+    assert current is not None and current.appointment_id == conflict.id
+    assert desk.panel.active_dialog is None  # no reschedule dialog for a refused change
+    again.close()

@@ -301,6 +301,9 @@ class CalendarPanel(QWidget):
 
     def open_reschedule(self, appointment_id: str) -> RescheduleDialog | None:
         view = self.model.get(appointment_id)
+        if view is not None and view.sync_state == "conflict":
+            self._on_view_conflict_clicked(appointment_id)  # Enter or a double-click resolves
+            return None
         if view is None or not view.active:
             return None
         dialog = RescheduleDialog(
