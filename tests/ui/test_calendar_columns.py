@@ -9,17 +9,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QSettings, QSize, Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
+from frontdesk_app.config import Settings
 from frontdesk_app.ui.calendar.cards import CardText
 from frontdesk_app.ui.calendar.metrics import GUTTER_WIDTH, HEADER_HEIGHT
 from frontdesk_app.ui.calendar.panel import CalendarPanel
 from frontdesk_app.ui.calendar.view import CalendarView
 from frontdesk_app.ui.calendar.view_chrome import short_name, week_label
 from frontdesk_app.ui.calendar.zoom import Zoom
-from tests.ui.calendar_support import WAIT, CalendarDesk, open_calendar_desk
+from frontdesk_app.ui.main_window import MainWindow
+from tests.ui.calendar_support import WAIT, ZONE, CalendarDesk, open_calendar_desk
 
 pytestmark = [
     pytest.mark.ui,
@@ -73,6 +75,18 @@ def assert_first_names_whole(qtbot: QtBot, panel: CalendarPanel) -> int:
         assert first_name in text.first.split(), (label, text.first)
         assert bold.horizontalAdvance(text.first) <= width, (label, text.first, width)
     return len(texts)
+
+
+def test_the_window_starts_at_1280_by_800_within_the_screen(qtbot: QtBot, tmp_path: Path) -> None:
+    window = MainWindow(
+        settings=Settings(environment="standalone", clinic_timezone=ZONE.key),
+        qsettings=QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat),
+        settings_path=tmp_path / "settings.json",
+    )
+    qtbot.addWidget(window)
+    screen = window.screen()
+    assert screen is not None
+    assert window.size() == QSize(1280, 800).boundedTo(screen.availableGeometry().size())
 
 
 def test_the_demo_clinic_at_1280_by_800_shows_ten_providers(desk: CalendarDesk) -> None:
