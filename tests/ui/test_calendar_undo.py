@@ -149,3 +149,32 @@ def test_undo_on_the_moved_message_works_offline(qtbot: QtBot, sandbox_desk: Cal
     qtbot.waitUntil(lambda: shown_at(desk, appointment.id, start, "synced"), timeout=60_000)
     back = on_server(qtbot, desk, appointment.id)
     assert back.start_time == start and back.provider_id == provider.id
+
+
+def test_a_reschedule_from_the_dialog_is_undone_with_its_length(
+    qtbot: QtBot, desk: CalendarDesk
+) -> None:
+    provider = desk.providers[4]
+    appointment = booked(qtbot, desk, provider)
+    start = appointment.start_time
+    dialog = desk.panel.open_reschedule(appointment.id)
+    assert dialog is not None
+    qtbot.waitUntil(lambda: not dialog.time.loading, timeout=WAIT)
+    dialog.duration.setValue(15)  # a shorter visit, at another time
+    qtbot.waitUntil(lambda: not dialog.time.loading, timeout=WAIT)
+    other = next(t for t in dialog.time.starts() if abs(t - start) >= timedelta(hours=1))
+    dialog.time.setCurrentIndex(dialog.time.findData(other))
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: on_server(qtbot, desk, appointment.id).start_time == other, timeout=WAIT
+    )
+    moved = on_server(qtbot, desk, appointment.id)
+    assert moved.end_time - moved.start_time == timedelta(minutes=15)
+    assert desk.panel.undo_move()
+    qtbot.waitUntil(
+        lambda: on_server(qtbot, desk, appointment.id).start_time == start, timeout=WAIT
+    )
+    back = on_server(qtbot, desk, appointment.id)
+    assert back.end_time - back.start_time == timedelta(minutes=30)
+    assert back.provider_id == provider.id
+    qtbot.waitUntil(lambda: shown_at(desk, appointment.id, start, "synced"), timeout=WAIT)
