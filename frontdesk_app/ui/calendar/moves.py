@@ -63,13 +63,14 @@ class CalendarMoves(QObject):
             else:
                 self.remember(result, view)
 
-        changes_length = minutes is not None and minutes != view.duration_minutes
         panel.bridge.run(
             panel.backend.reschedule_appointment(
                 appointment_id,
                 AppointmentReschedule(
                     new_start_time=new_start,
-                    new_duration_minutes=minutes if changes_length else None,
+                    # Always said when given: the calendar may not show the length the move
+                    # set yet (it reads it back a moment later).
+                    new_duration_minutes=minutes,
                     reason=UNDO_REASON if undoing else DRAG_REASON,
                 ),
             ),
