@@ -170,6 +170,9 @@ def test_a_reschedule_from_the_dialog_is_undone_with_its_length(
     )
     moved = on_server(qtbot, desk, appointment.id)
     assert moved.end_time - moved.start_time == timedelta(minutes=15)
+    # The dialog has its answer (the outbox may have sent the change before it came back).
+    qtbot.waitUntil(lambda: desk.panel.active_dialog is None, timeout=WAIT)
+    assert desk.panel.toolbar.undo.isEnabled()
     assert desk.panel.undo_move()
     qtbot.waitUntil(
         lambda: on_server(qtbot, desk, appointment.id).start_time == start, timeout=WAIT
