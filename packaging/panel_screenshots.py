@@ -156,7 +156,7 @@ async def _main(out: Path) -> None:
         window = MainWindow(
             settings=settings, qsettings=qsettings, settings_path=Path(tmp) / "s.json"
         )
-        window.show()  # its default size (1280 × 820), as on a clinic's 1280 × 800 screen
+        window.show()  # its default size (1280 × 800), as on a clinic's 1280 × 800 screen
         window.attach(backend, environment="standalone")
         await _settle(1.5)
         for filename, stage in [*PANEL_SHOTS, *CARD_SHOTS]:

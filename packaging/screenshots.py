@@ -1,13 +1,15 @@
 """Screenshots of the main views for the README, taken under Xvfb (a real X server, no screen).
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python packaging/screenshots.py
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python packaging/screenshots.py [--calendar]
 
 (run without a display it re-runs itself under `xvfb-run`; install Debian's `xvfb` first).
 It starts the bundled sandbox with the demo clinic in a temporary folder, connects through the
-same offline-first backend as the app, and saves PNGs in `resources/screenshots/`: the day and
-week views (with eligibility badges from checks run first), the booking dialog, the calendar
-while offline with changes waiting, and the conflict list after a booking another desk took
-first.
+same offline-first backend as the app, opens the window at its default size on a 1280 × 800
+screen with all ten providers, drives it with the keyboard and mouse as a receptionist would,
+and saves PNGs in `resources/screenshots/`: the day view, everyone's week, one provider's week
+(with eligibility badges from checks run first), the booking dialog, the calendar while offline
+with changes waiting, a conflict, and the conflict list after a booking another desk took
+first. `--calendar` takes the calendar's only.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "resources" / "screenshots"
-SIZE = (1440, 880)
+SCREEN = "1280x800x24"  # a clinic's common screen; the window opens at its default size
+CALENDAR_ONLY = "--calendar" in sys.argv
 
 
 def ensure_display() -> None:
@@ -36,7 +39,7 @@ def ensure_display() -> None:
     if xvfb is None:
         sys.exit("xvfb-run is missing: apt-get install xvfb xauth")
     env = {**os.environ, "FRONTDESK_SHOTS_CHILD": "1", "QT_QPA_PLATFORM": "xcb"}
-    command = [xvfb, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, __file__]
+    command = [xvfb, "-a", "-s", f"-screen 0 {SCREEN}", sys.executable, __file__, *sys.argv[1:]]
     sys.exit(subprocess.run(command, env=env, check=False).returncode)  # noqa: S603 - our own
 
 
@@ -47,12 +50,15 @@ os.environ["FRONTDESK_HOME"] = str(HOME)
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "frontdesk_app.secrets.MemoryKeyring")
 
 import qasync  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
 
 from frontdesk_app.api import ApiBackend, ApiKey  # noqa: E402
 from frontdesk_app.config import Settings  # noqa: E402
+from frontdesk_app.domain import clock  # noqa: E402
 from frontdesk_app.domain.models import AppointmentCreate, Patient, Provider  # noqa: E402
+from frontdesk_app.domain.timeutil import local_instant  # noqa: E402
 from frontdesk_app.local.backend import LocalBackend  # noqa: E402
 from frontdesk_app.sandbox.server import SandboxServer  # noqa: E402
 from frontdesk_app.sync.backend import OfflineFirstBackend  # noqa: E402
@@ -60,6 +66,9 @@ from frontdesk_app.ui.calendar.booking_dialog import BookingDialog  # noqa: E402
 from frontdesk_app.ui.calendar.panel import CalendarPanel  # noqa: E402
 from frontdesk_app.ui.main_window import MainWindow  # noqa: E402
 from frontdesk_app.ui.resources import icon, stylesheet  # noqa: E402
+
+NO_KEYS = Qt.KeyboardModifier.NoModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 async def settle(seconds: float = 0.6) -> None:
@@ -76,10 +85,11 @@ async def until(check: Callable[[], bool], within: float = 60.0) -> None:
 
 
 def save(widget: QWidget, name: str) -> None:
+    """The window (or a dialog) as it is on the screen, whole: never a crop."""
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.png"
     widget.grab().save(str(path))
-    print(f"saved {path.relative_to(ROOT)}")
+    print(f"saved {path.relative_to(ROOT)} ({widget.width()} x {widget.height()})")
 
 
 def next_weekday(day: date) -> date:
@@ -133,8 +143,9 @@ class Session:
             settings=Settings(),
             qsettings=QSettings(str(HOME / "window.ini"), QSettings.Format.IniFormat),
         )
-        window.resize(*SIZE)
-        window.show()
+        window.show()  # its default size: what a desk sees the first time
+        window.activateWindow()  # keys go to it, as to the window a receptionist works in
+        await until(window.isActiveWindow, within=10)
         window.attach(self.backend, environment="Demo clinic")
         self.window = window
         panel = window.panel("calendar")
@@ -151,40 +162,63 @@ class Session:
         await asyncio.to_thread(self.server.stop)
 
 
+def key(widget: QWidget, k: Qt.Key, modifiers: Qt.KeyboardModifier = NO_KEYS) -> None:
+    """A key as the person presses it, on the widget with the focus."""
+    QTest.keyClick(widget, k, modifiers)
+
+
+def double_click(view: Any, point: QPoint) -> None:
+    QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, NO_KEYS, point)
+
+
 async def shoot(session: Session) -> None:
     window, panel = await session.open()
     backend = session.backend
     assert backend is not None
     providers = panel.model.providers
+    view = panel.view
     patients: list[Patient] = (await backend.search_patients(None, limit=3)).data
-    day = next_weekday(date.today())
-    shown = providers[:6]
-    panel.model.set_shown([p.id for p in shown])
-    panel.toolbar.set_providers(providers, panel.model.shown_provider_ids)
+    day = next_weekday(clock.today(panel.zone) + timedelta(days=1))
     panel.set_anchor(day, force=True)
     await until(lambda: panel.loaded)
     await stage_eligibility(window, backend, day)
     await settle(1.0)
-    panel.view.scroll_to_minute(8 * 60 + 30)
-    first = next((v for v in panel.model.all() if panel.model.local_day(v.start) == day), None)
-    if first is not None:
-        panel.view.select(first.id)
+
+    # The day: all ten providers, the grid scrolled to the morning; the keyboard's cursor moved
+    # to a booked time selects it.
+    view.setFocus()
+    view.set_cursor(providers[1].id, local_instant(day, time(9, 0), panel.zone))
+    for _ in range(2):
+        key(view, Qt.Key.Key_Down)
+    view.scroll_to_minute(8 * 60 + 30)
     await settle()
     save(window, "calendar-day")
 
-    panel.model.set_shown([p.id for p in providers[:4]])
-    panel.set_mode("week")
+    # Everyone's week (Ctrl+W), then one provider's week: a double-click on their name.
+    key(view, Qt.Key.Key_W, CTRL)
     await settle(1.5)
-    panel.view.scroll_to_minute(8 * 60 + 30)
+    view.scroll_to_minute(8 * 60 + 30)
     await settle()
     save(window, "calendar-week")
-    panel.set_mode("day")
-    panel.model.set_shown([p.id for p in shown])
-    panel.set_anchor(day, force=True)
+    x = 64 + int(view.grid.x_of(3) - view.horizontalScrollBar().value() + 20)
+    double_click(view, QPoint(x, 12))
+    await settle(1.5)
+    view.scroll_to_minute(8 * 60 + 30)
+    await settle()
+    save(window, "calendar-provider-week")
+    key(view, Qt.Key.Key_D, CTRL)
     await settle(1.0)
 
-    start = await free_start(backend, shown[1], day)
-    dialog = panel.open_booking(provider_id=shown[1].id, start=start)
+    # The booking dialog from a double-click on a time already taken: it says what it offers.
+    taken = next(
+        v for v in panel.model.all() if v.provider_id == providers[1].id and v.start.hour >= 9
+    )
+    view.horizontalScrollBar().setValue(0)
+    view.scroll_to_minute(taken.start.astimezone(panel.zone).hour * 60 - 60)
+    await settle()
+    view.select(None)
+    panel.open_booking(provider_id=taken.provider_id, start=taken.start)
+    dialog = panel.active_dialog
     assert isinstance(dialog, BookingDialog)
     dialog.patient.set_patient(patients[0])
     dialog.type.setCurrentIndex(dialog.type.findData("new-patient"))
@@ -195,10 +229,14 @@ async def shoot(session: Session) -> None:
     dialog.reject()
 
     # Offline: the sandbox stops, two bookings wait here; another desk takes one slot first.
-    taken = await free_start(backend, shown[2], day)
+    shown = providers
+    taken_at = await free_start(backend, shown[2], day)
     other = await free_start(backend, shown[3], day)
     await asyncio.to_thread(session.server.stop)
-    for provider, when, patient in ((shown[2], taken, patients[1]), (shown[3], other, patients[2])):
+    for provider, when, patient in (
+        (shown[2], taken_at, patients[1]),
+        (shown[3], other, patients[2]),
+    ):
         await backend.create_appointment(
             AppointmentCreate(
                 patient_id=patient.id,
@@ -210,7 +248,7 @@ async def shoot(session: Session) -> None:
             )
         )
     await until(lambda: window.status.snapshot.pending >= 2)
-    panel.show_instant(shown[2].id, taken)
+    panel.show_instant(shown[2].id, taken_at)
     await settle(1.0)
     save(window, "calendar-offline")
     rival = await asyncio.to_thread(LocalBackend.open, HOME / "bundled-sandbox.sqlite")
@@ -218,7 +256,7 @@ async def shoot(session: Session) -> None:
         AppointmentCreate(
             patient_id=patients[0].id,
             provider_id=shown[2].id,
-            start_time=taken,
+            start_time=taken_at,
             duration_minutes=30,
             type="consultation",
         )
@@ -230,12 +268,17 @@ async def shoot(session: Session) -> None:
 
     def both_shown() -> bool:  # the other desk's booking arrives through the event stream
         return (
-            sum(v.start == taken and v.provider_id == shown[2].id for v in panel.model.all()) >= 2
+            sum(v.start == taken_at and v.provider_id == shown[2].id for v in panel.model.all())
+            >= 2
         )
 
     await until(both_shown, within=60)
+    panel.show_instant(shown[2].id, taken_at)
+    view.select(None)
     await settle(1.0)
     save(window, "calendar-conflict")
+    if CALENDAR_ONLY:
+        return
     conflicts = window.open_conflicts()
     assert isinstance(conflicts, QDialog)
     await until(lambda: bool(getattr(conflicts, "items", None)))

@@ -55,6 +55,7 @@ class ConflictListDialog(QDialog):
         zone: ZoneInfo,
         provider_names: dict[str, str],
         patient_names: dict[str, str] | None = None,
+        appointment_id: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -67,6 +68,7 @@ class ConflictListDialog(QDialog):
         self._providers = provider_names
         self._patients = patient_names or {}
         self.items: list[ConflictItem] = []
+        self._wanted = appointment_id  # the conflict to start on (a calendar tile was clicked)
         self.message = MessageBar(self)
         heading = QLabel("Changes that need your decision")
         heading.setProperty("role", "heading")
@@ -166,7 +168,8 @@ class ConflictListDialog(QDialog):
         self.empty.setVisible(not items)
         self.table.setVisible(bool(items))
         self.reason.setVisible(bool(items))
-        first = self.table.topLevelItem(0)
+        wanted = next((n for n, i in enumerate(items) if i.appointment_id == self._wanted), 0)
+        first = self.table.topLevelItem(wanted)
         if first is not None:
             self.table.setCurrentItem(first)
         else:

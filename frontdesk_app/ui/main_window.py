@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -51,6 +51,9 @@ SHORTCUTS_HELP = """<table cellpadding="3">
 <tr><td><b>Page Up / Page Down</b></td><td>Previous / next day or week</td></tr>
 <tr><td><b>Ctrl+T</b></td><td>Today</td></tr>
 <tr><td><b>Ctrl+D / Ctrl+W</b></td><td>Day view / week view</td></tr>
+<tr><td><b>Ctrl+Shift+W</b></td><td>One provider's week</td></tr>
+<tr><td><b>Ctrl+plus / Ctrl+minus / Ctrl+0</b></td><td>Zoom the calendar in / out / back</td></tr>
+<tr><td><b>Ctrl+Z</b></td><td>Undo the last move (within a minute)</td></tr>
 <tr><td><b>Ctrl+P / Ctrl+E</b></td><td>Print the day sheet / save it as PDF</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>Settings</td></tr>
 </table>"""
@@ -275,7 +278,10 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 820)
+            # A clinic's common screen is 1280 × 800: the whole window on it, the taskbar aside.
+            screen = self.screen()
+            size = QSize(1280, 800)
+            self.resize(size.boundedTo(screen.availableGeometry().size()) if screen else size)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._qsettings.setValue("window/geometry", self.saveGeometry())
@@ -310,7 +316,8 @@ class MainWindow(QMainWindow):
         self.status.set_zone(settings.clinic_timezone)
         self.settings_changed.emit(settings, reconnect or zone_changed)
 
-    def open_conflicts(self) -> QWidget | None:
+    def open_conflicts(self, *, appointment_id: str | None = None) -> QWidget | None:
+        """The conflict list; on `appointment_id`'s conflict when given (a calendar tile)."""
         if self.context is None:
             return None
         from frontdesk_app.ui.conflicts_dialog import ConflictListDialog
@@ -325,6 +332,7 @@ class MainWindow(QMainWindow):
             zone=self.context.zone,
             provider_names=providers,
             patient_names=patients,
+            appointment_id=appointment_id,
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)

@@ -76,7 +76,7 @@ def open_calendar_desk(qtbot: QtBot, tmp_path: Path, kind: str) -> Iterator[Cale
     window = MainWindow(
         settings=settings, qsettings=qsettings, settings_path=tmp_path / "settings.json"
     )
-    window.resize(1400, 900)
+    window.resize(1280, 800)  # a clinic's common screen
     window.show()
     window.attach(backend, environment="Test", specs=[calendar_panel_spec()])
     panel = window.panel("calendar")

@@ -26,6 +26,7 @@ from frontdesk_app.ui.calendar.layout import LayoutCache
 from frontdesk_app.ui.calendar.loading import SyncStates, read_period
 from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel, CalendarRow, Column
 from frontdesk_app.ui.calendar.view import CalendarView
+from frontdesk_app.ui.calendar.zoom import OVERVIEW_LEVEL, Zoom
 from tests.ui.calendar_support import run
 
 ZONE = ZoneInfo("America/New_York")
@@ -272,7 +273,8 @@ def test_a_crowded_week_paints_colour_only_and_changes_still_match_a_full_paint(
     )
     calendar = CalendarView(model, now=lambda: at(9, 40))
     qtbot.addWidget(calendar)
-    calendar.set_compact(True)
+    calendar.set_kind("week")
+    calendar.set_zoom(Zoom(OVERVIEW_LEVEL))  # the whole week in the window
     calendar.resize(520, 520)
     calendar.show()
     qtbot.waitExposed(calendar)

@@ -39,6 +39,7 @@ from frontdesk_app.ui.calendar.duration_box import DurationBox
 from frontdesk_app.ui.calendar.palette import type_style
 from frontdesk_app.ui.calendar.patient_search import PatientSearch
 from frontdesk_app.ui.calendar.slot_picker import SlotPicker
+from frontdesk_app.ui.calendar.time_note import explain
 from frontdesk_app.ui.message_bar import MessageBar
 
 DEFAULT_DURATION = 30
@@ -103,6 +104,17 @@ class BookingDialog(QDialog):
         self.duration = DurationBox(DEFAULT_DURATION)
         self.time = SlotPicker(backend, bridge, zone, self)
         self.time.prefer(start)
+        self._providers = {p.id: p for p in providers}
+        # The time asked for (double-clicked, or just refused) until the person picks one: when
+        # the list offers another, `time_note` says why.
+        self._asked = start
+        self._refused = False
+        self._refocus = False
+        self.time_note = QLabel()
+        self.time_note.setAccessibleName("Why this time")
+        self.time_note.setProperty("role", "hint")
+        self.time_note.setWordWrap(True)
+        self.time_note.hide()
         self.notes = QPlainTextEdit()
         self.notes.setAccessibleName("Notes")
         self.notes.setPlaceholderText("Reason for the visit, anything the provider should know")
@@ -118,6 +130,7 @@ class BookingDialog(QDialog):
         form.addRow("Type", self.type)
         form.addRow("Length", self.duration)
         form.addRow("Time", self.time)
+        form.addRow("", self.time_note)
         form.addRow("Notes", self.notes)
         buttons = QDialogButtonBox()
         self.book_button = QPushButton("Book")
@@ -134,9 +147,14 @@ class BookingDialog(QDialog):
         layout.addWidget(self.message)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        # Enter books, wherever the focus is: no other button takes the default on focus.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(button is self.book_button)
+        self.book_button.setDefault(True)
 
         self.provider.currentIndexChanged.connect(self._on_choice_changed)
-        self.day.dateChanged.connect(self._on_choice_changed)
+        self.day.dateChanged.connect(self._on_day_changed)
+        self.time.activated.connect(self._on_time_activated)
         self.duration.valueChanged.connect(self._on_choice_changed)
         self.time.loaded.connect(self._on_time_loaded)
         if patient is not None:
@@ -157,8 +175,36 @@ class BookingDialog(QDialog):
     def _on_choice_changed(self, *_args: object) -> None:
         self.reload_times()
 
-    def _on_time_loaded(self, count: int) -> None:
+    def _on_day_changed(self, *_args: object) -> None:
+        self._forget_asked()  # the time asked for was on another day
+        self.reload_times()
+
+    def _on_time_activated(self, _index: int) -> None:
+        self._forget_asked()  # the person chose: nothing to explain
         set_invalid(self.time, False)
+
+    def _forget_asked(self) -> None:
+        self._asked = None
+        self._refused = False
+        self.time.prefer(None)
+        self._say_why("")
+
+    def _say_why(self, text: str) -> None:
+        self.time_note.setText(text)
+        self.time_note.setVisible(bool(text))
+
+    def _on_time_loaded(self, count: int) -> None:
+        if self._asked is not None:
+            provider = self._providers.get(self.chosen_provider())
+            offered = self.time.selected()
+            self._say_why(
+                explain(self._asked, offered, provider, self._zone, refused=self._refused)
+            )
+        if not self._refused:
+            set_invalid(self.time, False)  # after a refusal the list stays marked until a pick
+        if self._refocus:
+            self._refocus = False
+            self.time.setFocus()
         if count == 0:
             self.message.show_message(
                 "No free times",
@@ -224,6 +270,8 @@ class BookingDialog(QDialog):
     def _on_refused(self, exc: BaseException) -> bool:
         self.book_button.setEnabled(True)
         self.book_button.setText("Book")
+        # Disabling the button let the focus and the default go elsewhere: bring them back.
+        self.book_button.setDefault(True)
         if not isinstance(exc, FrontDeskError):
             return False
         self.show_error(exc)
@@ -236,6 +284,12 @@ class BookingDialog(QDialog):
         if "duration_minutes" in fields:
             set_invalid(self.duration, True)
         if isinstance(error, (SlotUnavailable, ProviderUnavailable)) or "start_time" in fields:
-            # The free times changed under us: refresh them, keeping the choice if still free.
+            # The free times changed under us: refresh them, offering the nearest free time and
+            # saying so; the focus stays on the list, Book stays the default.
+            refused = self.time.selected()
+            if refused is not None:
+                self._asked, self._refused = refused, True
+                self.time.prefer(refused)
             self.reload_times()
             set_invalid(self.time, True)
+            self._refocus = True  # the list is disabled while it loads: focus it once loaded

@@ -26,7 +26,13 @@ BADGE_RADIUS = 4.0
 BADGE_INSET = 3.0  # from the card's right edge
 # Room the badge takes from the card's right edge, a small gap before the text included.
 BADGE_SPACE = BADGE_INSET + 2 * BADGE_RADIUS + 3
-MARKS = {"pending": "Pending sync", "conflict": "Conflict"}
+# A card waiting to sync or in conflict says so on its second line, before its type: the long
+# words where they fit, else the short ones, else (a one-line card) a dot after the name.
+MARKS = {
+    "pending": ("Waiting to sync", "Waiting"),
+    "conflict": ("Conflict — click to resolve", "Conflict"),
+}
+DOT_SPACE = 12
 LEFT_MIDDLE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 ELIDE = Qt.TextElideMode.ElideRight
 
@@ -112,6 +118,11 @@ class CardText:
     right: float  # where the text ends, from the card's left edge (marks and badge aside)
     first: str
     second: str | None  # None: the card is too short for a second line
+    mark: str | None = None  # the sync mark's words, in a pill at the start of the second line
+    mark_width: float = 0.0
+    dot: bool = False  # the sync mark as a dot after the first line (no room for words)
+    second_line: int = 1  # the line the type is on: 2 when the mark has a line of its own
+    rescheduled: bool = False  # a "↻" after the first line
 
 
 @dataclass(slots=True)
@@ -197,69 +208,112 @@ def paint_card(
         text = card.text = card_text(card, label, has_badge, fonts, zone)
     text_left = rect.x() + 8
     full_right = rect.x() + (card.w - BADGE_SPACE if has_badge else card.w - 4)
-    room = QRectF(text_left, text_top, full_right - text_left, text_height)
-    mark = MARKS.get(view.sync_state)
-    if mark is not None:
-        _paint_mark(p, room, mark, fonts)
-    elif view.status == "rescheduled" and room.width() > 60:
+    colour = palette.CONFLICT if view.sync_state == "conflict" else palette.PENDING
+    if text.dot:
+        p.setBrush(colour)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawEllipse(QPointF(full_right - 5, text_top + line_height / 2), 4, 4)
+    elif text.rescheduled:
         p.setFont(fonts.small)
         p.setPen(palette.SUBTEXT)
-        p.drawText(room, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, "↻")
+        p.drawText(
+            QRectF(text_left, text_top, full_right - text_left, line_height),
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            "↻",
+        )
     cancelled = not view.active
     width = rect.x() + text.right - text_left
     p.setPen(palette.CANCELLED_TEXT if cancelled else palette.TEXT)
     p.setFont(fonts.struck if cancelled else fonts.bold)
     p.drawText(QRectF(text_left, text_top, width, line_height), LEFT_MIDDLE, text.first)
+    if text.mark is not None:
+        _paint_mark(p, QPointF(text_left, text_top + line_height), text, colour, fonts)
     if text.second is not None:
+        offset = text.mark_width + 6 if text.mark is not None and text.second_line == 1 else 0
         p.setFont(fonts.small)
         p.setPen(palette.CANCELLED_TEXT if cancelled else palette.SUBTEXT)
         p.drawText(
-            QRectF(text_left, text_top + line_height, width, line_height), LEFT_MIDDLE, text.second
+            QRectF(
+                text_left + offset,
+                text_top + text.second_line * line_height,
+                width - offset,
+                line_height,
+            ),
+            LEFT_MIDDLE,
+            text.second,
         )
 
 
 def card_text(card: Card, label: str, has_badge: bool, fonts: Fonts, zone: ZoneInfo) -> CardText:
-    """The card's two lines, elided to the room left by the badge and the sync or status mark."""
+    """The card's lines, elided to the room left by the badge: the time and patient; the sync
+    mark (waiting, conflict) and the type; the mark's words take a line of their own when the
+    card has three."""
     view = card.view
+    lines = int((card.h - 3) // fonts.bold_line)
     right = card.w - BADGE_SPACE if has_badge else card.w - 4
-    mark = MARKS.get(view.sync_state)
-    if mark is not None:
-        right -= fonts.small_metrics.horizontalAdvance(mark) + 8
-    elif view.status == "rescheduled" and right - 8 > 60:
-        right -= 12
+    marks = MARKS.get(view.sync_state)
+    small = fonts.small_metrics
+    mark: str | None = None
+    mark_width = 0.0
+    line_room = card.w - 4 - 8  # the second line: the badge sits on the first
+    if marks is not None and lines >= 2:
+        for words in marks:
+            if small.horizontalAdvance(words) + 8 <= line_room:
+                mark, mark_width = words, float(small.horizontalAdvance(words) + 8)
+                break
+    dot = marks is not None and mark is None
+    rescheduled = marks is None and view.status == "rescheduled" and right - 8 > 60
+    if dot or rescheduled:
+        right -= DOT_SPACE
     width = int(right - 8)
     time_text = f"{view.start.astimezone(zone):%H:%M}"
-    first = f"{time_text}  {label}" if label else time_text
-    bold = fonts.bold_metrics
-    shown = bold.elidedText(first, ELIDE, width)
-    if not shown.startswith(time_text) and bold.horizontalAdvance(time_text) <= width:
-        shown = time_text  # a narrow card: the whole time rather than "09:…"
+    shown = first_line(time_text, label, width, fonts)
     second: str | None = None
-    if card.h - 3 >= 2 * fonts.bold_line:
+    second_line = 2 if mark is not None and lines >= 3 else 1
+    if lines >= 2:
         second = palette.type_style(view.type).label
         if not view.active:
             second = "Cancelled · " + second
         elif view.notes:
             second = f"{second} · {view.notes}"
-        second = fonts.small_metrics.elidedText(second, ELIDE, width)
-    return CardText(label, has_badge, right, shown, second)
+        room = width - (mark_width + 6 if mark is not None and second_line == 1 else 0)
+        second = small.elidedText(second, ELIDE, int(room)) if room > 0 else ""
+        if len(second) < 3:  # "…" or a letter and "…": nothing worth reading
+            second = None
+    return CardText(
+        label, has_badge, right, shown, second, mark, mark_width, dot, second_line, rescheduled
+    )
 
 
-def _paint_mark(p: QPainter, rect: QRectF, text: str, fonts: Fonts) -> None:
-    """A pill saying "Pending sync" or "Conflict" at the right of the first line (a dot when the
-    card is too narrow for it)."""
-    colour = palette.CONFLICT if text == "Conflict" else palette.PENDING
-    metrics = fonts.small_metrics
-    w = metrics.horizontalAdvance(text) + 8
-    if rect.width() < w + 30:
-        p.setBrush(colour)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.drawEllipse(QPointF(rect.right() - 4, rect.top() + 6), 4, 4)
-        return
-    pill = QRectF(rect.right() - w, rect.top() + 1, w, metrics.height())
+def first_line(time_text: str, label: str, width: int, fonts: Fonts) -> str:
+    """The time and the patient's name as they fit in `width` (bold): the whole name; else the
+    first name whole and as much of the surname as fits (two letters at least); else the time
+    and the first name; else the first name; else the time; else nothing. A first name is never
+    cut: "Ulla…" reads as another person."""
+    bold = fonts.bold_metrics
+    words = label.split()
+    full = f"{time_text}  {label}" if label else time_text
+    if bold.horizontalAdvance(full) <= width:
+        return full
+    if words:
+        with_first = f"{time_text}  {words[0]}"
+        elided = bold.elidedText(full, ELIDE, width)
+        if len(elided) >= len(with_first) + 3 and bold.horizontalAdvance(with_first) <= width:
+            return elided  # "09:15  Ulla Berg…"
+        for text in (with_first, words[0]):
+            if bold.horizontalAdvance(text) <= width:
+                return text
+    return time_text if bold.horizontalAdvance(time_text) <= width else ""
+
+
+def _paint_mark(p: QPainter, at: QPointF, text: CardText, colour: QColor, fonts: Fonts) -> None:
+    """The sync mark's words in a pill at the start of the second line."""
+    assert text.mark is not None
+    height = fonts.small_metrics.height()
+    pill = QRectF(at.x(), at.y() + (fonts.bold_line - height) / 2, text.mark_width, height)
     p.setBrush(colour)
     p.setPen(Qt.PenStyle.NoPen)
     p.drawRoundedRect(pill, 3, 3)
     p.setFont(fonts.small)
     p.setPen(WHITE)
-    p.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+    p.drawText(pill, Qt.AlignmentFlag.AlignCenter, text.mark)

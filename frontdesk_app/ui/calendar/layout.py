@@ -18,9 +18,10 @@ from datetime import date, datetime, time, timedelta
 from frontdesk_app.domain.models import Provider
 from frontdesk_app.ui.calendar.cards import Card, card_for
 from frontdesk_app.ui.calendar.geometry import Grid, assign_lanes
-from frontdesk_app.ui.calendar.model import CalendarModel, Column
+from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel, Column
 
 INSET = 2.0  # between a column's edge and its cards
+STRIP = 26.0  # a card beside one in conflict: its colour, and its tooltip
 DAY_MINUTES = 24 * 60
 
 
@@ -55,6 +56,47 @@ class ColumnLayout:
         if self._by_id is None:
             self._by_id = {c.view.id: c for c in self.cards}
         return self._by_id.get(appointment_id)
+
+
+def lane_spans(items: list[AppointmentView], usable: float) -> dict[str, tuple[float, float]]:
+    """Where each card goes across its column: id → (x, width).
+
+    Overlapping cards share the width in lanes; a lane holding a change in conflict (one the
+    server refused because the time was taken meanwhile, so it always overlaps the booking that
+    took it) is as wide as the others leave it, the others a strip of `STRIP` each: its words
+    ("Conflict — click to resolve") are what the person has to act on; the other's details are
+    in its tooltip, and once resolved the lanes share again."""
+    lanes = assign_lanes(items)
+    conflicted: set[tuple[int, int]] = set()
+    clusters = _clusters(items)
+    for view in items:
+        if view.sync_state == "conflict":
+            conflicted.add((clusters[view.id], lanes[view.id][0]))
+    spans: dict[str, tuple[float, float]] = {}
+    for view in items:
+        lane, count = lanes[view.id]
+        cluster = clusters[view.id]
+        wide = [(cluster, n) in conflicted for n in range(count)]
+        if count > 1 and any(wide) and not all(wide):
+            strips = STRIP * wide.count(False)
+            share = (usable - strips) / wide.count(True)
+            widths = [share if w else STRIP for w in wide]
+        else:
+            widths = [usable / max(1, count)] * count
+        spans[view.id] = (sum(widths[:lane]), widths[lane])
+    return spans
+
+
+def _clusters(items: list[AppointmentView]) -> dict[str, int]:
+    """id → the index of its run of overlapping cards (`assign_lanes`' clusters)."""
+    found: dict[str, int] = {}
+    cluster, end = -1, None
+    for item in items:
+        if end is None or item.start >= end:
+            cluster, end = cluster + 1, item.end
+        end = max(end, item.end)
+        found[item.id] = cluster
+    return found
 
 
 class LayoutCache:
@@ -94,17 +136,16 @@ class LayoutCache:
         model, grid, day = self.model, self.grid, column.day
         layout = ColumnLayout(version, column.provider, scale)
         items = model.in_cell(column.provider.id, day)
-        lanes = assign_lanes(items)
         usable = grid.column_width - 2 * INSET
+        spans = lane_spans(items, usable)
         y_of = self._y_of(day)
         for view in items:
-            lane, count = lanes[view.id]
-            width = usable / max(1, count)
+            x, width = spans[view.id]
             top = y_of(view.start)
             bottom = y_of(view.end)
             card = card_for(
                 view,
-                INSET + lane * width,
+                INSET + x,
                 top + 1,
                 max(4.0, width - 1),
                 max(6.0, bottom - top - 2),

@@ -137,6 +137,7 @@ class CalendarModel:
         self._providers: dict[str, Provider] = {}
         self._order: list[str] = []
         self._shown: list[str] = []
+        self._focus: str | None = None  # one provider's week: their columns only
         self._days: list[date] = []
         self._by_id: dict[str, AppointmentView] = {}
         self._cells: dict[tuple[str, date], _Cell] = {}
@@ -198,6 +199,20 @@ class CalendarModel:
         self._emit(ModelChange(reset=True))
 
     @property
+    def focus(self) -> str | None:
+        """The one provider whose columns are shown (their week), or None: the chosen ones."""
+        return self._focus
+
+    def set_focus(self, provider_id: str | None) -> None:
+        self._focus = provider_id if provider_id in self._providers else None
+        self._emit(ModelChange(reset=True))
+
+    @property
+    def column_provider_ids(self) -> list[str]:
+        """The providers with columns: the one in focus, else those chosen."""
+        return [self._focus] if self._focus is not None else list(self._shown)
+
+    @property
     def days(self) -> list[date]:
         return list(self._days)
 
@@ -210,7 +225,7 @@ class CalendarModel:
         return [
             Column(self._providers[pid], day)
             for day in self._days
-            for pid in self._shown
+            for pid in self.column_provider_ids
             if pid in self._providers
         ]
 

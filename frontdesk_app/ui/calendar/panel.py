@@ -7,18 +7,15 @@ columns that changed — the person's scroll position and selection stay where t
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
 
-from PySide6.QtCore import QDate, QPoint, Qt, Signal
+from PySide6.QtCore import QDate, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QVBoxLayout, QWidget
 
 from frontdesk_app.domain.errors import FrontDeskError
 from frontdesk_app.domain.models import (
     Appointment,
-    AppointmentReschedule,
     CancelResult,
     Patient,
     Provider,
@@ -34,13 +31,17 @@ from frontdesk_app.ui.calendar.feed import CalendarFeed
 from frontdesk_app.ui.calendar.find_opening import FindOpeningDialog
 from frontdesk_app.ui.calendar.legend import Legend
 from frontdesk_app.ui.calendar.model import CalendarModel
+from frontdesk_app.ui.calendar.moves import CalendarMoves
+from frontdesk_app.ui.calendar.provider_picker import read_sets
 from frontdesk_app.ui.calendar.toolbar import CalendarToolbar
 from frontdesk_app.ui.calendar.view import CalendarView
+from frontdesk_app.ui.calendar.view_modes import CalendarModes
+from frontdesk_app.ui.calendar.zoom import Kind, Zoom
 from frontdesk_app.ui.eligibility.panel import shared_history
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_CALENDAR, PanelContext, PanelSpec
 
-Mode = Literal["day", "week"]
+Mode = Kind  # the providers' day, everyone's week, one provider's week
 PATIENT_FETCHES = 8
 LIVE_DEBOUNCE_MS = 30
 
@@ -87,20 +88,22 @@ class CalendarPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
-        message_row = QVBoxLayout()
-        message_row.setContentsMargins(10, 6, 10, 0)
+        message_row = QVBoxLayout()  # the message floats over the grid's top, moving nothing
+        message_row.setContentsMargins(10, 0, 10, 0)
         message_row.addWidget(self.message)
         layout.addLayout(message_row)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.legend)
 
+        self.moves = CalendarMoves(self)
         self.feed = CalendarFeed(
             ctx, self.model, self.view, self.badges.badges, around=self._around, parent=self
         )
         self.feed.providers_loaded.connect(self._on_feed_providers_loaded)
         self.feed.period_loaded.connect(self._on_feed_period_loaded)
         self._wire()
-        self.set_mode("week" if ctx.window.remembered("calendar/mode") == "week" else "day")
+        self.modes = CalendarModes(self)
+        self.set_mode(self.modes.remembered_mode())
         self.feed.start()
 
     # --- wiring ------------------------------------------------------------------------------
@@ -110,14 +113,16 @@ class CalendarPanel(QWidget):
         t.prev.triggered.connect(self._on_prev_triggered)
         t.next.triggered.connect(self._on_next_triggered)
         t.date.dateChanged.connect(self._on_date_changed)
-        t.day_mode.triggered.connect(self._on_day_mode_triggered)
-        t.week_mode.triggered.connect(self._on_week_mode_triggered)
+        t.undo.triggered.connect(self.undo_move)
         t.book.triggered.connect(self._on_book_triggered)
         t.find_opening.triggered.connect(self.open_find_opening)
         t.export.triggered.connect(self._on_export_triggered)
         t.print_.triggered.connect(self.print_day_sheet)
         t.show_cancelled.toggled.connect(self._on_show_cancelled_toggled)
         t.providers_changed.connect(self._on_providers_chosen)
+        picker = t.provider_button
+        picker.set_sets(read_sets(self.ctx.window.remembered("calendar/provider_sets")))
+        picker.sets_changed.connect(self._on_provider_sets_changed)
         for action in t.keyboard_actions():
             self.addAction(action)
         v = self.view
@@ -127,6 +132,7 @@ class CalendarPanel(QWidget):
         v.cancel_requested.connect(self.open_cancel)
         v.context_menu_requested.connect(self._on_view_context_menu_requested)
         v.period_step_requested.connect(self.step)
+        v.conflict_clicked.connect(self._on_view_conflict_clicked)
 
     def show_error(self, error: FrontDeskError) -> None:
         self.message.show_error(error)
@@ -136,12 +142,15 @@ class CalendarPanel(QWidget):
 
     # --- navigation --------------------------------------------------------------------------
     def set_mode(self, mode: Mode) -> None:
-        self.mode = mode
-        self.toolbar.day_mode.setChecked(mode == "day")
-        self.toolbar.week_mode.setChecked(mode == "week")
-        self.view.set_compact(mode == "week")
-        self.ctx.window.remember("calendar/mode", mode)
-        self.set_anchor(self.anchor, force=True)
+        self.modes.set_mode(mode)
+
+    def show_provider_week(self, provider_id: str) -> None:
+        """One provider across the week: the view for offering a patient times."""
+        self.modes.show_provider_week(provider_id)
+
+    def set_zoom(self, zoom: Zoom) -> None:
+        """Column width and hour height; the desk remembers it."""
+        self.modes.set_zoom(zoom)
 
     def set_anchor(self, day: date, *, force: bool = False, scroll: bool = True) -> None:
         """Show the period around `day`: at once when it was read ahead, else after reading it
@@ -149,6 +158,8 @@ class CalendarPanel(QWidget):
         days = self.days_for(day)
         if not force and day == self.anchor and self.model.days == days:
             return
+        if days != self.model.days:
+            self.message.hide_errors()  # a refusal was about the period left
         self.anchor = day
         self.toolbar.show_date(day, days)
         self.model.set_days(days)
@@ -160,13 +171,14 @@ class CalendarPanel(QWidget):
             return
         self.feed.drop_pending()
         self._on_feed_period_loaded(len(self.model))
-        self.feed.read_ahead()
+        # After the paint, not before it: the page turns within one frame.
+        QTimer.singleShot(0, self.feed.read_ahead)
 
     def days_for(self, day: date) -> list[date]:
         """The days shown for an anchor day: that day, or its week's working days."""
         if self.mode == "day":
             return [day]
-        shown = [p for p in self.model.providers if p.id in self.model.shown_provider_ids]
+        shown = [p for p in self.model.providers if p.id in self.model.column_provider_ids]
         return week_of(day, shown)
 
     def go_today(self) -> None:
@@ -180,6 +192,7 @@ class CalendarPanel(QWidget):
         if provider_id not in self.model.shown_provider_ids:
             self.model.set_shown([*self.model.shown_provider_ids, provider_id])
             self.toolbar.set_providers(self.model.providers, self.model.shown_provider_ids)
+        self.modes.follow(provider_id)
         self.set_anchor(start.astimezone(self.zone).date(), scroll=False)
         self.view.set_cursor(provider_id, start)
 
@@ -192,15 +205,12 @@ class CalendarPanel(QWidget):
     def _on_date_changed(self, qdate: QDate) -> None:
         self.set_anchor(date(qdate.year(), qdate.month(), qdate.day()))
 
-    def _on_day_mode_triggered(self) -> None:
-        self.set_mode("day")
-
-    def _on_week_mode_triggered(self) -> None:
-        self.set_mode("week")
-
     def _on_show_cancelled_toggled(self, shown: bool) -> None:
         self.model.show_cancelled = shown
         self.view.relayout()
+
+    def _on_provider_sets_changed(self, sets: str) -> None:
+        self.ctx.window.remember("calendar/provider_sets", sets)
 
     def _on_providers_chosen(self, provider_ids: list[str]) -> None:
         self.model.set_shown(provider_ids)
@@ -220,6 +230,9 @@ class CalendarPanel(QWidget):
 
     def _on_feed_providers_loaded(self) -> None:
         self.toolbar.set_providers(self.model.providers, self.model.shown_provider_ids)
+        if self.mode == "provider":
+            self.set_mode("provider")  # the provider remembered exists now
+            return
         self.set_anchor(self.anchor, force=True)
 
     def _on_feed_period_loaded(self, count: int) -> None:
@@ -288,11 +301,15 @@ class CalendarPanel(QWidget):
 
     def open_reschedule(self, appointment_id: str) -> RescheduleDialog | None:
         view = self.model.get(appointment_id)
+        if view is not None and view.sync_state == "conflict":
+            self._on_view_conflict_clicked(appointment_id)  # Enter or a double-click resolves
+            return None
         if view is None or not view.active:
             return None
         dialog = RescheduleDialog(
             self.backend, self.bridge, view=view, model=self.model, zone=self.zone, parent=self
         )
+        dialog.rescheduled.connect(lambda result, before=view: self.moves.remember(result, before))
         dialog.rescheduled.connect(self._on_rescheduled)
         self._open(dialog)
         return dialog
@@ -342,6 +359,7 @@ class CalendarPanel(QWidget):
 
     def _on_cancelled(self, result: CancelResult) -> None:
         self.feed.mark_changed(result.id)
+        self.moves.forget(result.id)
         self.message.show_message(
             "Cancelled",
             "The patient keeps their refund." if result.refund_eligible else "",
@@ -350,29 +368,15 @@ class CalendarPanel(QWidget):
 
     def reschedule_to(self, appointment_id: str, new_start: datetime) -> None:
         """Drag and drop: show the move at once as pending; undo it if the server refuses."""
-        view = self.model.get(appointment_id)
-        if view is None:
-            return
-        length = view.end - view.start
-        self.model.upsert(
-            replace(view, start=new_start, end=new_start + length, sync_state="pending")
-        )
+        self.moves.reschedule_to(appointment_id, new_start)
 
-        def refused(exc: BaseException) -> bool:
-            self.model.upsert(view)
-            return False  # the error sink shows the reason in this panel
+    def undo_move(self) -> bool:
+        """Put the last move back (Ctrl+Z), within a minute of it."""
+        return self.moves.undo()
 
-        self.bridge.run(
-            self.backend.reschedule_appointment(
-                appointment_id,
-                AppointmentReschedule(new_start_time=new_start, reason="Moved in the calendar"),
-            ),
-            on_success=self._on_rescheduled,
-            on_error=refused,
-            where=self,
-            busy="Rescheduling…",
-            context="moving an appointment",
-        )
+    def _on_view_conflict_clicked(self, appointment_id: str) -> None:
+        """The conflict list, on this appointment's conflict."""
+        self.ctx.window.open_conflicts(appointment_id=appointment_id)
 
     def _on_view_context_menu_requested(self, appointment_id: str, where: QPoint) -> None:
         menu = QMenu(self)

@@ -13,6 +13,7 @@ from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import FrontDeskError
 from frontdesk_app.domain.models import Availability
 from frontdesk_app.ui.async_bridge import AsyncBridge
+from frontdesk_app.ui.calendar.time_note import nearest
 
 
 class SlotPicker(QComboBox):
@@ -99,10 +100,13 @@ class SlotPicker(QComboBox):
                 self._select(keep)
         self.loaded.emit(len(starts))
 
+    def starts(self) -> list[datetime]:
+        """The free starts offered."""
+        found = (self.itemData(index) for index in range(self.count()))
+        return [value for value in found if isinstance(value, datetime)]
+
     def _select(self, start: datetime) -> None:
-        """That start, or the first free one after it (a double-click lands mid-slot)."""
-        for index in range(self.count()):
-            value = self.itemData(index)
-            if isinstance(value, datetime) and value >= start:
-                self.setCurrentIndex(index)
-                return
+        """That start, or the free one nearest to it (the dialog says why it moved)."""
+        chosen = nearest(self.starts(), start)
+        if chosen is not None:
+            self.setCurrentIndex(self.findData(chosen))

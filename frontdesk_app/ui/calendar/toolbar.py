@@ -6,10 +6,20 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QDateEdit, QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
 from frontdesk_app.domain.models import Provider
+from frontdesk_app.ui.calendar.provider_picker import ProviderPicker
 from frontdesk_app.ui.resources import icon
 
 
@@ -41,6 +51,7 @@ def quietly(target: QObject, change: Callable[[], object]) -> None:
 
 class CalendarToolbar(QToolBar):
     providers_changed = Signal(list)  # provider ids to show
+    focus_changed = Signal(str)  # the provider whose week is shown
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__("Calendar", parent)
@@ -53,72 +64,156 @@ class CalendarToolbar(QToolBar):
         self.date = QDateEdit()
         self.date.setAccessibleName("Go to date")
         self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("d MMM yyyy")
+        self.date.setDisplayFormat("ddd d MMM yyyy")
         self.date.setToolTip("Choose a date")
         self.period = QLabel()
         self.period.setAccessibleName("Dates shown")
         self.period.setProperty("role", "heading")
-        self.period.setMinimumWidth(240)
         self.day_mode = _action(self, "Day", "day-view", ("Ctrl+D",), "Day view")
         self.week_mode = _action(self, "Week", "week-view", ("Ctrl+W",), "Week view")
+        self.provider_mode = _action(
+            self, "Provider", "provider-week", ("Ctrl+Shift+W",), "One provider's week"
+        )
+        self.focus_box = QComboBox()
+        self.focus_box.setAccessibleName("Provider whose week is shown")
+        self.focus_box.setToolTip("Whose week to show")
+        self.focus_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.focus_box.currentIndexChanged.connect(self._on_focus_index_changed)
+        self.zoom_in = _action(self, "Zoom in", None, ("Ctrl++", "Ctrl+="), "Wider columns")
+        self.zoom_out = _action(self, "Zoom out", None, ("Ctrl+-",), "Narrower columns")
+        self.zoom_reset = _action(self, "Actual size", None, ("Ctrl+0",), "Columns as they start")
+        self.undo = _action(self, "Undo move", None, ("Ctrl+Z",), "Put the last move back")
+        self.undo.setEnabled(False)
         group = QActionGroup(self)
-        for action in (self.day_mode, self.week_mode):
+        for action in (self.day_mode, self.week_mode, self.provider_mode):
             action.setCheckable(True)
             group.addAction(action)
-        self.provider_menu = QMenu(self)
-        self.provider_button = QToolButton()
-        self.provider_button.setText("Providers")
-        self.provider_button.setIcon(icon("providers"))
-        self.provider_button.setAccessibleName("Choose providers")
-        self.provider_button.setToolTip("Choose which providers' columns to show")
-        self.provider_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.provider_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.provider_button.setMenu(self.provider_menu)
         self.show_cancelled = _action(self, "Show cancelled", None)
         self.show_cancelled.setCheckable(True)
+        self.provider_button = ProviderPicker([self.show_cancelled])
+        self.provider_button.providers_changed.connect(self.providers_changed)
         self.book = _action(self, "Book", "add", ("Ctrl+N",), "Book an appointment")
         self.find_opening = _action(
             self, "Find opening", "find-opening", ("Ctrl+F",), "Find the next opening"
         )
         self.print_ = _action(self, "Print", "print", ("Ctrl+P",), "Print the day sheet")
         self.export = _action(self, "Export PDF", "pdf", ("Ctrl+E",), "Save the day sheet as a PDF")
-        self._provider_actions: dict[str, QAction] = {}
 
         self.addAction(self.today)
         self.addAction(self.prev)
         self.addAction(self.next)
         self.addWidget(self.date)
-        self.addWidget(self.period)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.addWidget(spacer)
+        self._period_action = self.addWidget(self.period)
+        self._spacer = QWidget()
+        self._spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.addWidget(self._spacer)
         self.addAction(self.day_mode)
         self.addAction(self.week_mode)
+        self.addAction(self.provider_mode)
+        self._focus_action = self.addWidget(self.focus_box)
+        self._focus_action.setVisible(False)
         self.addWidget(self.provider_button)
         self.addSeparator()
         self.addAction(self.book)
-        self.addAction(self.find_opening)
-        self.addSeparator()
-        self.addAction(self.print_)
-        self.addAction(self.export)
+        # A button of its own (not the action's): hiding it when the window is narrow must not
+        # hide the action, whose key (Ctrl+F) works wherever the focus is in the panel.
+        self.find_button = QToolButton()
+        self.find_button.setDefaultAction(self.find_opening)
+        self.find_button.setAccessibleName(self.find_opening.text())
+        self.find_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._find_action = self.addWidget(self.find_button)
+        # What a 1280-pixel window has no room for: the day sheet and the zoom, with their keys.
+        self.more_menu = QMenu(self)
+        self.more_menu.setAccessibleName("More calendar actions")
+        for action in (self.undo, self.find_opening, self.print_, self.export):
+            self.more_menu.addAction(action)
+        self.more_menu.addSeparator()
+        for action in (self.zoom_in, self.zoom_out, self.zoom_reset):
+            self.more_menu.addAction(action)
+        self.more_button = QToolButton()
+        self.more_button.setText("More")
+        self.more_button.setIcon(icon("more"))
+        self.more_button.setAccessibleName("More")
+        self.more_button.setToolTip("Print, PDF, zoom")
+        self.more_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_button.setMenu(self.more_menu)
+        self.addWidget(self.more_button)
         for action in (
             self.today,
             self.prev,
             self.next,
             self.day_mode,
             self.week_mode,
+            self.provider_mode,
             self.book,
-            self.find_opening,
             self.print_,
             self.export,
         ):
             button = self.widgetForAction(action)
             if button is not None:
                 button.setAccessibleName(action.text())
-        for action in (self.prev, self.next, self.print_, self.export):
+        for action in (self.prev, self.next):
             button = self.widgetForAction(action)
             if isinstance(button, QToolButton):
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+    # --- fitting the window --------------------------------------------------------------------
+    def _squeezes(self) -> list[Callable[[], None]]:
+        """What gives way, in order, when the toolbar is wider than the window: the "Find
+        opening" button (it stays in More), the dates' heading (the date box shows the day),
+        the words beside the view and provider buttons (their tooltips and names keep them)."""
+
+        def icon_only(*actions: QAction) -> Callable[[], None]:
+            def squeeze() -> None:
+                for action in actions:
+                    button = self.widgetForAction(action)
+                    if isinstance(button, QToolButton):
+                        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+            return squeeze
+
+        def provider_icon() -> None:
+            self.provider_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+        return [
+            lambda: self._find_action.setVisible(False),
+            lambda: self._period_action.setVisible(False),
+            icon_only(self.day_mode, self.week_mode, self.provider_mode),
+            provider_icon,
+            icon_only(self.today),
+        ]
+
+    def fit(self) -> None:
+        """Show what fits the width, the rest giving way in the order of `_squeezes`."""
+        self._find_action.setVisible(True)
+        self._period_action.setVisible(True)
+        for action in (self.today, self.day_mode, self.week_mode, self.provider_mode):
+            button = self.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.provider_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for squeeze in self._squeezes():
+            if self.wanted_width() <= self.width():
+                return
+            squeeze()
+
+    def wanted_width(self) -> int:
+        """The width every visible item asks for, the flexible space aside."""
+        layout = self.layout()
+        spacing = layout.spacing() if layout is not None else 0
+        margins = self.contentsMargins()
+        total = margins.left() + margins.right() + 24  # the toolbar's handle and ends
+        for action in self.actions():
+            widget = self.widgetForAction(action)
+            if not action.isVisible() or widget is None or widget is self._spacer:
+                continue
+            total += widget.sizeHint().width() + spacing
+        return total
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
 
     def keyboard_actions(self) -> list[QAction]:
         return [
@@ -127,10 +222,15 @@ class CalendarToolbar(QToolBar):
             self.next,
             self.day_mode,
             self.week_mode,
+            self.provider_mode,
             self.book,
             self.find_opening,
             self.print_,
             self.export,
+            self.zoom_in,
+            self.zoom_out,
+            self.zoom_reset,
+            self.undo,
         ]
 
     def show_date(self, anchor: date, days: list[date]) -> None:
@@ -144,41 +244,28 @@ class CalendarToolbar(QToolBar):
             else:
                 text = f"{first:%d %b} – {last:%d %b %Y}"
         self.period.setText(text)
+        self.date.setToolTip(f"Choose a date ({text} shown)")
+        self.fit()
+
+    def show_focus(self, visible: bool) -> None:
+        """The provider box is there only while one provider's week is shown."""
+        self._focus_action.setVisible(visible)
+        self.fit()
+
+    def set_focus(self, providers: list[Provider], provider_id: str | None) -> None:
+        def fill() -> None:
+            self.focus_box.clear()
+            for provider in providers:
+                self.focus_box.addItem(provider.name, provider.id)
+            self.focus_box.setCurrentIndex(max(0, self.focus_box.findData(provider_id)))
+
+        quietly(self.focus_box, fill)
+
+    def _on_focus_index_changed(self, index: int) -> None:
+        provider_id = self.focus_box.itemData(index)
+        if isinstance(provider_id, str):
+            self.focus_changed.emit(provider_id)
 
     def set_providers(self, providers: list[Provider], shown: list[str]) -> None:
-        self.provider_menu.clear()
-        self._provider_actions.clear()
-        self.provider_menu.addAction("Show all", self._on_show_all)
-        self.provider_menu.addSeparator()
-        for provider in providers:
-            action = self.provider_menu.addAction(f"{provider.name} — {provider.specialty}")
-            action.setCheckable(True)
-            action.setChecked(provider.id in shown)
-            action.toggled.connect(self._on_provider_toggled)
-            self._provider_actions[provider.id] = action
-        self.provider_menu.addSeparator()
-        self.provider_menu.addAction(self.show_cancelled)
-        self._update_button(shown, len(providers))
-
-    def _chosen(self) -> list[str]:
-        return [pid for pid, action in self._provider_actions.items() if action.isChecked()]
-
-    def _on_show_all(self) -> None:
-        for action in self._provider_actions.values():
-            was = action.blockSignals(True)
-            action.setChecked(True)
-            action.blockSignals(was)
-        self._emit()
-
-    def _on_provider_toggled(self, _checked: bool) -> None:
-        self._emit()
-
-    def _emit(self) -> None:
-        chosen = self._chosen()
-        self._update_button(chosen, len(self._provider_actions))
-        self.providers_changed.emit(chosen)
-
-    def _update_button(self, shown: list[str], total: int) -> None:
-        self.provider_button.setText(
-            "All providers" if len(shown) == total else f"{len(shown)} of {total} providers"
-        )
+        self.provider_button.set_providers(providers, shown)
+        self.fit()

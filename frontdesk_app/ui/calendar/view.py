@@ -27,18 +27,16 @@ from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.ui.calendar import keyboard
 from frontdesk_app.ui.calendar.body_painter import BadgeProvider
+from frontdesk_app.ui.calendar.cards import Card
 from frontdesk_app.ui.calendar.describe import describe, tooltip
 from frontdesk_app.ui.calendar.drag_drop import DragAndDrop
 from frontdesk_app.ui.calendar.geometry import Grid
 from frontdesk_app.ui.calendar.hit_testing import BodyMap
 from frontdesk_app.ui.calendar.keyboard import Cursor
-from frontdesk_app.ui.calendar.metrics import GUTTER_WIDTH, HEADER_HEIGHT
+from frontdesk_app.ui.calendar.metrics import GUTTER_WIDTH, HEADER_HEIGHT, Fonts
 from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel, Column, ModelChange
 from frontdesk_app.ui.calendar.viewport_painter import ViewportPainter, ViewState
-
-DAY_MIN_COLUMN = 120.0
-# The week fits the window: narrow columns show colour and time, details are in the tooltip.
-WEEK_MIN_COLUMN = 14.0
+from frontdesk_app.ui.calendar.zoom import Kind, Zoom, min_column
 
 
 class CalendarView(QAbstractScrollArea):
@@ -51,6 +49,8 @@ class CalendarView(QAbstractScrollArea):
     selection_changed = Signal(str)  # "" when nothing is selected
     context_menu_requested = Signal(str, QPoint)  # appointment id or "", global position
     period_step_requested = Signal(int)  # -1 or +1: keyboard went past the first/last column
+    provider_week_requested = Signal(str)  # provider id: their header was double-clicked
+    conflict_clicked = Signal(str)  # appointment id: "Conflict — click to resolve"
 
     def __init__(
         self,
@@ -69,7 +69,8 @@ class CalendarView(QAbstractScrollArea):
         self._selected: str | None = None
         self._cursor: Cursor | None = None
         self._badges: BadgeProvider | None = None
-        self._min_column = DAY_MIN_COLUMN
+        self._kind: Kind = "day"
+        self._zoom = Zoom()
         self.paint_count = 0
         self.setAccessibleName("Calendar")
         self.setAccessibleDescription(
@@ -90,9 +91,24 @@ class CalendarView(QAbstractScrollArea):
         self.relayout()
 
     # --- public API --------------------------------------------------------------------------
-    def set_compact(self, compact: bool) -> None:
-        self._min_column = WEEK_MIN_COLUMN if compact else DAY_MIN_COLUMN
+    def set_kind(self, kind: Kind) -> None:
+        """A providers' day, everyone's week or one provider's week: how narrow a column may be."""
+        self._kind = kind
         self.relayout()
+
+    @property
+    def zoom(self) -> Zoom:
+        return self._zoom
+
+    def set_zoom(self, zoom: Zoom) -> None:
+        """Wider columns and taller hours (or narrower and shorter); the same time stays at the
+        top of the body."""
+        if zoom == self._zoom:
+            return
+        top = self.grid.first_minute + self.verticalScrollBar().value() / self.grid.px_per_minute
+        self._zoom = zoom
+        self.relayout()
+        self.scroll_to_minute(int(top))
 
     def set_badge_provider(self, provider: BadgeProvider | None) -> None:
         """A small mark per appointment (its eligibility state); its text joins the tooltip
@@ -165,6 +181,22 @@ class CalendarView(QAbstractScrollArea):
     def item_at(self, pos: QPoint) -> AppointmentView | None:
         return self._body.item_at(pos)
 
+    def visible_cards(self) -> list[tuple[int, Card]]:
+        """The cards in view now, with their column's index (tests, the screen reader)."""
+        x, y = self._scroll()
+        width = self.viewport().width() - GUTTER_WIDTH
+        height = self.viewport().height() - HEADER_HEIGHT
+        found: list[tuple[int, Card]] = []
+        for index in self.grid.visible_columns(x, x + width):
+            layout = self._body.layouts.column(self._body.columns[index])
+            found.extend((index, card) for card in layout.visible(y, y + height))
+        return found
+
+    @property
+    def fonts(self) -> Fonts:
+        """The fonts the calendar paints with, resolved against the widget's."""
+        return self._paint.use_font(self.font())
+
     def day_of_column(self, index: int) -> date:
         return self._body.columns[index].day
 
@@ -178,7 +210,7 @@ class CalendarView(QAbstractScrollArea):
     def lay_out_ahead(self, days: Iterable[date]) -> None:
         """Lay out and paint these days' columns (a period read ahead) while the window is
         idle, so that showing them is a copy."""
-        shown = set(self.model.shown_provider_ids)
+        shown = set(self.model.column_provider_ids)
         providers = [p for p in self.model.providers if p.id in shown]
         self._paint.prepare([Column(p, day) for day in days for p in providers])
 
@@ -194,10 +226,14 @@ class CalendarView(QAbstractScrollArea):
         self.grid.first_minute = max(0, (first // 60) * 60 - 60)
         self.grid.last_minute = min(24 * 60, -(-last // 60) * 60 + 60)
         self.grid.columns = len(columns)
+        self.grid.px_per_minute = self._zoom.px_per_minute
         body_w = max(1, self.viewport().width() - GUTTER_WIDTH)
         body_h = max(1, self.viewport().height() - HEADER_HEIGHT)
         wanted = body_w / max(1, len(columns))
-        self.grid.column_width = max(self._min_column, wanted)
+        fonts = self._paint.use_font(self.font())
+        names = [p.name for p in {c.provider.id: c.provider for c in columns}.values()]
+        narrowest = min_column(self._kind, self._zoom, fonts, names)
+        self.grid.column_width = float(max(narrowest, wanted))
         self.horizontalScrollBar().setRange(0, max(0, int(self.grid.width) - body_w))
         self.horizontalScrollBar().setPageStep(body_w)
         self.verticalScrollBar().setRange(0, max(0, int(self.grid.height) - body_h))
@@ -212,6 +248,11 @@ class CalendarView(QAbstractScrollArea):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.relayout()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.relayout()  # the narrowest readable column is measured in the font
 
     def _on_model_changed(self, change: ModelChange) -> None:
         if change.reset:
@@ -288,7 +329,10 @@ class CalendarView(QAbstractScrollArea):
             self._move_cursor_to(slot)
         if view is not None:
             self.select(view.id)
-            if event.button() == Qt.MouseButton.LeftButton and view.active:
+            left = event.button() == Qt.MouseButton.LeftButton
+            if left and view.sync_state == "conflict":
+                self.conflict_clicked.emit(view.id)
+            elif left and view.active:
                 self._drag.begin(view, pos)
         else:
             self.select(None)
@@ -318,6 +362,11 @@ class CalendarView(QAbstractScrollArea):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
         self._drag.press = None
+        if pos.y() < HEADER_HEIGHT and pos.x() >= GUTTER_WIDTH:
+            index = self.grid.column_at(pos.x() - GUTTER_WIDTH + self._scroll()[0])
+            if index is not None:
+                self.provider_week_requested.emit(self._body.columns[index].provider.id)
+            return
         view = self._body.item_at(pos)
         if view is not None:
             self.appointment_activated.emit(view.id)

@@ -83,17 +83,19 @@ def paint_header(p: QPainter, c: Chrome, width: int) -> None:
     bold, small = c.fonts.header_metrics, c.fonts.small_metrics
     cols = c.grid.visible_columns(c.scroll_x, c.scroll_x + width)
     half = HEADER_HEIGHT / 2
+    # One provider's week: their name is in the toolbar, not under every day.
+    one_provider = len({column.provider.id for column in c.columns}) == 1
     for index in cols:
         column = c.columns[index]
         x = GUTTER_WIDTH + c.grid.x_of(index) - c.scroll_x
         cell = QRectF(x + 8, 0, c.grid.column_width - 12, HEADER_HEIGHT)
         if c.week:
-            width = int(c.grid.column_width - 4)
-            key = (column.provider.name, width)
+            room = int(c.grid.column_width - 4)  # not `width`: the header's, used below
+            key = (column.provider.name, room)
             label = c.labels.get(key)
             if label is None:
-                label = c.labels[key] = week_label(column.provider.name, width, small)
-            if label:
+                label = c.labels[key] = week_label(column.provider.name, room, small)
+            if label and not one_provider:
                 p.setFont(c.fonts.small)
                 p.setPen(palette.HEADER_SUBTEXT)
                 p.drawText(
@@ -149,6 +151,7 @@ def _paint_day_groups(p: QPainter, c: Chrome, cols: range, today: object, half: 
             last += 1
         x0 = GUTTER_WIDTH + c.grid.x_of(first) - c.scroll_x
         x1 = GUTTER_WIDTH + c.grid.x_of(last + 1) - c.scroll_x
+        x0 = max(x0, GUTTER_WIDTH)  # scrolled sideways: the day's name stays over what is shown
         rect = QRectF(x0 + 8, 4, x1 - x0 - 16, half - 4)
         p.setFont(c.fonts.header)
         p.setPen(palette.TODAY_TEXT if day == today else palette.HEADER_TEXT)

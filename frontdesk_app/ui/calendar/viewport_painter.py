@@ -201,6 +201,13 @@ class ViewportPainter:
         missing = layer.missing(wanted)
         if missing.isEmpty():
             return False
+        # What would be on screen at the present scroll position first: paging to the period
+        # then finds it painted even when the rest of the day is not yet.
+        on_screen = missing.intersected(
+            QRect(wanted.x(), self.body.scroll()[1], wanted.width(), size.height())
+        )
+        if not on_screen.isEmpty():
+            missing = on_screen
         bounds = missing.boundingRect()
         band = missing.intersected(QRect(bounds.left(), bounds.top(), BAND, bounds.height()))
         state = self._state()
@@ -288,6 +295,11 @@ class ViewportPainter:
         to, and the whole day's height, so that scrolling up and down is only a copy."""
         height = max(body.height(), math.ceil(self.body.grid.height))
         return QRect(self.body.scroll()[0], 0, body.width(), height)
+
+    def use_font(self, font: QFont) -> Fonts:
+        """The fonts resolved against the widget's font as it is now (layout measures with them)."""
+        self._ensure_fonts(font)
+        return self.fonts
 
     def _ensure_fonts(self, font: QFont) -> None:
         """The fonts resolved against the widget's font as it is now."""
