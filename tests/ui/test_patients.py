@@ -25,6 +25,7 @@ from frontdesk_app.domain.models import (
     SimulatedCallRequest,
     TransferRequest,
 )
+from frontdesk_app.ui.audit_menu import set_audit_sink
 from frontdesk_app.ui.calendar.booking_dialog import BookingDialog
 from frontdesk_app.ui.calendar.change_dialogs import RescheduleDialog
 from frontdesk_app.ui.calls.panel import CallsPanel
@@ -268,15 +269,24 @@ def test_the_card_is_bound_to_one_patient_and_drops_a_late_answer(
     assert window.context is not None
     card = PatientCard(window.context, window)
     qtbot.addWidget(card)
-    card.show_patient(a)
-    with qtbot.waitSignal(card.loaded, timeout=WAIT) as shown:
-        card.show_patient(b)
-    assert shown.args[0].patient == b
-    with qtbot.assertNotEmitted(card.loaded, wait=200):
-        gate.set()
-        run(qtbot, window.bridge.wait_idle())
-    assert card.data is not None and card.data.patient == b
-    assert card.header.text().startswith(b.full_name)
+    noted: list[tuple[str, str | None, str | None]] = []
+    set_audit_sink(lambda action, patient, obj: noted.append((action, patient, obj)))
+    try:
+        card.show_patient(a)
+        with qtbot.waitSignal(card.loaded, timeout=WAIT) as shown:
+            card.show_patient(b)
+        assert shown.args[0].patient == b
+        with qtbot.assertNotEmitted(card.loaded, wait=200):
+            gate.set()
+            run(qtbot, window.bridge.wait_idle())
+        assert card.data is not None and card.data.patient == b
+        assert card.header.text().startswith(b.full_name)
+        with qtbot.waitSignal(card.loaded, timeout=WAIT):
+            card.reload()  # after a change made from the card: not another look
+    finally:
+        set_audit_sink(None)
+    # Each patient looked at is in the audit log, once.
+    assert noted == [("patient.view", a.id, None), ("patient.view", b.id, None)]
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from frontdesk_app.domain.errors import Offline
 from frontdesk_app.domain.models import Page, Prescription
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.store.tables import PrescriptionRow
+from frontdesk_app.ui.audit_menu import set_audit_sink
 from frontdesk_app.ui.prescriptions.panel import PrescriptionsPanel
 from frontdesk_app.ui.prescriptions.service import status_words
 from tests.ui.panel_support import (
@@ -255,6 +256,8 @@ def test_lookup_by_id_switches_the_patient_and_a_new_patient_replaces_every_resu
     desk, panel = local_panel
     a_id, b_id, c_id = patients_with_prescriptions(desk, 3)
     a, b, c = (patient(qtbot, desk.backend, i) for i in (a_id, b_id, c_id))
+    noted: list[tuple[str, str | None, str | None]] = []
+    set_audit_sink(lambda action, who, obj: noted.append((action, who, obj)))
     with qtbot.waitSignal(panel.lookup_shown, timeout=WAIT):
         panel.show_patient(b)
     assert panel.header.text().startswith(b.full_name)
@@ -277,6 +280,13 @@ def test_lookup_by_id_switches_the_patient_and_a_new_patient_replaces_every_resu
     assert {rx.patient_id for rx in panel.prescriptions} == {c.id}
     assert panel.current == panel.prescriptions[0]
     assert panel.grid.value("patient").startswith(c.full_name)
+    set_audit_sink(None)
+    # Each patient whose prescriptions were shown is in the audit log.
+    assert [(action, who) for action, who, _ in noted] == [
+        ("patient.view", b.id),
+        ("patient.view", a.id),
+        ("patient.view", c.id),
+    ]
     # Clicking the highlighted row shows it (again), another row shows that one.
     panel.current = None
     rect = panel.table.visualRect(panel.table.model().index(0, 0))

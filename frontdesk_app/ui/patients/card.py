@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from frontdesk_app.domain import clock
 from frontdesk_app.domain.models import Appointment, Patient
+from frontdesk_app.ui.audit_menu import record_view
 from frontdesk_app.ui.calendar.palette import type_style
 from frontdesk_app.ui.calls.labels import intent_label
 from frontdesk_app.ui.eligibility.state import format_age, verdict
@@ -132,7 +133,12 @@ class PatientCard(QDialog):
 
     # --- loading -------------------------------------------------------------------------------
     def show_patient(self, patient: Patient) -> None:
-        """Bind the card to `patient`: what was shown of another patient goes at once."""
+        """Bind the card to `patient`: what was shown of another patient goes at once. Noted
+        in the audit log as the signed-in person looking at this patient."""
+        record_view("patient.view", patient_id=patient.id)
+        self._load(patient)
+
+    def _load(self, patient: Patient) -> None:
         self._generation += 1
         generation = self._generation
         self.data = None
@@ -161,7 +167,7 @@ class PatientCard(QDialog):
 
     def reload(self) -> None:
         if self.header.patient is not None:
-            self.show_patient(self.header.patient)
+            self._load(self.header.patient)
 
     @staticmethod
     def _contact(patient: Patient) -> str:

@@ -35,6 +35,7 @@ from frontdesk_app.domain.errors import FrontDeskError, NotFound
 from frontdesk_app.domain.models import Patient, Prescription
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.ui.async_bridge import AsyncBridge
+from frontdesk_app.ui.audit_menu import record_view
 from frontdesk_app.ui.eligibility.patient_picker import PatientPicker
 from frontdesk_app.ui.eligibility.widgets import Banner, FieldGrid
 from frontdesk_app.ui.message_bar import MessageBar
@@ -263,7 +264,10 @@ class PrescriptionsPanel(QWidget):
     # --- internals ---
 
     def _bind(self, patient: Patient | None) -> None:
-        """Make `patient` the panel's patient: every result of the one before goes."""
+        """Make `patient` the panel's patient: every result of the one before goes. Another
+        patient shown is noted in the audit log as the signed-in person looking at them."""
+        if patient is not None and (self.patient is None or self.patient.id != patient.id):
+            record_view("patient.view", patient_id=patient.id)
         self.patient = patient
         self.header.set_patient(patient)
         self.message.hide()
