@@ -47,7 +47,7 @@ ensure_display()
 sys.path.insert(0, str(ROOT))
 HOME = Path(tempfile.mkdtemp(prefix="frontdesk-shots-"))
 os.environ["FRONTDESK_HOME"] = str(HOME)
-os.environ.setdefault("PYTHON_KEYRING_BACKEND", "frontdesk_app.secrets.MemoryKeyring")
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.keyrings.MemoryKeyring")  # a throwaway desk
 
 import qasync  # noqa: E402
 from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402

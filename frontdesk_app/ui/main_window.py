@@ -146,6 +146,10 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        # On the window too: Ctrl+Q quits while locked, when the menus are disabled (the next
+        # start is locked as well).
+        self.addAction(quit_action)
+        self.quit_action = quit_action
         self.view_menu = bar.addMenu("&View")
         help_menu = bar.addMenu("&Help")
         keys = help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PySide6.QtCore import QObject, QSettings, Qt
-from PySide6.QtGui import QAccessible
+from PySide6.QtGui import QAccessible, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -196,6 +196,7 @@ def test_idle_lock_hides_patient_data_and_the_pin_brings_it_all_back(
     assert not calendar.isVisible() and not settings.isVisible() and not notice.isVisible()
     assert [w for w in QApplication.topLevelWidgets() if w.isVisible()] == [window]
     assert not window.menuBar().isEnabled() and not window.statusBar().isEnabled()
+    assert window.quit_action.isEnabled()  # closing while locked is allowed (Ctrl+Q)
     shown = "\n".join(visible_texts())
     assert "locked" in shown
     assert not any(name in shown for name in names)
@@ -228,6 +229,43 @@ def test_idle_lock_hides_patient_data_and_the_pin_brings_it_all_back(
     assert controller.watcher.counting  # and the idle clock runs again
     for dialog in (settings, notice, late):
         dialog.close()
+
+
+def test_the_keyboard_is_back_in_the_window_after_signing_in(
+    qtbot: QtBot, local_desk: tuple[MainWindow, LocalBackend]
+) -> None:
+    """Without a widget to type into after sign-in, Ctrl+K and the calendar's keys did
+    nothing until the person clicked somewhere."""
+    window, _backend = local_desk
+    window.show()
+    window.activateWindow()
+    controller = signed_in(qtbot, window, new_desk(window_folder(window)))
+    content = controller.content
+    assert content is not None
+    qtbot.waitUntil(lambda: content.isAncestorOf(window.focusWidget()), timeout=WAIT)
+    calendar = window.panel("calendar")
+    assert isinstance(calendar, CalendarPanel)
+    calendar.view.setFocus()
+    controller.lock()
+    assert not content.isAncestorOf(window.focusWidget())
+    unlock_with(qtbot, controller, PIN)
+    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
+    assert window.focusWidget() is calendar.view  # where it was before locking
+
+
+def test_closing_while_locked_is_allowed(
+    qtbot: QtBot, local_desk: tuple[MainWindow, LocalBackend]
+) -> None:
+    window, _backend = local_desk
+    window.show()
+    controller = signed_in(qtbot, window, new_desk(window_folder(window)))
+    controller.lock()
+    assert not window.menuBar().isEnabled()
+    # Ctrl+Q is the window's own shortcut, so it works with the menus disabled.
+    assert window.quit_action in window.actions()
+    assert window.quit_action.shortcut() == QKeySequence("Ctrl+Q")
+    window.quit_action.trigger()  # does nothing when the action is disabled
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT)
 
 
 def test_input_keeps_the_desk_unlocked(

@@ -25,9 +25,10 @@ import asyncio
 import logging
 
 import shiboken6
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QMainWindow,
     QMenu,
     QStackedWidget,
@@ -90,6 +91,7 @@ class LockController(QObject):
         self.watcher.idle.connect(self.on_watcher_idle)
         self.stack: QStackedWidget | None = None
         self.content: QWidget | None = None
+        self._focus: QWidget | None = None
         self.locked = False
         self.curtain = Curtain(window, self.page)
         self._task: asyncio.Future[None] | None = None
@@ -151,6 +153,11 @@ class LockController(QObject):
         if self.stack is None or self.content is None or self.locked:
             return
         self.locked = True
+        focused = QApplication.focusWidget()
+        # Where the keyboard was, to put it back at unlock (a lock at start has none).
+        self._focus = (
+            focused if focused is not None and self.content.isAncestorOf(focused) else None
+        )
         self.watcher.pause()
         self._show_entry_mode()
         self.curtain.draw()
@@ -190,6 +197,14 @@ class LockController(QObject):
         self.stack.insertWidget(0, self.content)
         self.stack.setCurrentWidget(self.content)
         self.curtain.lift()
+        # The keyboard back where it was, else in the content: shortcuts work at once.
+        focus = self._focus if self._focus is not None and shiboken6.isValid(self._focus) else None
+        if focus is None or not self.content.isAncestorOf(focus):
+            self.content.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.content.focusNextChild()
+        else:
+            focus.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._focus = None
         self.watcher.resume()
         log.info("workstation unlocked")
         self.locked_changed.emit(False)

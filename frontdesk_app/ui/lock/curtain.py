@@ -93,7 +93,9 @@ class Curtain(QObject):
                 menu = top.menu()
                 if isinstance(menu, QMenu):
                     parts.extend(menu.actions())
-            self._disabled = [p for p in parts if p.isEnabled()]
+            # Quitting reveals nothing and the next start is locked too.
+            kept = getattr(self._window, "quit_action", None)
+            self._disabled = [p for p in parts if p.isEnabled() and p is not kept]
             for part in self._disabled:
                 part.setEnabled(False)
             return
