@@ -152,10 +152,10 @@ async def start_services(
         credentials = ApiKey(server.api_key)
     else:
         base_url = _base_url(settings)
-        key = os.environ.get("FRONTDESK_API_KEY") if env == "custom" else None
+        api_key = os.environ.get("FRONTDESK_API_KEY") if env == "custom" else None
         credentials = (
-            ApiKey(key)
-            if key
+            ApiKey(api_key)
+            if api_key
             else await asyncio.to_thread(
                 lambda: load_credentials(
                     environment=env, auth_method=settings.auth_method, client_id=settings.client_id
