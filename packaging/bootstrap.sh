@@ -33,3 +33,10 @@ python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".${extras}"
+
+# A test generates a client from /openapi.json with openapi-python-client, which pins an older
+# httpx than FrontDesk's: it gets a virtual environment of its own.
+if [ -n "$extras" ]; then
+  [ -x .venv-openapi-client/bin/python ] || "$python" -m venv .venv-openapi-client
+  .venv-openapi-client/bin/python -m pip install -q "openapi-python-client>=0.29,<0.30"
+fi

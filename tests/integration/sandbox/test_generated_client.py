@@ -1,10 +1,9 @@
 """A client generated from /openapi.json by openapi-python-client books, moves and cancels.
-
 The generator pins an older httpx than this project's, so it lives in an environment of its
-own: `FRONTDESK_OPENAPI_CLIENT_PYTHON` names a Python that has `openapi-python-client`
-installed (for example `python -m venv /tmp/opc && /tmp/opc/bin/pip install
-openapi-python-client`), or the test's own Python if it has it. The client is generated into a
-temporary folder and imported by that same Python, against the live sandbox on loopback.
+own: `.venv-openapi-client`, made by `packaging/bootstrap.sh --test`, or the Python that
+`FRONTDESK_OPENAPI_CLIENT_PYTHON` names, or the test's own Python if it has it. The client is
+generated into a temporary folder and imported by that same Python, against the live sandbox on
+loopback.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from tests.fixtures.clock import NY
 from tests.integration.sandbox.support import client
 
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[3]
 
 DRIVER = """
 import datetime, json, sys, uuid
@@ -92,9 +92,13 @@ def _generator_python() -> str:
         return chosen
     if importlib.util.find_spec("openapi_python_client") is not None:
         return sys.executable
+    # Where `packaging/bootstrap.sh --test` puts it.
+    bootstrapped = ROOT / ".venv-openapi-client" / "bin" / "python"
+    if bootstrapped.exists():
+        return str(bootstrapped)
     pytest.skip(
-        "openapi-python-client is not installed; set FRONTDESK_OPENAPI_CLIENT_PYTHON to a Python "
-        "that has it (it needs httpx < 0.29, so not this environment)"
+        "openapi-python-client is not installed; run packaging/bootstrap.sh --test, or set "
+        "FRONTDESK_OPENAPI_CLIENT_PYTHON to a Python that has it (it needs httpx < 0.29)"
     )
 
 
