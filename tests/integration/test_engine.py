@@ -18,9 +18,12 @@ from frontdesk_app.domain import clock, threads
 from frontdesk_app.domain.models import AppointmentCreate, Event
 from frontdesk_app.domain.timeutil import local_day_bounds
 from frontdesk_app.sandbox.server import SandboxServer
+from frontdesk_app.store.desk_keys import DeskKeys
+from frontdesk_app.store.key_prompt import unattended_key
 from frontdesk_app.sync.engine import Engine
 from frontdesk_app.sync.facade import EngineBackend
 from tests.fixtures.clock import NY
+from tests.fixtures.desk import FAST
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
@@ -70,11 +73,14 @@ async def desk(
     """The app's composition (a custom server: the session's sandbox), on this 'GUI' thread."""
     from frontdesk_app.app import start_services
 
-    monkeypatch.setenv("FRONTDESK_HOME", str(tmp_path / "home"))
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("FRONTDESK_HOME", str(home))
     monkeypatch.setenv("FRONTDESK_API_KEY", sandbox.api_key)
     settings = Settings(environment="custom", custom_url=sandbox.base_url)
+    key = unattended_key(DeskKeys(home, params=FAST), create=True)
     services = await start_services(
-        settings, db=str(tmp_path / "mirror.sqlite"), progress=lambda _a, _b: None
+        settings, db=str(tmp_path / "mirror.sqlite"), progress=lambda _a, _b: None, key=key
     )
     assert isinstance(services.backend, EngineBackend)
     try:
