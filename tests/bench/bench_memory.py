@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.bench import procs
@@ -36,14 +34,14 @@ def run(quick: bool = False) -> list[Result]:
     (home / "window.ini").write_text(WINDOW_INI, encoding="utf-8")
     db = procs.copy_db(template, home / "clinic.sqlite")
     week = _week_count(db)
-    _set_up_person(home)
+    procs.set_up_person(home)
     settle = str(SETTLE_MS // 3 if quick else SETTLE_MS)
     args = ["app", "--close-after", settle, "--", "--standalone", "--db", str(db)]
     args.append("--sign-in-stdin")
     peaks: list[float] = []
     # The first start encrypts the plain store in place (once per computer): not counted.
     for index in range(runs + 1):
-        launched = launch(args, home, stdin=f"{BENCH_PERSON}\n{BENCH_PIN}\n")
+        launched = launch(args, home, stdin=procs.SIGN_IN)
         if launched.exit_code != 0 or "calendar" not in launched.marks:
             raise RuntimeError(f"the app did not show the week: {launched.stdout[-1500:]}")
         if index:
@@ -61,27 +59,6 @@ def run(quick: bool = False) -> list[Result]:
             details={"runs_mb": [round(p, 1) for p in peaks], "week_appointments": week},
         )
     ]
-
-
-BENCH_PERSON = "Bench Person"
-BENCH_PIN = "739164"
-
-
-def _set_up_person(home: Path) -> None:
-    """A desk past its first run: one person set up, who signs in at each start."""
-    script = (
-        "from frontdesk_app.config import data_dir\n"
-        "from frontdesk_app.store.desk_keys import DeskKeys\n"
-        f"DeskKeys(data_dir()).set_up({BENCH_PERSON!r}, {BENCH_PIN!r})\n"
-    )
-    subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=procs.ROOT,
-        env=procs.child_env(home),
-        check=True,
-        timeout=120,
-        capture_output=True,
-    )
 
 
 def _week_count(db: Path) -> int:

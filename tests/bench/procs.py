@@ -65,6 +65,29 @@ def _cleanup() -> None:
         folder.cleanup()
 
 
+# A desk past its first run: one person, who signs in at each start (`--sign-in-stdin`).
+BENCH_PERSON = "Bench Person"
+BENCH_PIN = "739164"
+SIGN_IN = f"{BENCH_PERSON}\n{BENCH_PIN}\n"
+
+
+def set_up_person(home: Path) -> None:
+    """Set up `BENCH_PERSON` at the desk whose FRONTDESK_HOME is `home`, as IT would."""
+    script = (
+        "from frontdesk_app.config import data_dir\n"
+        "from frontdesk_app.store.desk_keys import DeskKeys\n"
+        f"DeskKeys(data_dir()).set_up({BENCH_PERSON!r}, {BENCH_PIN!r})\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=child_env(home),
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+
+
 def copy_db(source: Path, target: Path) -> Path:
     """A copy of a (checkpointed or not) SQLite store, WAL included."""
     target.parent.mkdir(parents=True, exist_ok=True)
