@@ -130,12 +130,15 @@ async def start_services(
         return Services(local, env, store=local.store)
 
     from frontdesk_app.api import ApiBackend, ApiKey, Credentials, load_credentials
+    from frontdesk_app.store.sealed_secrets import use_for_credentials
     from frontdesk_app.sync.backend import OfflineFirstBackend
     from frontdesk_app.sync.engine import Engine
     from frontdesk_app.sync.facade import EngineBackend
 
     closers: list[Callable[[], Awaitable[None]]] = []
     credentials: Credentials | None
+    # Without a keyring the API's credentials are sealed under the store key in the desk file.
+    use_for_credentials(data_dir(), key)
     if env == "bundled":
         progress(
             "Starting the demo clinic…",

@@ -1,13 +1,17 @@
-"""Secrets (API keys, OAuth client secrets, the store's key) live only in the OS keyring.
+"""Secrets (API keys, OAuth client secrets, the keyring slot's secret) live in the OS keyring.
 
 Where the machine has no keyring backend, `SecretStoreUnavailable` says so in words a person can
-act on; nothing ever falls back to a plain file silently.
+act on; nothing ever falls back to a plain file silently. API credentials (`sealed_ok=True`) may
+instead go to a vault the app opens once the clinic's store key is known (`use_vault`: the desk
+file, sealed under that key, `store.sealed_secrets`), so a desk without a keyring can still
+talk to its server after someone signs in.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Protocol
 
 import keyring
 import keyring.backend
@@ -51,23 +55,62 @@ def secure_backend() -> keyring.backend.KeyringBackend:
     return best
 
 
-def get_secret(name: str) -> str | None:
+class SecretVault(Protocol):
+    """Where API credentials go when the OS has no keyring (see the module's docstring)."""
+
+    def get(self, name: str) -> str | None: ...
+    def put(self, name: str, value: str) -> None: ...
+    def remove(self, name: str) -> None: ...
+
+
+_vault: list[SecretVault] = []
+
+
+def use_vault(vault: SecretVault | None) -> None:
+    """The vault for API credentials from now on in this process (None: none)."""
+    _vault.clear()
+    if vault is not None:
+        _vault.append(vault)
+
+
+def _keyring_or_vault(sealed_ok: bool) -> keyring.backend.KeyringBackend | SecretVault:
     try:
-        return secure_backend().get_password(SERVICE, name)
+        return secure_backend()
+    except SecretStoreUnavailable:
+        if sealed_ok and _vault:
+            return _vault[0]
+        raise
+
+
+def get_secret(name: str, *, sealed_ok: bool = False) -> str | None:
+    """The secret saved as `name`; with `sealed_ok`, from the vault when there is no keyring."""
+    try:
+        place = _keyring_or_vault(sealed_ok)
+        if isinstance(place, keyring.backend.KeyringBackend):
+            return place.get_password(SERVICE, name)
+        return place.get(name)
     except keyring.errors.KeyringError as exc:
         raise SecretStoreUnavailable(_explain(exc)) from None
 
 
-def set_secret(name: str, value: str) -> None:
+def set_secret(name: str, value: str, *, sealed_ok: bool = False) -> None:
     try:
-        secure_backend().set_password(SERVICE, name, value)
+        place = _keyring_or_vault(sealed_ok)
+        if isinstance(place, keyring.backend.KeyringBackend):
+            place.set_password(SERVICE, name, value)
+        else:
+            place.put(name, value)
     except keyring.errors.KeyringError as exc:
         raise SecretStoreUnavailable(_explain(exc)) from None
 
 
-def delete_secret(name: str) -> None:
+def delete_secret(name: str, *, sealed_ok: bool = False) -> None:
     try:
-        secure_backend().delete_password(SERVICE, name)
+        place = _keyring_or_vault(sealed_ok)
+        if isinstance(place, keyring.backend.KeyringBackend):
+            place.delete_password(SERVICE, name)
+        else:
+            place.remove(name)
     except keyring.errors.PasswordDeleteError:
         return
     except keyring.errors.KeyringError as exc:

@@ -217,12 +217,15 @@ def _client_name(environment: str, client_id: str) -> str:
 
 
 def save_credentials(credentials: Credentials, *, environment: str) -> None:
-    """Keep the secret in the OS keyring (raises `secrets.SecretStoreUnavailable` if none)."""
+    """Keep the secret in the OS keyring, or sealed in the desk's vault on a computer without
+    one (raises `secrets.SecretStoreUnavailable` if neither is there)."""
     if isinstance(credentials, ApiKey):
-        secrets.set_secret(_key_name(environment), credentials.key)
+        secrets.set_secret(_key_name(environment), credentials.key, sealed_ok=True)
     elif isinstance(credentials, OAuthClient):
         secrets.set_secret(
-            _client_name(environment, credentials.client_id), credentials.client_secret
+            _client_name(environment, credentials.client_id),
+            credentials.client_secret,
+            sealed_ok=True,
         )
     else:
         raise TypeError(f"cannot store {type(credentials).__name__}")
@@ -239,19 +242,19 @@ def load_credentials(
     if auth_method == "oauth":
         if not client_id:
             return None
-        secret = secrets.get_secret(_client_name(environment, client_id))
+        secret = secrets.get_secret(_client_name(environment, client_id), sealed_ok=True)
         return OAuthClient(client_id, secret) if secret else None
     if auth_method == "api_key":
-        key = secrets.get_secret(_key_name(environment))
+        key = secrets.get_secret(_key_name(environment), sealed_ok=True)
         return ApiKey(key) if key else None
     raise ValueError(f"unknown auth method {auth_method!r}")
 
 
 def forget_credentials(*, environment: str, client_id: str = "") -> None:
     """Remove the saved API key (and the client's secret, when a client id is given)."""
-    secrets.delete_secret(_key_name(environment))
+    secrets.delete_secret(_key_name(environment), sealed_ok=True)
     if client_id:
-        secrets.delete_secret(_client_name(environment, client_id))
+        secrets.delete_secret(_client_name(environment, client_id), sealed_ok=True)
 
 
 __all__ = [

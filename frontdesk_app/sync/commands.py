@@ -46,13 +46,17 @@ _KEYS: dict[str, str] = {}
 def mirror_key(path: Path) -> str | None:
     """The store key when the mirror is encrypted (the app encrypts it), else None: from the
     keyring slot, or a name and PIN asked once per command (`store.key_prompt`)."""
+    from frontdesk_app.config import data_dir
     from frontdesk_app.store import encryption
     from frontdesk_app.store.key_prompt import desk_store_key
+    from frontdesk_app.store.sealed_secrets import use_for_credentials
 
     if encryption.file_state(path) != "encrypted":
         return None
     if "desk" not in _KEYS:
         _KEYS["desk"] = desk_store_key()
+        # The API's credentials, on a desk without a keyring, are sealed under this key.
+        use_for_credentials(data_dir(), _KEYS["desk"])
     return _KEYS["desk"]
 
 

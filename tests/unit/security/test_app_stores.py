@@ -28,7 +28,7 @@ def _no_progress(_title: str, _detail: str) -> None:
 
 
 def _no_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
-    def unavailable(*_args: object) -> None:
+    def unavailable(*_args: object, **_options: object) -> None:
         raise secrets.SecretStoreUnavailable("This computer has no password store (keyring).")
 
     monkeypatch.setattr(secrets, "get_secret", unavailable)
