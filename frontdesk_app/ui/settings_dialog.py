@@ -93,8 +93,8 @@ class SettingsDialog(QDialog):
         self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.client_secret.setPlaceholderText("Leave empty to keep the saved secret")
         keyring_note = QLabel(
-            "Keys and secrets are kept in this computer's password store "
-            "(keyring), never in a file."
+            "Keys and secrets are kept in this computer's password store (keyring); on a "
+            "computer without one, encrypted with the clinic's data key. Never in a plain file."
         )
         keyring_note.setProperty("role", "hint")
         keyring_note.setWordWrap(True)
