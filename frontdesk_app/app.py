@@ -135,10 +135,14 @@ async def start_services(
     from frontdesk_app.sync.engine import Engine
     from frontdesk_app.sync.facade import EngineBackend
 
-    closers: list[Callable[[], Awaitable[None]]] = []
+    async def forget_vault() -> None:
+        use_for_credentials(data_dir(), None)
+
     credentials: Credentials | None
-    # Without a keyring the API's credentials are sealed under the store key in the desk file.
+    # Without a keyring the API's credentials are sealed under the store key in the desk file;
+    # that vault is open while these services are, and closed with them.
     use_for_credentials(data_dir(), key)
+    closers: list[Callable[[], Awaitable[None]]] = [forget_vault]
     if env == "bundled":
         progress(
             "Starting the demo clinic…",
