@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from frontdesk_app.api.client import ApiBackend
 from frontdesk_app.api.ratelimit import RateBudget
 from frontdesk_app.api.retry import RetryPolicy
+from frontdesk_app.domain.changes import Cause
 from frontdesk_app.domain.errors import InvalidState, NotFound
 from frontdesk_app.domain.ids import is_temporary_patient
 from frontdesk_app.domain.models import (
@@ -39,6 +40,7 @@ from frontdesk_app.domain.models import (
     AppointmentReschedule,
     Availability,
     CancelResult,
+    Event,
     Page,
     Patient,
     PatientCreate,
@@ -113,7 +115,7 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
                 self._db,
                 api,
                 monitor,
-                on_events=self._emit,
+                on_events=self._on_server_events,
                 window_before=window_before,
                 window_after=window_after,
                 follow=follow_events,
@@ -216,16 +218,25 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
                     data["previous_id"] = settled.remapped_from
                 self._emit([self._local_event("patient.created", data)])
             return
-        if settled is None:
-            event = self._status_event(notice.entry.appointment_id)
-        elif settled.appointment is None:
-            event = self._status_event(notice.entry.appointment_id, removed=True)
-        elif settled.remapped_from:
-            event = self._status_event(settled.appointment.id, previous_id=settled.remapped_from)
-            self._link_in_audit(settled.remapped_from, settled.appointment)
+        cause: Cause = "desk" if notice.entry.id in self._live else "replayer"
+        self._live.discard(notice.entry.id)
+        if settled is None:  # parked as a conflict: the copy keeps the desk's version
+            self._spawn(self._announce([notice.entry.appointment_id], cause))
+            return
+        appointment = settled.appointment
+        if appointment is None:
+            event = self._changed(notice.entry.appointment_id, None, cause)
         else:
-            event = self._status_event(settled.appointment.id)
+            event = self._changed(
+                appointment.id, appointment, cause, previous_id=settled.remapped_from
+            )
+            if settled.remapped_from:
+                self._link_in_audit(settled.remapped_from, appointment)
         self._emit([event])
+
+    def _on_server_events(self, events: list[Event], changed: list[Appointment]) -> None:
+        """The stream's batch: the appointments it changed in the copy, then the rest."""
+        self._emit([*(self._changed(a.id, a, "server") for a in changed), *events])
 
     def _link_in_audit(self, temporary_id: str, appointment: Any) -> None:
         """An offline booking's audit entry names its temporary id: this entry links it to
@@ -281,7 +292,7 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         )
         if future is None:
             return queued.result
-        return await self._await_answer(queued.entry, future, queued.result)
+        return await self._await_answer(queued.entry, future, queued.result, queued.appointment)
 
     async def _commit_write(
         self, queue: Callable[[Session], apply.Queued], event_type: str
@@ -289,15 +300,11 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         assert self.replayer is not None
         queued = await self._db.write(queue)
         entry = queued.entry
-        future = self.replayer.attach(entry.id, undo_on_refusal=True) if self.reachable else None
+        future = self._attach(entry, undo_on_refusal=True)
         self.replayer.add(entry)
         self._refresh_counts()
-        self._emit(
-            [
-                self._local_event(event_type, queued.appointment.model_dump(mode="json")),
-                self._status_event(queued.appointment.id),
-            ]
-        )
+        if future is None:  # offline: the booking shows at once, as waiting to sync
+            self._emit([self._changed(queued.appointment.id, queued.appointment, "desk")])
         return queued, future
 
     async def _earlier_outcome(self, entry_id: str) -> Any:

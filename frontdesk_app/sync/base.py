@@ -14,16 +14,18 @@ from typing import Any, TypeVar
 
 from frontdesk_app.api.client import ApiBackend
 from frontdesk_app.domain.backend import Backend
+from frontdesk_app.domain.changes import AppointmentChange, Cause, SyncStatus
 from frontdesk_app.domain.errors import Offline
 from frontdesk_app.domain.ids import EVENT, new_id
 from frontdesk_app.domain.models import SYNC_EVENT, Appointment, Event
 from frontdesk_app.local.backend import LocalBackend
+from frontdesk_app.sync import mirror
 from frontdesk_app.sync.connectivity import ConnectivityMonitor
 from frontdesk_app.sync.entries import OutboxEntry
 from frontdesk_app.sync.failures import classify
 from frontdesk_app.sync.pull import store_server_appointments
 from frontdesk_app.sync.replayer import Replayer
-from frontdesk_app.sync.state import StateHub, SyncState, SyncStatus
+from frontdesk_app.sync.state import StateHub, SyncState
 from frontdesk_app.sync.worker import SyncDb
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,8 @@ class SyncBackendBase(Backend):
         self._background: set[asyncio.Task[Any]] = set()
         self._write_deadline = 3.0
         self.replayer: Replayer | None = None
+        # Writes whose answer a person at this desk is awaiting right now (see `_attach`).
+        self._live: set[str] = set()
 
     @property
     def state(self) -> SyncState:
@@ -110,25 +114,65 @@ class SyncBackendBase(Backend):
     def _local_event(self, event_type: str, data: dict[str, Any]) -> Event:
         return Event(id=new_id(EVENT), seq=0, type=event_type, created_at=self._clock(), data=data)
 
-    def _status_event(self, appointment_id: str, **extra: Any) -> Event:
-        data = {"appointment_id": appointment_id, "sync_status": self.sync_status(appointment_id)}
-        return self._local_event(SYNC_EVENT, {**data, **extra})
+    def _changed(
+        self,
+        appointment_id: str,
+        appointment: Appointment | None,
+        cause: Cause,
+        *,
+        previous_id: str | None = None,
+    ) -> Event:
+        """The one notification of a change to an appointment in the copy (`domain/changes`)."""
+        status = self.sync_status(appointment_id) if appointment is not None else "synced"
+        change = AppointmentChange(appointment_id, appointment, status, cause, previous_id)
+        return self._local_event(SYNC_EVENT, change.data())
+
+    async def _announce(self, appointment_ids: list[str], cause: Cause) -> None:
+        """Changes whose rows are not at hand (a conflict parked): read once, then told."""
+        rows = await self._db.read(lambda s: mirror.get_appointments(s, appointment_ids))
+        self._emit([self._changed(i, rows.get(i), cause) for i in appointment_ids])
 
     def _refresh_counts(self) -> None:
         if self.replayer is not None:
             self._hub.update(pending=self.replayer.pending, conflicts=self.replayer.conflicts)
 
+    def _attach(self, entry: OutboxEntry, *, undo_on_refusal: bool) -> asyncio.Future[Any] | None:
+        """Online, this desk awaits the server's answer to its write: the write's one change
+        notification is then the settled one (cause `desk`), not a pending one first."""
+        assert self.replayer is not None
+        if not self.reachable:
+            return None
+        self._live.add(entry.id)
+        return self.replayer.attach(entry.id, undo_on_refusal=undo_on_refusal)
+
     async def _await_answer(
-        self, entry: OutboxEntry, future: asyncio.Future[Any], local_result: Any
+        self,
+        entry: OutboxEntry,
+        future: asyncio.Future[Any],
+        local_result: Any,
+        shown: Appointment | None = None,
     ) -> Any:
         """The server's answer within the write deadline, else `local_result` (pending)."""
         assert self.replayer is not None
         try:
             return await asyncio.wait_for(asyncio.shield(future), self._write_deadline)
         except TimeoutError:
-            if self.replayer.detach(entry.id):
+            if self._detach(entry, shown):
                 return local_result  # slow, or queued behind others: it shows as pending
             return await future  # the answer is being delivered right now
+        except asyncio.CancelledError:
+            self._detach(entry, shown)  # nobody waits any more: a refusal is kept, not undone
+            raise
+
+    def _detach(self, entry: OutboxEntry, shown: Appointment | None) -> bool:
+        """Stop awaiting the answer; the write then shows as pending until it settles."""
+        assert self.replayer is not None
+        if not self.replayer.detach(entry.id):
+            return False
+        self._live.discard(entry.id)
+        if shown is not None:
+            self._emit([self._changed(shown.id, shown, "desk")])
+        return True
 
     async def _fetch_into_mirror(self, appointment_id: str) -> Appointment:
         """The server's version of one appointment, stored in the mirror unless busy here."""

@@ -77,11 +77,10 @@ class ConflictHandling(SyncBackendBase):
             )
             self.replayer.forget(list(settled.closed))
             self._refresh_counts()
-            removed = settled.appointment is None
             self._emit(
                 [
-                    self._status_event(entry.appointment_id, removed=removed),
-                    *(self._status_event(i, removed=True) for i in held),
+                    self._changed(entry.appointment_id, settled.appointment, "desk"),
+                    *(self._changed(i, None, "desk") for i in held),
                 ]
             )
             if settled.appointment is not None and self.reachable:
@@ -90,12 +89,13 @@ class ConflictHandling(SyncBackendBase):
         renewed, appointment = await self._db.write(
             lambda s: apply.requeue_at(s, entry, new_start_time, now=now)
         )
-        future = self.replayer.attach(renewed.id, undo_on_refusal=False) if self.reachable else None
+        future = self._attach(renewed, undo_on_refusal=False)
         self.replayer.replace_entry(renewed)
         self._refresh_counts()
-        self._emit([self._status_event(renewed.appointment_id)])
-        if future is not None:
-            answer = await self._await_answer(renewed, future, None)
+        if future is None:
+            self._spawn(self._announce([renewed.appointment_id], "desk"))
+        else:
+            answer = await self._await_answer(renewed, future, None, appointment)
             if isinstance(answer, Appointment):
                 return answer
         if appointment is None:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from frontdesk_app.domain.backend import Backend
+from frontdesk_app.domain.changes import SyncStatus, latest_changes
 from frontdesk_app.domain.models import (
     Agent,
     AgentStatus,
@@ -53,18 +54,29 @@ from frontdesk_app.sync.backend import OfflineFirstBackend
 from frontdesk_app.sync.cache import Cached
 from frontdesk_app.sync.engine import Engine
 from frontdesk_app.sync.entries import SyncConflict
-from frontdesk_app.sync.state import SyncState, SyncStatus
+from frontdesk_app.sync.state import SyncState
+
+FRAME = 1 / 60  # seconds: listeners hear of changes at most once a frame
 
 
 class _Relay:
-    """Calls `deliver(batch)` on `loop` with everything `push` received since the last call."""
+    """Calls `deliver(batch)` on `loop` with everything `push` received since the last call,
+    at most once a frame: the first change after a quiet spell goes at once, the rest of a
+    burst waits for the next frame and goes as one batch (`merge` may thin it out)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, deliver: Callable[[list[Any]], None]):
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        deliver: Callable[[list[Any]], None],
+        merge: Callable[[list[Any]], list[Any]] = list,
+    ):
         self._loop = loop
         self._deliver = deliver
+        self._merge = merge
         self._lock = threading.Lock()
         self._pending: list[Any] = []
         self._scheduled = False
+        self._last = -FRAME
         self.closed = False
 
     def push(self, items: list[Any]) -> None:
@@ -74,16 +86,24 @@ class _Relay:
                 return
             self._scheduled = True
         try:
-            self._loop.call_soon_threadsafe(self._flush)
+            self._loop.call_soon_threadsafe(self._arm)
         except RuntimeError:  # the GUI's loop is closed: nobody is listening any more
             self.closed = True
+
+    def _arm(self) -> None:
+        wait = self._last + FRAME - self._loop.time()
+        if wait > 0:
+            self._loop.call_later(wait, self._flush)
+        else:
+            self._flush()
 
     def _flush(self) -> None:
         with self._lock:
             batch, self._pending = self._pending, []
             self._scheduled = False
+        self._last = self._loop.time()
         if batch and not self.closed:
-            self._deliver(batch)
+            self._deliver(self._merge(batch))
 
 
 class EngineBackend(Backend):
@@ -135,7 +155,7 @@ class EngineBackend(Backend):
     # --- listeners, called back on the registering loop -----------------------------------------
 
     def add_event_listener(self, listener: Callable[[list[Event]], None]) -> Callable[[], None]:
-        relay = _Relay(asyncio.get_running_loop(), listener)
+        relay = _Relay(asyncio.get_running_loop(), listener, latest_changes)
         return self._subscribe(relay, self._inner.add_event_listener(relay.push))
 
     def add_state_listener(self, listener: Callable[[SyncState], None]) -> Callable[[], None]:

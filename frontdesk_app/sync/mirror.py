@@ -222,6 +222,15 @@ def get_appointment(session: Session, appointment_id: str) -> Appointment | None
     return None if row is None else appointments_repo.to_model(row)
 
 
+def get_appointments(session: Session, ids: Iterable[str]) -> dict[str, Appointment]:
+    """Several appointments by id, those the mirror holds."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = session.scalars(select(AppointmentRow).where(AppointmentRow.id.in_(wanted)))
+    return {row.id: appointments_repo.to_model(row) for row in rows}
+
+
 def replace_appointment(session: Session, appointment: Appointment) -> None:
     """Overwrite the row with a locally rebuilt version (a person discarded a queued write)."""
     upsert_appointment(session, appointment)

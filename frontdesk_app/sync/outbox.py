@@ -14,9 +14,9 @@ from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
+from frontdesk_app.domain.changes import SyncStatus
 from frontdesk_app.domain.ids import new_id
 from frontdesk_app.sync.entries import EntryState, Kind, OutboxEntry
-from frontdesk_app.sync.state import SyncStatus
 from frontdesk_app.sync.tables import meta, outbox
 
 OUTBOX_ID_PREFIX = "obx"
@@ -223,6 +223,21 @@ def statuses(session: Session, appointment_ids: Iterable[str]) -> dict[str, Sync
                 found[appointment_id] = "conflict"
             elif found[appointment_id] != "conflict":
                 found[appointment_id] = "pending"
+    return found
+
+
+def open_ids(session: Session, entry_ids: Iterable[str]) -> set[str]:
+    """Which of these entries are still open (a server booking whose `client_reference` is
+    one of them is this desk's own, not settled here yet)."""
+    ids = list(dict.fromkeys(entry_ids))
+    found: set[str] = set()
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        found.update(
+            session.scalars(
+                select(outbox.c.id).where(outbox.c.id.in_(chunk), outbox.c.state.in_(OPEN_STATES))
+            )
+        )
     return found
 
 

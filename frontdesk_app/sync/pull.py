@@ -66,27 +66,43 @@ async def store_server_appointments(
     appointments: list[Appointment],
     *,
     extra: list[tuple[str, str]] | None = None,
-) -> None:
+    report: bool = False,
+) -> list[Appointment]:
     """Upsert server versions, except of appointments with writes still queued here.
 
     A patient or provider the mirror lacks is fetched first (the foreign keys need it).
-    `extra` sync facts (the last applied seq) commit in the same transaction.
+    `extra` sync facts (the last applied seq) commit in the same transaction. With `report`,
+    the appointments whose copy this changed, as now stored: the echo of this desk's own
+    write, or an event older than the copy, changes nothing and is not among them.
     """
 
-    def work(session: Session) -> None:
+    def work(session: Session) -> list[Appointment]:
         busy = outbox.statuses(session, (a.id for a in appointments))
-        fresh = [a for a in appointments if busy.get(a.id, "synced") == "synced"]
+        # This desk's own booking, still waiting here for its answer: the settle stores it
+        # (under the server's id, in place of the temporary one), not the stream.
+        own = outbox.open_ids(
+            session, (a.client_reference for a in appointments if a.client_reference)
+        )
+        fresh = [
+            a
+            for a in appointments
+            if busy.get(a.id, "synced") == "synced" and a.client_reference not in own
+        ]
+        before = mirror.get_appointments(session, (a.id for a in fresh)) if report else {}
         mirror.upsert_appointments(session, fresh)
         if extra:
             outbox.set_many_meta(session, extra)
+        if not report:
+            return []
+        after = mirror.get_appointments(session, (a.id for a in fresh))
+        return [row for key, row in after.items() if before.get(key) != row]
 
     for _ in range(3):
         try:
-            await db.write(work)
-            return
+            return await db.write(work)
         except mirror.MissingReference as missing:
             await _fetch_missing(db, api, missing)
-    await db.write(work)
+    return await db.write(work)
 
 
 async def _fetch_missing(db: SyncDb, api: Backend, missing: mirror.MissingReference) -> None:
@@ -114,7 +130,7 @@ class MirrorPuller:
         api: ApiBackend,
         monitor: ConnectivityMonitor,
         *,
-        on_events: Callable[[list[Event]], None],
+        on_events: Callable[[list[Event], list[Appointment]], None],
         window_before: timedelta = timedelta(days=7),
         window_after: timedelta = timedelta(days=14),
         refresh_every: timedelta = timedelta(hours=1),
@@ -325,8 +341,14 @@ class MirrorPuller:
 
         if agent_status:
             await self._db.write(agents)
-        await self._apply_appointments(
-            list(appointments.values()), extra=[(LAST_EVENT_SEQ, str(last))]
+        changed = await store_server_appointments(
+            self._db,
+            self._api,
+            list(appointments.values()),
+            extra=[(LAST_EVENT_SEQ, str(last))],
+            report=True,
         )
         self.last_seq = max(self.last_seq, last)
-        self._on_events(events)
+        # The appointments' events become the changes they made to the copy (none for an
+        # echo); every other event goes on as the server sent it.
+        self._on_events([e for e in events if not e.type.startswith("appointment.")], changed)

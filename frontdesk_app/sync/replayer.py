@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
+from frontdesk_app.domain.changes import SyncStatus
 from frontdesk_app.domain.errors import RateLimited
 from frontdesk_app.domain.models import AppointmentCancel, AppointmentCreate, PatientCreate
 from frontdesk_app.sync import apply, verify
@@ -31,7 +32,6 @@ from frontdesk_app.sync.failures import classify, describe
 from frontdesk_app.sync.ordering import Span, plan, spans_of
 from frontdesk_app.sync.outbox import open_entries, schedule_retry
 from frontdesk_app.sync.patients import remap_payload
-from frontdesk_app.sync.state import SyncStatus
 from frontdesk_app.sync.worker import SyncDb
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,6 @@ from frontdesk_app.api.ratelimit import RateBudget
 log = logging.getLogger(__name__)
 
 Connection = Literal["connecting", "online", "offline", "syncing", "conflicts", "standalone"]
-SyncStatus = Literal["synced", "pending", "conflict"]
 
 
 @dataclass(frozen=True, slots=True)

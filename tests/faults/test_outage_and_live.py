@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from frontdesk_app.api import ApiBackend, ApiKey
+from frontdesk_app.domain.changes import change_of
 from frontdesk_app.domain.errors import NotFound
 from frontdesk_app.domain.models import AppointmentCreate
 from frontdesk_app.store.tables import AppointmentRow
@@ -95,7 +96,9 @@ async def test_another_desks_booking_appears_here_within_a_second(
     desk = await open_desk(tmp_path / "mirror.sqlite", sandbox.base_url, sandbox.api_key)
     other = ApiBackend(base_url=sandbox.base_url, credentials=ApiKey(sandbox.api_key))
     seen: list[str] = []
-    desk.add_event_listener(lambda events: seen.extend(e.data.get("id", "") for e in events))
+    desk.add_event_listener(
+        lambda events: seen.extend(c.appointment_id for c in map(change_of, events) if c)
+    )
     try:
         assert desk.puller is not None and await desk.puller.wait_pulled(60)
         assert await wait_until(

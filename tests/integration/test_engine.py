@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ import pytest_asyncio
 from frontdesk_app.api import ApiBackend, ApiKey
 from frontdesk_app.config import Settings
 from frontdesk_app.domain import clock, threads
+from frontdesk_app.domain.changes import AppointmentChange, change_of
 from frontdesk_app.domain.models import AppointmentCreate, Event
 from frontdesk_app.domain.timeutil import local_day_bounds
 from frontdesk_app.sandbox.server import SandboxServer
@@ -89,7 +90,9 @@ async def desk(
         await services.aclose()
 
 
-async def test_the_desk_talks_to_the_server_from_the_engine_only(desk: EngineBackend) -> None:
+async def test_the_desk_talks_to_the_server_from_the_engine_only(
+    desk: EngineBackend, sandbox: SandboxServer
+) -> None:
     """Everything a desk does in a booking, with HTTP refused on this thread: it all works, so
     none of it ran here; and every change reaches this thread's listeners, on this thread."""
     here = threading.get_ident()
@@ -123,13 +126,47 @@ async def test_the_desk_talks_to_the_server_from_the_engine_only(desk: EngineBac
         rows = await desk.calendar_rows(start, end)
         assert booked.id in {row[0] for row in rows}
         assert await desk.wait_synced(30)
-        for _ in range(200):  # bounded: the echo of the booking from the event stream
-            if any(e.data.get("id") == booked.id for _, batch in seen for e in batch):
+        # Another desk books too: once its change has arrived here from the event stream,
+        # the stream has passed the echo of this desk's booking (it is ordered).
+        other = await asyncio.to_thread(
+            asyncio.run, _book_elsewhere(sandbox, patient.id, provider.id, slots[1].start_time)
+        )
+        for _ in range(200):  # bounded
+            if _changes(seen, other):
                 break
             await asyncio.sleep(0.05)
         assert seen and {ident for ident, _ in seen} == {here}
-        assert any(e.data.get("id") == booked.id for _, batch in seen for e in batch)
         assert states and set(states) == {here}
+        # One change notification for the write, with its row and who made it; the server's
+        # echo of it changed nothing here, so nothing was sent for it.
+        [mine] = _changes(seen, booked.id)
+        assert (mine.cause, mine.sync_status) == ("desk", "synced")
+        assert mine.appointment is not None and mine.appointment.id == booked.id
+        [theirs] = _changes(seen, other)
+        assert theirs.cause == "server" and theirs.appointment is not None
+        assert not any(e.type.startswith("appointment.") for _, batch in seen for e in batch)
     finally:
         stop_events()
         stop_states()
+
+
+def _changes(seen: list[tuple[int, list[Event]]], appointment_id: str) -> list[AppointmentChange]:
+    found = (change_of(e) for _, batch in seen for e in batch)
+    return [c for c in found if c is not None and c.appointment_id == appointment_id]
+
+
+async def _book_elsewhere(
+    sandbox: SandboxServer, patient_id: str, provider_id: str, start: datetime
+) -> str:
+    """A booking by another desk, straight to the server."""
+    async with ApiBackend(base_url=sandbox.base_url, credentials=ApiKey(sandbox.api_key)) as api:
+        booked = await api.create_appointment(
+            AppointmentCreate(
+                patient_id=patient_id,
+                provider_id=provider_id,
+                start_time=start,
+                duration_minutes=30,
+                type="consultation",
+            )
+        )
+    return booked.id

@@ -15,8 +15,9 @@ from datetime import date
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from frontdesk_app.domain.changes import change_of
 from frontdesk_app.domain.errors import FrontDeskError, NotFound
-from frontdesk_app.domain.models import SYNC_EVENT, Appointment, Event, Patient
+from frontdesk_app.domain.models import Appointment, Event, Patient
 from frontdesk_app.ui.calendar.eligibility_badges import EligibilityBadges
 from frontdesk_app.ui.calendar.loading import SyncStates, period_window, read_period
 from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel
@@ -182,26 +183,50 @@ class CalendarFeed(QObject):
         self.model.set_patient_labels({p.id: p.full_name for p in patients if p is not None})
 
     # --- live updates ------------------------------------------------------------------------
-    def mark_changed(self, appointment_id: str) -> None:
-        """Read this appointment again shortly (a write of ours finished)."""
-        self._dirty.add(appointment_id)
-        self._live_timer.start()
-
     def _on_backend_events(self, events: list[Event]) -> None:
+        """Apply each change as it comes: its row is in the event (`domain/changes.py`), so
+        nothing is read again; an event without a readable row has it read."""
+        fresh: list[Appointment] = []
         for event in events:
-            if event.type.startswith("appointment.") or event.type == SYNC_EVENT:
-                identifier = event.data.get("id") or event.data.get("appointment_id")
-                if isinstance(identifier, str):
-                    self._dirty.add(identifier)
-                previous = event.data.get("previous_id")
-                if isinstance(previous, str):
+            change = change_of(event)
+            if change is not None:
+                if change.previous_id is not None:
                     # An offline booking got its server id: the temporary one is gone.
-                    self._dirty.discard(previous)
-                    self.model.remove(previous)
+                    self._forget(change.previous_id)
+                if change.appointment is None:
+                    self._forget(change.appointment_id)
+                else:
+                    fresh.append(change.appointment)
+            elif event.type.startswith("appointment."):
+                try:
+                    fresh.append(Appointment.model_validate(event.data))
+                except ValueError:
+                    identifier = event.data.get("id")
+                    if isinstance(identifier, str):
+                        self._dirty.add(identifier)
+        for appointment in fresh:
+            self.apply(appointment)
+        if self._ahead is not None:
+            # A period being read ahead may be read from before these changes.
+            self._ahead.update(a.id for a in fresh)
+        if fresh:
+            self.bridge.run(
+                self._names_and_badges({a.patient_id for a in fresh}),
+                where=self._where,
+                context="updating the calendar",
+            )
         if not self.model.providers and events:
             self._reload_providers()
         if self._dirty and not self._live_timer.isActive():
             self._live_timer.start()
+
+    def _forget(self, appointment_id: str) -> None:
+        self._dirty.discard(appointment_id)
+        self.model.remove(appointment_id)
+
+    async def _names_and_badges(self, patient_ids: set[str]) -> None:
+        await self.load_patients(patient_ids)
+        await self.badges.load(self.backend, patient_ids)
 
     def _on_sync_state_changed(self, state: object) -> None:
         # Each appointment whose sync state changes comes as an event of its own (SYNC_EVENT),
@@ -248,8 +273,7 @@ class CalendarFeed(QObject):
                 continue
             self.apply(appointment)
             patients.add(appointment.patient_id)
-        await self.load_patients(patients)
-        await self.badges.load(self.backend, patients)
+        await self._names_and_badges(patients)
 
     def view_of(self, appointment: Appointment) -> AppointmentView:
         """The view of an appointment, with its sync status when the backend tracks one."""

@@ -57,7 +57,7 @@ class CalendarMoves(QObject):
             return False  # the error sink shows the reason in this panel
 
         def moved(result: RescheduleResult) -> None:
-            panel.feed.mark_changed(result.id)
+            # The write's change notification brings the appointment as it now is.
             if undoing:
                 self._say("Move undone", result, view)
             else:

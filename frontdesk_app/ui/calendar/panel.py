@@ -19,7 +19,6 @@ from frontdesk_app.domain.models import (
     CancelResult,
     Patient,
     Provider,
-    RescheduleResult,
 )
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.ui.audit_menu import record_view
@@ -310,7 +309,6 @@ class CalendarPanel(QWidget):
             self.backend, self.bridge, view=view, model=self.model, zone=self.zone, parent=self
         )
         dialog.rescheduled.connect(lambda result, before=view: self.moves.remember(result, before))
-        dialog.rescheduled.connect(self._on_rescheduled)
         self._open(dialog)
         return dialog
 
@@ -354,11 +352,7 @@ class CalendarPanel(QWidget):
         if self.active_dialog is dialog:
             self.active_dialog = None
 
-    def _on_rescheduled(self, result: RescheduleResult) -> None:
-        self.feed.mark_changed(result.id)
-
     def _on_cancelled(self, result: CancelResult) -> None:
-        self.feed.mark_changed(result.id)
         self.moves.forget(result.id)
         self.message.show_message(
             "Cancelled",
