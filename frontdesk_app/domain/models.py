@@ -7,7 +7,7 @@ strict (`"30"` is not 30, `0` is not false) and times are ISO 8601 within the bo
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
@@ -182,6 +182,12 @@ class AppointmentReschedule(Model):
 class AppointmentCancel(Model):
     reason_code: str | None = None
     notify: StrictBool = True
+
+
+# What a calendar draws of an appointment, as a plain tuple (a busy week holds thousands, read
+# straight from the driver): id, provider_id, patient_id, start_time, end_time, type, status,
+# notes, reschedule_reason.
+CalendarRow = tuple[str, str, str, datetime, datetime, str, str, str | None, str | None]
 
 
 class Appointment(Response):

@@ -33,6 +33,7 @@ from frontdesk_app.domain.models import (
     AppointmentQuery,
     AppointmentReschedule,
     Availability,
+    CalendarRow,
     Call,
     CallStatus,
     CancelResult,
@@ -273,9 +274,7 @@ class LocalBackend(Backend):
     async def list_appointments(self, query: AppointmentQuery) -> Page[Appointment]:
         return await self._read(lambda s: appointments_repo.list_page(s, query))
 
-    async def calendar_rows(
-        self, start: datetime, end: datetime
-    ) -> list[appointments_repo.CalendarRow]:
+    async def calendar_rows(self, start: datetime, end: datetime) -> list[CalendarRow]:
         """The appointments intersecting [start, end) as plain tuples, for a calendar's
         thousands (`appointments_repo.calendar_rows`): the same rows as `list_appointments`."""
         return await self._read(lambda s: appointments_repo.calendar_rows(s, start, end))

@@ -39,6 +39,7 @@ from frontdesk_app.domain.models import (
     AppointmentQuery,
     AppointmentReschedule,
     Availability,
+    CalendarRow,
     CancelResult,
     Event,
     Page,
@@ -51,7 +52,6 @@ from frontdesk_app.domain.models import (
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
-from frontdesk_app.store.repositories import appointments as appointments_repo
 from frontdesk_app.sync import apply, mirror, outbox, patients
 from frontdesk_app.sync.conflicts import ConflictHandling
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
@@ -407,9 +407,7 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             await self._fetch_span(query.start, query.end)
         return await self.local.list_appointments(query)
 
-    async def calendar_rows(
-        self, start: datetime, end: datetime
-    ) -> list[appointments_repo.CalendarRow]:
+    async def calendar_rows(self, start: datetime, end: datetime) -> list[CalendarRow]:
         """`list_appointments` of a span as plain tuples, for the calendar (see
         `LocalBackend.calendar_rows`): from the mirror, a span it lacks fetched first."""
         if not self._covers(AppointmentQuery(start=start, end=end)):

@@ -27,6 +27,7 @@ from frontdesk_app.domain.models import (
     AppointmentQuery,
     AppointmentReschedule,
     Availability,
+    CalendarRow,
     Call,
     CallStatus,
     CancelResult,
@@ -49,7 +50,6 @@ from frontdesk_app.domain.models import (
     TransferStatus,
 )
 from frontdesk_app.local.backend import LocalBackend
-from frontdesk_app.store.repositories.appointments import CalendarRow
 from frontdesk_app.sync.backend import OfflineFirstBackend
 from frontdesk_app.sync.cache import Cached
 from frontdesk_app.sync.engine import Engine

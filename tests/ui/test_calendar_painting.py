@@ -19,12 +19,12 @@ from pytestqt.qtbot import QtBot
 
 from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
-from frontdesk_app.domain.models import Provider, TimeRange
+from frontdesk_app.domain.models import CalendarRow, Provider, TimeRange
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.ui.calendar.geometry import Grid
 from frontdesk_app.ui.calendar.layout import LayoutCache
 from frontdesk_app.ui.calendar.loading import SyncStates, read_period
-from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel, CalendarRow, Column
+from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel, Column
 from frontdesk_app.ui.calendar.view import CalendarView
 from frontdesk_app.ui.calendar.zoom import OVERVIEW_LEVEL, Zoom
 from tests.ui.calendar_support import run

@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 
 from frontdesk_app.domain.errors import NotFound
 from frontdesk_app.domain.ids import NOTIFICATION, new_id
-from frontdesk_app.domain.models import Appointment, AppointmentQuery, Notification, Page
+from frontdesk_app.domain.models import (
+    Appointment,
+    AppointmentQuery,
+    CalendarRow,
+    Notification,
+    Page,
+)
 from frontdesk_app.domain.scheduling import MAX_DURATION
 from frontdesk_app.domain.timeutil import parse_utc
 from frontdesk_app.store.raw import driver
@@ -27,10 +33,6 @@ from frontdesk_app.store.tables import (
     timestamp_text,
     timestamp_value,
 )
-
-# What a calendar draws of an appointment, as a plain tuple: id, provider_id, patient_id,
-# start_time, end_time, type, status, notes, reschedule_reason.
-CalendarRow = tuple[str, str, str, datetime, datetime, str, str, str | None, str | None]
 
 
 def to_model(row: AppointmentRow) -> Appointment:

@@ -18,13 +18,8 @@ from zoneinfo import ZoneInfo
 
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.ids import is_temporary
-from frontdesk_app.domain.models import Appointment, AppointmentQuery
-from frontdesk_app.ui.calendar.model import (
-    SYNC_STATES,
-    AppointmentView,
-    CalendarRow,
-    SyncStateName,
-)
+from frontdesk_app.domain.models import Appointment, AppointmentQuery, CalendarRow
+from frontdesk_app.ui.calendar.model import SYNC_STATES, AppointmentView, SyncStateName
 from frontdesk_app.ui.sync_status import SyncStatusLookup
 
 PAGE_SIZE = 500

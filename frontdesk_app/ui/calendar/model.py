@@ -12,18 +12,16 @@ import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import get_args
 from zoneinfo import ZoneInfo
 
+from frontdesk_app.domain.changes import SyncStatus
 from frontdesk_app.domain.ids import is_temporary
-from frontdesk_app.domain.models import Appointment, Provider
+from frontdesk_app.domain.models import Appointment, CalendarRow, Provider
 from frontdesk_app.domain.scheduling import overlaps, working_windows
 
-SyncStateName = Literal["synced", "pending", "conflict"]
-SYNC_STATES: tuple[SyncStateName, ...] = ("synced", "pending", "conflict")
-# A backend's light calendar read (`calendar_rows`): id, provider_id, patient_id, start, end,
-# type, status, notes, reschedule_reason.
-CalendarRow = tuple[str, str, str, datetime, datetime, str, str, str | None, str | None]
+SyncStateName = SyncStatus
+SYNC_STATES: tuple[SyncStateName, ...] = get_args(SyncStatus)
 
 
 @dataclass(frozen=True, slots=True)
