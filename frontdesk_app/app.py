@@ -204,7 +204,7 @@ async def start_services(
     if not has_copy:
         progress("Fetching the clinic's schedule…", "Later starts only fetch what changed.")
     wait = OFFLINE_COPY_WAIT if has_copy else PULL_WAIT
-    if not await backend.wait_pulled(wait):
+    if not await backend.wait_pulled(wait, unless_down=has_copy):
         log.info("schedule not fetched within %s s; opening with the local copy", wait)
     if backend.state.detail and "sign" in backend.state.detail.lower():
         await services.aclose()

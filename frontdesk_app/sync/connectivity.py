@@ -63,6 +63,7 @@ class ConnectivityMonitor:
         self._listeners: list[ChangeListener] = []
         self._wake = asyncio.Event()
         self._online_event = asyncio.Event()
+        self._down_event = asyncio.Event()  # set while found unreachable
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.probes = 0  # how many probes ran: tests check backoff bounds with it
@@ -129,11 +130,17 @@ class ConnectivityMonitor:
             return self._online
         return True
 
+    async def wait_found_down(self) -> None:
+        """Until a probe or a request finds the server unreachable (at once if it is so)."""
+        await self._down_event.wait()
+
     def _set(self, *, online: bool, detail: str | None) -> None:
         if online:
             self._online_event.set()
+            self._down_event.clear()
         else:
             self._online_event.clear()
+            self._down_event.set()
             if self._online:
                 self._wake.set()  # just went down: the probe loop takes over
         if online == self._online and detail == self._detail:

@@ -171,13 +171,20 @@ class MirrorPuller:
         pulled: str | None = await self._db.read(lambda s: outbox.get_meta(s, LAST_PULL))
         return pulled is not None
 
-    async def wait_pulled(self, within: float) -> bool:
-        """Wait for the first pull to finish (tests, and the CLI before it reports)."""
+    async def wait_pulled(self, within: float, *, unless_down: bool = False) -> bool:
+        """Wait for the first pull to finish (tests, and the CLI before it reports). With
+        `unless_down`, stop waiting as soon as the server is found unreachable: a desk with an
+        offline copy opens it at once in an outage, and the pull follows when it answers."""
+        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._pulled.wait())]
+        if unless_down:
+            waits.append(asyncio.ensure_future(self._monitor.wait_found_down()))
         try:
-            await asyncio.wait_for(self._pulled.wait(), within)
-        except TimeoutError:
-            return False
-        return True
+            await asyncio.wait(waits, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
+        return self._pulled.is_set()
 
     # --- the loop -----------------------------------------------------------------------------
 

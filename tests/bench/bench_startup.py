@@ -13,7 +13,10 @@ calendar a person sees after signing in.
   offline-first mirror, the first pull — measured warm: an untimed first start builds the
   clinic and the mirror, as a desk's second and later starts find them;
 - standalone: the embedded store only (also warm);
-- cold: the very first bundled start, clinic creation included (reported, no target).
+- cold: the very first bundled start, clinic creation included (reported, no target);
+- server down: a desk on its clinic's server (the sandbox CLI in a process of its own) that
+  pulled its offline copy once, started again with that server stopped: the calendar from the
+  copy, with the status bar saying Offline (target ≤ 3 s, absolute: a desk in an outage).
 
     .venv/bin/python -m tests.bench.bench_startup [--quick]
 """
@@ -36,6 +39,7 @@ from tests.bench.harness import Result
 NUMBERS = (1,)
 WINDOW_TARGET = 2.0
 CALENDAR_TARGET = 5.0
+SERVER_DOWN_TARGET = 3.0  # seconds
 TIMEOUT = 180.0
 
 
@@ -48,7 +52,12 @@ class Launch:
 
 
 def launch(
-    args: list[str], home: Path, *, timeout: float = TIMEOUT, stdin: str | None = None
+    args: list[str],
+    home: Path,
+    *,
+    timeout: float = TIMEOUT,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Launch:
     """Spawn `startup_probe` with `args` (and `stdin` on its standard input); seconds from
     spawn to each mark, and peak RSS."""
@@ -57,7 +66,7 @@ def launch(
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.bench.startup_probe", *args],
         cwd=procs.ROOT,
-        env=procs.child_env(home),
+        env=procs.child_env(home, **(env or {})),
         stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -118,7 +127,7 @@ def run(quick: bool = False) -> list[Result]:
         for mode in modes if index % 2 == 0 else reversed(modes):
             samples[mode].append(_needed(start(mode, folder / mode), "calendar"))
     floor = statistics.median(floors)
-    results: list[Result] = []
+    results: list[Result] = [_server_down(folder, runs, floor)]
     for mode in modes:
         window = statistics.median(s.marks["window"] for s in samples[mode])
         calendar = statistics.median(s.marks["calendar"] for s in samples[mode])
@@ -145,6 +154,38 @@ def run(quick: bool = False) -> list[Result]:
             )
         )
     return results
+
+
+def _server_down(folder: Path, runs: int, floor: float) -> Result:
+    """Starts of a desk whose server is down, after one start that pulled its copy."""
+    home = folder / "server-down"
+    procs.set_up_person(home)
+    server_db = folder / "server" / "clinic.sqlite"
+    server_db.parent.mkdir(parents=True, exist_ok=True)
+    args: list[str] = []
+    env: dict[str, str] = {}
+
+    def desk() -> Launch:
+        return launch(args, home, stdin=procs.SIGN_IN, env=env)
+
+    with procs.sandbox_process(server_db, demo=True) as (base_url, api_key):
+        args = ["app", "--", "--smoke", "--api-url", base_url, "--sign-in-stdin"]
+        env = {"FRONTDESK_API_KEY": api_key}
+        _needed(desk(), "calendar")  # online: the copy is pulled
+    starts = [_needed(desk(), "calendar").marks["calendar"] for _ in range(runs)]
+    value = statistics.median(starts)
+    return Result(
+        number=1,
+        name="start-up: calendar from the offline copy, server down (warm)",
+        value=value,
+        unit="s",
+        target=f"≤ {SERVER_DOWN_TARGET:g} s",
+        met=value <= SERVER_DOWN_TARGET,
+        floor=floor,
+        floor_name="bare PySide6 window",
+        ratio=value / floor,
+        runs=runs,
+    )
 
 
 def _row(name: str, value: float, floor: float, target: float, runs: int) -> Result:
