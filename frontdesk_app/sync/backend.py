@@ -9,8 +9,7 @@ slow, the call returns the local result at once and the appointment shows as pen
 What the UI calls besides `Backend`: `state`, `add_state_listener`, `add_event_listener`,
 `sync_status(appointment_id)`, `sync_statuses()`, `calendar_rows`, `list_conflicts`,
 `resolve_conflict`, `suggest_slots`, `cached_eligibility`, `cached_prescription`, `retry_now`.
-Without an API (`api=None`) it is standalone: the local store is the clinic and calls go
-straight to it.
+It always has an API: a desk without a server holds `LocalBackend` itself (standalone).
 """
 
 from __future__ import annotations
@@ -81,7 +80,7 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
     def __init__(
         self,
         local: LocalBackend,
-        api: ApiBackend | None,
+        api: ApiBackend,
         *,
         write_deadline: float = 3.0,
         window_before: timedelta = timedelta(days=7),
@@ -94,39 +93,37 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         probe: Callable[[], Awaitable[object]] | None = None,
         replay_clock: Callable[[], datetime] | None = None,
     ) -> None:
-        monitor = ConnectivityMonitor(probe or self._probe, backoff=probe_backoff) if api else None
+        monitor = ConnectivityMonitor(probe or self._probe, backoff=probe_backoff)
         super().__init__(local, api, clock=clock, monitor=monitor)
         self._write_deadline = write_deadline
         self._unsubscribers: list[Callable[[], None]] = []
         self._fetched: list[tuple[datetime, datetime]] = []
         self._started = False
-        self.puller: MirrorPuller | None = None
-        if api is not None and monitor is not None:
-            self.replayer = Replayer(
-                self._db,
-                api,
-                monitor,
-                on_notice=self._on_notice,
-                concurrency=concurrency,
-                max_attempts=max_attempts,
-                clock=replay_clock or precise_now,
-            )
-            self.puller = MirrorPuller(
-                self._db,
-                api,
-                monitor,
-                on_events=self._on_server_events,
-                window_before=window_before,
-                window_after=window_after,
-                follow=follow_events,
-                clock=clock,
-            )
+        self.replayer = Replayer(
+            self._db,
+            api,
+            monitor,
+            on_notice=self._on_notice,
+            concurrency=concurrency,
+            max_attempts=max_attempts,
+            clock=replay_clock or precise_now,
+        )
+        self.puller = MirrorPuller(
+            self._db,
+            api,
+            monitor,
+            on_events=self._on_server_events,
+            window_before=window_before,
+            window_after=window_after,
+            follow=follow_events,
+            clock=clock,
+        )
 
     @classmethod
     async def open(
         cls,
         path: str | Path,
-        api: ApiBackend | None,
+        api: ApiBackend,
         *,
         key: str | None = None,
         audit: AuditTrail | None = None,
@@ -146,9 +143,6 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         if self._started:
             return
         self._started = True
-        if self.api is None or self.monitor is None or self.replayer is None:
-            self._unsubscribers.append(self.local.add_event_listener(self._emit))
-            return
         cutoff = self._clock() - KEEP_CLOSED
         await self._db.write(lambda s: outbox.prune_done(s, before=cutoff))
         last = await self._db.read(lambda s: outbox.get_meta(s, apply.LAST_SYNC))
@@ -159,8 +153,7 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         await self.replayer.start()
         self._refresh_counts()
         self.monitor.start()
-        if self.puller is not None:
-            self.puller.start()
+        self.puller.start()
 
     async def aclose(self) -> None:
         for unsubscribe in self._unsubscribers:
@@ -169,31 +162,25 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
-        if self.puller is not None:
-            await self.puller.aclose()
-        if self.replayer is not None:
-            await self.replayer.aclose()
-        if self.monitor is not None:
-            await self.monitor.aclose()
+        await self.puller.aclose()
+        await self.replayer.aclose()
+        await self.monitor.aclose()
         await self._db.aclose()
-        if self.api is not None:
-            await self.api.aclose()
+        await self.api.aclose()
         await self.local.aclose()
 
     def retry_now(self) -> None:
         """Probe the API and send the queue now, forgetting any backoff."""
-        if self.replayer is not None:
-            self.replayer.retry_now()
+        self.replayer.retry_now()
 
     async def wait_synced(self, within: float) -> bool:
         """Wait until everything that can be sent is (writes behind a conflict wait for a
         person); True if that happened within `within` seconds."""
-        return True if self.replayer is None else await self.replayer.wait_idle(within)
+        return await self.replayer.wait_idle(within)
 
     # --- plumbing -----------------------------------------------------------------------------
 
     async def _probe(self) -> object:
-        assert self.api is not None
         return await self.api.session.request("GET", "/v1/payers", retry=_PROBE_POLICY)
 
     def _on_rate_budget(self, budget: RateBudget) -> None:
@@ -265,7 +252,6 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         event_type: str,
         idempotency_key: str | None,
     ) -> Any:
-        assert self.replayer is not None
         if idempotency_key is not None:
             earlier = await self._earlier_outcome(idempotency_key)
             if earlier is not None:
@@ -297,7 +283,6 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
     async def _commit_write(
         self, queue: Callable[[Session], apply.Queued], event_type: str
     ) -> tuple[apply.Queued, asyncio.Future[Any] | None]:
-        assert self.replayer is not None
         queued = await self._db.write(queue)
         entry = queued.entry
         future = self._attach(entry, undo_on_refusal=True)
@@ -347,8 +332,6 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
                 lambda s: patients.resolve_patient_id(s, request.patient_id)
             )
             request = request.model_copy(update={"patient_id": resolved})
-        if self.api is None:
-            return await self.local.create_appointment(request)
         result: Appointment = await self._write(
             lambda s, now: apply.queue_create(s, request, now=now, entry_id=idempotency_key),
             "appointment.created",
@@ -363,8 +346,6 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         *,
         idempotency_key: str | None = None,
     ) -> RescheduleResult:
-        if self.api is None:
-            return await self.local.reschedule_appointment(appointment_id, request)
         target = await self._known(appointment_id)
         result: RescheduleResult = await self._write(
             lambda s, now: apply.queue_reschedule(
@@ -382,8 +363,6 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         *,
         idempotency_key: str | None = None,
     ) -> CancelResult:
-        if self.api is None:
-            return await self.local.cancel_appointment(appointment_id, request)
         target = await self._known(appointment_id)
         result: CancelResult = await self._write(
             lambda s, now: apply.queue_cancel(
@@ -397,8 +376,6 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
     # --- reads from the mirror ----------------------------------------------------------------
 
     async def get_appointment(self, appointment_id: str) -> Appointment:
-        if self.api is None:
-            return await self.local.get_appointment(appointment_id)
         return await self.local.get_appointment(await self._known(appointment_id))
 
     async def list_appointments(self, query: AppointmentQuery) -> Page[Appointment]:
@@ -417,7 +394,7 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
     def _covers(self, query: AppointmentQuery) -> bool:
         assert query.start is not None and query.end is not None
         spans = list(self._fetched)
-        if self.puller is not None and self.puller.window is not None:
+        if self.puller.window is not None:
             spans.append(self.puller.window)
         return any(start <= query.start and query.end <= end for start, end in spans)
 
@@ -472,9 +449,6 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         """Registered in the mirror under a temporary id and queued (`sync.patients`): online
         the server's answer (its id, or its refusal such as `possible_duplicate`) comes back
         within the write deadline; offline the patient can be booked at once."""
-        if self.api is None:
-            return await self.local.create_patient(request)
-        assert self.replayer is not None
         if idempotency_key is not None:
             earlier = await self._earlier_outcome(idempotency_key)
             if earlier is not None:
@@ -491,7 +465,6 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             return done
 
         async def commit() -> tuple[patients.QueuedPatient, asyncio.Future[Any] | None]:
-            assert self.replayer is not None
             queued = await self._db.write(queue_and_audit)
             future = (
                 self.replayer.attach(queued.entry.id, undo_on_refusal=True)
@@ -515,13 +488,9 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         return await self.local.list_payers()
 
     async def list_agents(self) -> list[Agent]:
-        if self.api is None:
-            return await self.local.list_agents()
         return await self._online_or(self.api.list_agents(), self.local.list_agents)
 
     async def set_agent_status(self, agent_id: str, status: AgentStatus) -> Agent:
-        if self.api is None:
-            return await self.local.set_agent_status(agent_id, status)
         agent = await self._online(self.api.set_agent_status(agent_id, status))
         await self._db.write(lambda s: mirror.set_agent_status(s, agent.id, agent.status))
         return agent

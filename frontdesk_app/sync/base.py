@@ -42,24 +42,25 @@ OFFLINE_MESSAGE = (
 class SyncBackendBase(Backend):
     """The shared state and helpers; not a complete `Backend` on its own."""
 
+    replayer: Replayer  # made by the backend, which hears its notices
+
     def __init__(
         self,
         local: LocalBackend,
-        api: ApiBackend | None,
+        api: ApiBackend,
         *,
         clock: Callable[[], datetime],
-        monitor: ConnectivityMonitor | None,
+        monitor: ConnectivityMonitor,
     ) -> None:
         self.local = local
         self.api = api
         self.monitor = monitor
         self._db = SyncDb(local.store)
         self._clock = clock
-        self._hub = StateHub(standalone=api is None)
+        self._hub = StateHub()
         self._event_listeners: list[EventListener] = []
         self._background: set[asyncio.Task[Any]] = set()
         self._write_deadline = 3.0
-        self.replayer: Replayer | None = None
         # Writes whose answer a person at this desk is awaiting right now (see `_attach`).
         self._live: set[str] = set()
 
@@ -74,18 +75,16 @@ class SyncBackendBase(Backend):
 
     def sync_status(self, appointment_id: str) -> SyncStatus:
         """`synced`, `pending` or `conflict`, from memory (cheap enough to call while painting)."""
-        if self.replayer is None:
-            return "synced"
         return self.replayer.status_of(appointment_id)
 
     def sync_statuses(self) -> dict[str, SyncStatus]:
         """Every appointment that is not `synced`, with its status (for a calendar repaint)."""
-        return {} if self.replayer is None else self.replayer.statuses()
+        return self.replayer.statuses()
 
     @property
     def reachable(self) -> bool:
-        """True when the API answered lately (False in standalone mode)."""
-        return self.monitor is not None and self.monitor.online
+        """True when the API answered lately."""
+        return self.monitor.online
 
     def add_event_listener(self, listener: EventListener) -> Callable[[], None]:
         """`listener(events)` for every change the mirror takes, local or from the server.
@@ -133,13 +132,11 @@ class SyncBackendBase(Backend):
         self._emit([self._changed(i, rows.get(i), cause) for i in appointment_ids])
 
     def _refresh_counts(self) -> None:
-        if self.replayer is not None:
-            self._hub.update(pending=self.replayer.pending, conflicts=self.replayer.conflicts)
+        self._hub.update(pending=self.replayer.pending, conflicts=self.replayer.conflicts)
 
     def _attach(self, entry: OutboxEntry, *, undo_on_refusal: bool) -> asyncio.Future[Any] | None:
         """Online, this desk awaits the server's answer to its write: the write's one change
         notification is then the settled one (cause `desk`), not a pending one first."""
-        assert self.replayer is not None
         if not self.reachable:
             return None
         self._live.add(entry.id)
@@ -153,7 +150,6 @@ class SyncBackendBase(Backend):
         shown: Appointment | None = None,
     ) -> Any:
         """The server's answer within the write deadline, else `local_result` (pending)."""
-        assert self.replayer is not None
         try:
             return await asyncio.wait_for(asyncio.shield(future), self._write_deadline)
         except TimeoutError:
@@ -166,7 +162,6 @@ class SyncBackendBase(Backend):
 
     def _detach(self, entry: OutboxEntry, shown: Appointment | None) -> bool:
         """Stop awaiting the answer; the write then shows as pending until it settles."""
-        assert self.replayer is not None
         if not self.replayer.detach(entry.id):
             return False
         self._live.discard(entry.id)
@@ -176,7 +171,6 @@ class SyncBackendBase(Backend):
 
     async def _fetch_into_mirror(self, appointment_id: str) -> Appointment:
         """The server's version of one appointment, stored in the mirror unless busy here."""
-        assert self.api is not None
         appointment = await self._network(self.api.get_appointment(appointment_id))
         await store_server_appointments(self._db, self.api, [appointment])
         return appointment
@@ -187,7 +181,7 @@ class SyncBackendBase(Backend):
         Standalone (`api` None) every call goes to `local`, which records its own.
         """
         trail = self.local.audit
-        if trail is None or self.api is None:
+        if trail is None:
             return
         await self._db.write(
             lambda s: trail.record(s, action, patient_id=patient_id, object_id=object_id)
@@ -204,11 +198,9 @@ class SyncBackendBase(Backend):
         try:
             result = await call
         except Exception as exc:
-            if self.monitor is not None:
-                self.monitor.report_failure(exc)
+            self.monitor.report_failure(exc)
             raise
-        if self.monitor is not None:
-            self.monitor.report_success()
+        self.monitor.report_success()
         return result
 
     async def _online(self, call: Awaitable[T]) -> T:

@@ -162,7 +162,6 @@ async def _retry(
         key = await asyncio.to_thread(mirror_key, path)
         backend = await OfflineFirstBackend.open(path, api, follow_events=False, key=key)
         try:
-            assert backend.monitor is not None
             reachable = await backend.monitor.wait_online(within=min(within, 30.0))
             if reachable:
                 backend.retry_now()

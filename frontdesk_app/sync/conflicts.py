@@ -27,8 +27,6 @@ class ConflictHandling(SyncBackendBase):
 
     async def list_conflicts(self) -> list[SyncConflict]:
         """Refused writes waiting for a person, oldest first."""
-        if self.replayer is None:
-            return []
         parked = [e for e in self.replayer.entries() if e.state == "conflict"]
         if not parked:
             return []
@@ -57,8 +55,6 @@ class ConflictHandling(SyncBackendBase):
         and then, online, awaited like any write: a second refusal is raised and the conflict
         stays, with the server's new reason.
         """
-        if self.replayer is None:
-            raise NotFound("There are no conflicts in standalone mode.")
         if discard and new_start_time is not None:
             raise ValueError("choose either a new time or discard, not both")
         entry = await self._conflict_entry(conflict_id)
@@ -129,7 +125,7 @@ class ConflictHandling(SyncBackendBase):
         wanted = conflict.start_time or self._clock()
         on = day or wanted.astimezone(ZoneInfo(provider.timezone)).date()
         availability: Availability | None = None
-        if self.api is not None and self.reachable:
+        if self.reachable:
             try:
                 availability = await self._network(
                     self.api.provider_availability(conflict.provider_id, on, minutes)

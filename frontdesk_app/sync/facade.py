@@ -182,13 +182,11 @@ class EngineBackend(Backend):
         return await self._engine.run(self._inner.wait_synced(within))
 
     async def has_offline_copy(self) -> bool:
-        puller = self._inner.puller
-        return puller is not None and await self._engine.run(puller.has_offline_copy())
+        return await self._engine.run(self._inner.puller.has_offline_copy())
 
     async def wait_pulled(self, within: float, *, unless_down: bool = False) -> bool:
-        puller = self._inner.puller
-        return puller is None or await self._engine.run(
-            puller.wait_pulled(within, unless_down=unless_down)
+        return await self._engine.run(
+            self._inner.puller.wait_pulled(within, unless_down=unless_down)
         )
 
     async def list_conflicts(self) -> list[SyncConflict]:

@@ -59,8 +59,6 @@ class NetworkReads(SyncBackendBase):
         self, request: EligibilityRequest, *, idempotency_key: str | None = None
     ) -> EligibilityResult:
         """The payer's answer; offline, the last cached one (its `verified_at` shows its age)."""
-        if self.api is None:
-            return await self.local.check_eligibility(request)
         if self.reachable:
             try:
                 result = await self._network(
@@ -97,8 +95,6 @@ class NetworkReads(SyncBackendBase):
     ) -> list[EligibilityResult]:
         """The patient's checks as the API lists them (kept here); offline, the ones this
         computer kept (each answer's `verified_at` tells its age)."""
-        if self.api is None:
-            return await self.local.list_eligibility_checks(patient_id, limit=limit)
 
         async def kept() -> list[EligibilityResult]:
             cached = await self.cached_eligibility_checks(patient_id)
@@ -124,16 +120,11 @@ class NetworkReads(SyncBackendBase):
         self, patient_id: str
     ) -> Cached[list[EligibilityResult]] | None:
         """What this computer kept of a patient's checks, without asking the API (the
-        calendar's badges read this); standalone, the local store's own history."""
-        if self.api is None:
-            found = await self.local.list_eligibility_checks(patient_id, limit=cache.HISTORY_KEPT)
-            return Cached(found, self._clock()) if found else None
+        calendar's badges read this)."""
         return await self._db.read(lambda s: cache.cached_eligibility_checks(s, patient_id))
 
     async def _run_rechecks(self) -> None:
         """Re-ask the checks requested while offline (the results land in the cache)."""
-        if self.api is None:
-            return
         requests = await self._db.read(cache.pending_rechecks)
         for request in requests:
             if not self.reachable:
@@ -151,8 +142,6 @@ class NetworkReads(SyncBackendBase):
 
     async def get_prescription(self, prescription_id: str) -> Prescription:
         """The pharmacy's status; offline, the cached one (see `cached_prescription`)."""
-        if self.api is None:
-            return await self.local.get_prescription(prescription_id)
 
         async def cached_value() -> Prescription:
             cached = await self.cached_prescription(prescription_id)
@@ -182,8 +171,6 @@ class NetworkReads(SyncBackendBase):
         self, patient_id: str, *, limit: int = 50, cursor: str | None = None
     ) -> Page[Prescription]:
         """A patient's prescriptions; offline, the cached ones in one page."""
-        if self.api is None:
-            return await self.local.list_prescriptions(patient_id, limit=limit, cursor=cursor)
 
         async def cached_page() -> Page[Prescription]:
             cached = await self.cached_prescriptions(patient_id)
@@ -213,20 +200,14 @@ class NetworkReads(SyncBackendBase):
     # --- calls and transfers: live work, online only -------------------------------------------
 
     async def list_calls(self, status: CallStatus | None = None) -> list[Call]:
-        if self.api is None:
-            return await self.local.list_calls(status)
         return await self._online(self.api.list_calls(status))
 
     async def get_call(self, call_id: str) -> Call:
-        if self.api is None:
-            return await self.local.get_call(call_id)
         return await self._online(self.api.get_call(call_id))
 
     async def transfer_call(
         self, call_id: str, request: TransferRequest, *, idempotency_key: str | None = None
     ) -> Transfer:
-        if self.api is None:
-            return await self.local.transfer_call(call_id, request)
         return await self._online(
             self.api.transfer_call(call_id, request, idempotency_key=idempotency_key)
         )
@@ -234,15 +215,11 @@ class NetworkReads(SyncBackendBase):
     async def list_transfers(
         self, *, agent_id: str | None = None, status: TransferStatus | None = None
     ) -> list[Transfer]:
-        if self.api is None:
-            return await self.local.list_transfers(agent_id=agent_id, status=status)
         return await self._online(self.api.list_transfers(agent_id=agent_id, status=status))
 
     async def accept_transfer(
         self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
     ) -> Transfer:
-        if self.api is None:
-            return await self.local.accept_transfer(transfer_id, agent_id)
         accepted = await self._online(
             self.api.accept_transfer(transfer_id, agent_id, idempotency_key=idempotency_key)
         )
@@ -252,8 +229,6 @@ class NetworkReads(SyncBackendBase):
     async def decline_transfer(
         self, transfer_id: str, agent_id: str, *, idempotency_key: str | None = None
     ) -> Transfer:
-        if self.api is None:
-            return await self.local.decline_transfer(transfer_id, agent_id)
         return await self._online(
             self.api.decline_transfer(transfer_id, agent_id, idempotency_key=idempotency_key)
         )
@@ -265,8 +240,6 @@ class NetworkReads(SyncBackendBase):
         *,
         idempotency_key: str | None = None,
     ) -> Transfer:
-        if self.api is None:
-            return await self.local.complete_transfer(transfer_id, request)
         completed = await self._online(
             self.api.complete_transfer(transfer_id, request, idempotency_key=idempotency_key)
         )
@@ -276,20 +249,14 @@ class NetworkReads(SyncBackendBase):
     async def simulate_call(
         self, request: SimulatedCallRequest, *, idempotency_key: str | None = None
     ) -> Call:
-        if self.api is None:
-            return await self.local.simulate_call(request)
         return await self._online(self.api.simulate_call(request, idempotency_key=idempotency_key))
 
     # --- the server's own logs -----------------------------------------------------------------
 
     async def list_events(self, *, after: int = 0, limit: int = 100) -> Page[Event]:
-        if self.api is None:
-            return await self.local.list_events(after=after, limit=limit)
         return await self._online(self.api.list_events(after=after, limit=limit))
 
     async def list_notifications(self, *, appointment_id: str | None = None) -> list[Notification]:
-        if self.api is None:
-            return await self.local.list_notifications(appointment_id=appointment_id)
         api = self.api
         return await self._online_or(
             api.list_notifications(appointment_id=appointment_id),

@@ -16,7 +16,7 @@ from frontdesk_app.api.ratelimit import RateBudget
 
 log = logging.getLogger(__name__)
 
-Connection = Literal["connecting", "online", "offline", "syncing", "conflicts", "standalone"]
+Connection = Literal["connecting", "online", "offline", "syncing", "conflicts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class SyncState:
 
     `connection` is derived: `connecting` until the first answer or failure, then offline wins
     (nothing can be sent), then conflicts (a person has to act), then syncing (writes are
-    waiting), else online. `standalone` means no API at all: the local store is the clinic.
+    waiting), else online. (A desk without a server holds `LocalBackend`, which has none.)
     `rate_budget` is the API client's (`frontdesk_app.api.RateBudget`).
     """
 
@@ -44,8 +44,6 @@ class SyncState:
         """A short phrase for the status bar: `Offline · 12 waiting`, `2 conflicts`."""
         if self.connection == "connecting":
             return "Connecting…"
-        if self.connection == "standalone":
-            return "Standalone (no server)"
         if self.connection == "offline":
             text = "Offline"
             if self.pending:
@@ -63,12 +61,8 @@ class SyncState:
         return "Online"
 
 
-def derive_connection(
-    *, standalone: bool, known: bool, reachable: bool, pending: int, conflicts: int
-) -> Connection:
+def derive_connection(*, known: bool, reachable: bool, pending: int, conflicts: int) -> Connection:
     """The one word for the status bar, in the order a person needs to know it."""
-    if standalone:
-        return "standalone"
     if not known:
         return "connecting"
     if not reachable:
@@ -90,9 +84,8 @@ StateListener = Callable[[SyncState], None]
 class StateHub:
     """Holds the current `SyncState` and notifies listeners of changes."""
 
-    def __init__(self, *, standalone: bool) -> None:
-        self._standalone = standalone
-        self._state = SyncState(connection="standalone" if standalone else "connecting")
+    def __init__(self) -> None:
+        self._state = SyncState()
         self._listeners: list[StateListener] = []
 
     @property
@@ -134,7 +127,6 @@ class StateHub:
         new = replace(
             new,
             connection=derive_connection(
-                standalone=self._standalone,
                 known=new.known,
                 reachable=new.reachable,
                 pending=new.pending,

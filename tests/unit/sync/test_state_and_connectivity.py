@@ -21,10 +21,9 @@ from frontdesk_app.sync.state import StateHub, SyncState, derive_connection
 
 def test_connection_word_in_the_order_a_person_needs_it() -> None:
     def word(**kw: object) -> str:
-        base = {"standalone": False, "known": True, "reachable": True, "pending": 0, "conflicts": 0}
+        base = {"known": True, "reachable": True, "pending": 0, "conflicts": 0}
         return derive_connection(**{**base, **kw})  # type: ignore[arg-type]
 
-    assert word(standalone=True, reachable=False) == "standalone"
     assert word(known=False) == "connecting"
     assert word(reachable=False, pending=3, conflicts=2) == "offline"
     assert word(pending=3, conflicts=2) == "conflicts"
@@ -40,7 +39,7 @@ def test_labels_say_what_waits() -> None:
 
 
 def test_the_hub_tells_listeners_only_about_changes() -> None:
-    hub = StateHub(standalone=False)
+    hub = StateHub()
     seen: list[SyncState] = []
     unsubscribe = hub.add_listener(seen.append)
     assert hub.state.connection == "connecting"
@@ -60,7 +59,7 @@ def test_the_hub_tells_listeners_only_about_changes() -> None:
 
 
 def test_a_failing_listener_does_not_stop_the_others() -> None:
-    hub = StateHub(standalone=False)
+    hub = StateHub()
     seen: list[str] = []
 
     def broken(state: SyncState) -> None:
