@@ -10,7 +10,7 @@ answer is parsed into the domain's models. Sending (auth, pacing, retries, typed
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -55,11 +55,16 @@ from frontdesk_app.domain.models import (
     TransferRequest,
     TransferStatus,
 )
+from frontdesk_app.domain.visits import Visit, VisitChange
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 
 # A whole list is fetched page by page; this bounds the loop if a server kept sending cursors.
 _MAX_PAGES = 1000
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _seg(value: str) -> str:
@@ -231,6 +236,30 @@ class ApiBackend(Backend):
         return await self._get(
             Page[Appointment], "/v1/appointments", params, label="/v1/appointments"
         )
+
+    # --- visits ---------------------------------------------------------------------------
+
+    async def change_visit(
+        self, appointment_id: str, request: VisitChange, *, idempotency_key: str | None = None
+    ) -> Visit:
+        return await self._post(
+            Visit,
+            f"/v1/appointments/{_seg(appointment_id)}/visit",
+            _body(request),
+            idempotency_key,
+            label="/v1/appointments/{id}/visit",
+        )
+
+    async def get_visit(self, appointment_id: str) -> Visit:
+        return await self._get(
+            Visit,
+            f"/v1/appointments/{_seg(appointment_id)}/visit",
+            label="/v1/appointments/{id}/visit",
+        )
+
+    async def list_visits(self, start: datetime, end: datetime) -> list[Visit]:
+        params = {"start": _instant(start), "end": _instant(end)}
+        return await self._all(Visit, "/v1/visits", params, label="/v1/visits")
 
     # --- directory ------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ Every write takes an optional `idempotency_key`: a retry with the same key never
 from __future__ import annotations
 
 import abc
-from datetime import date
+from datetime import date, datetime
 
 from frontdesk_app.domain.models import (
     Agent,
@@ -40,6 +40,7 @@ from frontdesk_app.domain.models import (
     TransferRequest,
     TransferStatus,
 )
+from frontdesk_app.domain.visits import Visit, VisitChange
 
 
 class Backend(abc.ABC):
@@ -74,6 +75,19 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def list_appointments(self, query: AppointmentQuery) -> Page[Appointment]: ...
+
+    # --- visits: where a booked patient is on the day (`domain/visits.py`) ---
+    @abc.abstractmethod
+    async def change_visit(
+        self, appointment_id: str, request: VisitChange, *, idempotency_key: str | None = None
+    ) -> Visit: ...
+
+    @abc.abstractmethod
+    async def get_visit(self, appointment_id: str) -> Visit: ...
+
+    @abc.abstractmethod
+    async def list_visits(self, start: datetime, end: datetime) -> list[Visit]:
+        """The visits that moved, of the appointments starting in [start, end)."""
 
     # --- directory ---
     @abc.abstractmethod

@@ -49,6 +49,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "agent.status_changed",
     "patient.created",
     "transfer.offer_expired",
+    "visit.changed",
 )
 # Not on the wire: the desk's own event when an appointment's sync state changes (pending,
 # synced, conflict), delivered to its listeners beside the server's events.

@@ -56,7 +56,8 @@ from frontdesk_app.domain.models import (
 )
 from frontdesk_app.domain.scheduling import free_slots, validate_fields
 from frontdesk_app.domain.timeutil import local_day_bounds, utc_now
-from frontdesk_app.local import appointment_ops, call_ops, patient_ops
+from frontdesk_app.domain.visits import Visit, VisitChange
+from frontdesk_app.local import appointment_ops, call_ops, patient_ops, visit_ops
 from frontdesk_app.local.appointment_ops import Outcome
 from frontdesk_app.local.eligibility import MemberTerms, ServiceRule, evaluate
 from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
@@ -278,6 +279,30 @@ class LocalBackend(Backend):
         """The appointments intersecting [start, end) as plain tuples, for a calendar's
         thousands (`appointments_repo.calendar_rows`): the same rows as `list_appointments`."""
         return await self._read(lambda s: appointments_repo.calendar_rows(s, start, end))
+
+    # --- visits ----------------------------------------------------------------------------
+
+    async def change_visit(
+        self,
+        appointment_id: str,
+        request: VisitChange,
+        *,
+        idempotency_key: str | None = None,
+        by: str | None = None,
+    ) -> Visit:
+        """Move the patient's visit on; `by` (else the signed-in person) when the request
+        does not name who did it."""
+        person = self.audit.person if self.audit is not None else None
+        who = by or (person.name if person is not None else None)
+        return await self._write(
+            lambda s, now: visit_ops.change(s, appointment_id, request, now=now, by=who)
+        )
+
+    async def get_visit(self, appointment_id: str) -> Visit:
+        return await self._read(lambda s: visit_ops.get(s, appointment_id))
+
+    async def list_visits(self, start: datetime, end: datetime) -> list[Visit]:
+        return await self._read(lambda s: visit_ops.between(s, start, end))
 
     # --- directory -------------------------------------------------------------------------
 

@@ -230,6 +230,17 @@ class AppointmentRow(Base):
     )
 
 
+class VisitRow(Base):
+    """Where a booked patient is on the day (`domain/visits.py`); no row: not arrived."""
+
+    __tablename__ = "visits"
+    appointment_id: Mapped[str] = mapped_column(ForeignKey("appointments.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    room: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime]
+    history: Mapped[list[Any]]
+
+
 class NotificationRow(Base):
     """A notification that would have been sent (this store sends nothing)."""
 

@@ -49,6 +49,7 @@ from frontdesk_app.domain.models import (
     RescheduleResult,
 )
 from frontdesk_app.domain.timeutil import utc_now
+from frontdesk_app.domain.visits import VISIT_EVENT, Visit, VisitChange
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
 from frontdesk_app.sync import apply, mirror, outbox, patients
@@ -486,6 +487,44 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
 
     async def list_payers(self) -> list[Payer]:
         return await self.local.list_payers()
+
+    # --- visits: live front-desk work, kept here for reading offline -------------------------
+
+    async def change_visit(
+        self, appointment_id: str, request: VisitChange, *, idempotency_key: str | None = None
+    ) -> Visit:
+        """Online only in this version: a visit moved offline is refused with `Offline`
+        (the flow board says so) rather than queued."""
+        target = await self._known(appointment_id)
+        visit = await self._online(
+            self.api.change_visit(target, request, idempotency_key=idempotency_key)
+        )
+        await self._db.write(lambda s: mirror.keep_visits(s, [visit]))
+        self._emit([self._local_event(VISIT_EVENT, visit.model_dump(mode="json"))])
+        return visit
+
+    async def get_visit(self, appointment_id: str) -> Visit:
+        """As this computer keeps it (the event stream keeps it current)."""
+        target = await self._known(appointment_id)
+        [visit] = await self._db.read(lambda s: mirror.visits_of(s, [target]))
+        return visit
+
+    async def list_visits(self, start: datetime, end: datetime) -> list[Visit]:
+        """The server's visits (kept here); offline, the ones this computer kept."""
+
+        async def kept() -> list[Visit]:
+            return await self.local.list_visits(start, end)
+
+        if not self.reachable:
+            return await kept()
+        try:
+            found = await self._network(self.api.list_visits(start, end))
+        except Exception as exc:
+            if classify(exc) != "network":
+                raise
+            return await kept()
+        await self._db.write(lambda s: mirror.keep_visits(s, found))
+        return found
 
     async def list_agents(self) -> list[Agent]:
         return await self._online_or(self.api.list_agents(), self.local.list_agents)

@@ -49,6 +49,7 @@ from frontdesk_app.domain.models import (
     TransferRequest,
     TransferStatus,
 )
+from frontdesk_app.domain.visits import Visit, VisitChange
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.sync.backend import OfflineFirstBackend
 from frontdesk_app.sync.cache import Cached
@@ -259,6 +260,19 @@ class EngineBackend(Backend):
 
     async def list_appointments(self, query: AppointmentQuery) -> Page[Appointment]:
         return await self._engine.run(self._inner.list_appointments(query))
+
+    async def change_visit(
+        self, appointment_id: str, request: VisitChange, *, idempotency_key: str | None = None
+    ) -> Visit:
+        return await self._engine.run(
+            self._inner.change_visit(appointment_id, request, idempotency_key=idempotency_key)
+        )
+
+    async def get_visit(self, appointment_id: str) -> Visit:
+        return await self._engine.run(self._inner.get_visit(appointment_id))
+
+    async def list_visits(self, start: datetime, end: datetime) -> list[Visit]:
+        return await self._engine.run(self._inner.list_visits(start, end))
 
     async def list_providers(self) -> list[Provider]:
         return await self._engine.run(self._inner.list_providers())

@@ -20,7 +20,9 @@ from frontdesk_app.domain.models import (
     Payer,
     Provider,
 )
+from frontdesk_app.domain.visits import Visit
 from frontdesk_app.store.repositories import appointments as appointments_repo
+from frontdesk_app.store.repositories import visits as visits_repo
 from frontdesk_app.store.repositories.directory import digits
 from frontdesk_app.store.tables import (
     AgentRow,
@@ -241,3 +243,17 @@ def delete_appointment(session: Session, appointment_id: str) -> None:
     """Remove an offline booking that never reached the server (and its notifications)."""
     session.execute(delete(NotificationRow).where(NotificationRow.appointment_id == appointment_id))
     session.execute(delete(AppointmentRow).where(AppointmentRow.id == appointment_id))
+
+
+def keep_visits(session: Session, visits: Iterable[Visit]) -> None:
+    """The server's visits, of the appointments this copy holds."""
+    batch = list(visits)
+    held = set(get_appointments(session, (v.appointment_id for v in batch)))
+    for visit in batch:
+        if visit.appointment_id in held:
+            visits_repo.save(session, visit)
+
+
+def visits_of(session: Session, appointment_ids: list[str]) -> list[Visit]:
+    """Each appointment's visit as kept here (`scheduled` when nothing is known)."""
+    return [visits_repo.get(session, i) for i in appointment_ids]

@@ -20,6 +20,7 @@ from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import AuthenticationFailed, InsufficientScope, Offline
 from frontdesk_app.domain.models import Appointment, AppointmentQuery, Event, Patient
 from frontdesk_app.domain.timeutil import utc_now
+from frontdesk_app.domain.visits import VISIT_EVENT, Visit
 from frontdesk_app.sync import mirror, outbox
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
 from frontdesk_app.sync.worker import SyncDb
@@ -328,7 +329,13 @@ class MirrorPuller:
             return
         appointments: dict[str, Appointment] = {}
         agent_status: dict[str, str] = {}
+        visits: list[Visit] = []
         for event in events:
+            if event.type == VISIT_EVENT:
+                try:
+                    visits.append(Visit.model_validate(event.data))
+                except ValueError:
+                    log.warning("event %s has no readable visit; skipped", event.seq)
             if event.type.startswith("appointment."):
                 try:
                     appointment = Appointment.model_validate(event.data)
@@ -348,6 +355,8 @@ class MirrorPuller:
 
         if agent_status:
             await self._db.write(agents)
+        if visits:
+            await self._db.write(lambda s: mirror.keep_visits(s, visits))
         changed = await store_server_appointments(
             self._db,
             self._api,

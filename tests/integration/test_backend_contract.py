@@ -41,6 +41,7 @@ from frontdesk_app.domain.models import (
     TransferCompletion,
     TransferRequest,
 )
+from frontdesk_app.domain.visits import VisitChange
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.sandbox.server import SandboxServer
 from frontdesk_app.store.db import Store
@@ -176,6 +177,30 @@ async def register_patients(t: Transcript, b: Backend, known: Patient) -> Patien
 
 
 FALLBACK = Insurance(payer_id="payer_none", member_id="none")
+DESK = "Dana Reyes"
+
+
+async def check_in(
+    t: Transcript, b: Backend, appointment_id: str, start: datetime, end: datetime
+) -> None:
+    """Visits: the flow of the day's states, its refusals, and the day's list."""
+
+    def to(state: Any, room: str | None = None) -> VisitChange:
+        return VisitChange(state=state, room=room, by=DESK)
+
+    await t.run("visit before arrival", b.get_visit(appointment_id))
+    await t.run("no-show before the start", b.change_visit(appointment_id, to("no_show")))
+    await t.ok("arrived", b.change_visit(appointment_id, to("arrived")))
+    await t.run("arrived twice", b.change_visit(appointment_id, to("arrived")))
+    await t.ok("in room 3", b.change_visit(appointment_id, to("in_room", "3")))
+    await t.run("visit of an unknown appointment", b.get_visit("apt_000000000000"))
+    await t.run("no-show once arrived", b.change_visit(appointment_id, to("no_show")))
+    [visit] = await t.ok("the day's visits", b.list_visits(start, end))
+    assert (visit.state, visit.room) == ("in_room", "3")
+    assert [(step.state, step.by) for step in visit.history] == [
+        ("arrived", DESK),
+        ("in_room", DESK),
+    ]
 
 
 async def scenario(b: Backend) -> Transcript:
@@ -246,6 +271,7 @@ async def scenario(b: Backend) -> Transcript:
     await t.run("get appointment", b.get_appointment(apt.id))
     await t.run("get unknown appointment", b.get_appointment("apt_000000000000"))
     day_start, day_end = at(DAY, 0), at(DAY + timedelta(days=1), 0)
+    await check_in(t, b, apt.id, day_start, day_end)
     await t.run(
         "list the provider's day",
         b.list_appointments(AppointmentQuery(provider_id=prov.id, start=day_start, end=day_end)),

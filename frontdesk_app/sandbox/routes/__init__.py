@@ -12,11 +12,13 @@ from frontdesk_app.sandbox.routes import (
     events,
     patients,
     simulator,
+    visits,
     webhooks,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
     appointments.router,
+    visits.router,
     directory.router,
     patients.router,
     clinical.router,

@@ -47,6 +47,10 @@ API_MD_ROUTES = {
     ("get", "/v1/webhook_endpoints"),
     ("delete", "/v1/webhook_endpoints/{endpoint_id}"),
     ("get", "/v1/webhook_endpoints/{endpoint_id}/deliveries"),
+    # The project's own: check-in and the flow board (README, "Visits").
+    ("post", "/v1/appointments/{appointment_id}/visit"),
+    ("get", "/v1/appointments/{appointment_id}/visit"),
+    ("get", "/v1/visits"),
 }
 SCOPES = {
     "appointments:read",
