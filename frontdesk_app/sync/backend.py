@@ -496,6 +496,9 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         """Online only in this version: a visit moved offline is refused with `Offline`
         (the flow board says so) rather than queued."""
         target = await self._known(appointment_id)
+        person = self.local.audit.person if self.local.audit is not None else None
+        if request.by is None and person is not None:
+            request = request.model_copy(update={"by": person.name})  # who, at this desk
         visit = await self._online(
             self.api.change_visit(target, request, idempotency_key=idempotency_key)
         )

@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHORTCUTS_HELP = """<table cellpadding="3">
-<tr><td><b>Ctrl+1 … Ctrl+4</b></td><td>Calendar, eligibility, prescriptions, live calls</td></tr>
+<tr><td><b>Ctrl+1 … Ctrl+5</b></td>
+<td>Calendar, eligibility, prescriptions, live calls, flow board</td></tr>
 <tr><td><b>Ctrl+K</b></td><td>Find a patient and open their card</td></tr>
 <tr><td><b>Ctrl+N</b></td><td>Book at the selected time</td></tr>
 <tr><td><b>Ctrl+F</b></td><td>Find the next opening</td></tr>

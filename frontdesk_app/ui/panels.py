@@ -1,4 +1,4 @@
-"""The main window's panels: each is registered once with its slot (Ctrl+1 … Ctrl+4).
+"""The main window's panels: each is registered once with its slot (Ctrl+1 … Ctrl+5).
 
 A panel is a QWidget built by its factory from a `PanelContext` once the backend is ready. It
 may define `shutdown()` (called before the backend closes: unsubscribe, stop timers) and
@@ -28,6 +28,7 @@ SLOT_CALENDAR = 1
 SLOT_ELIGIBILITY = 2
 SLOT_PRESCRIPTIONS = 3
 SLOT_CALLS = 4
+SLOT_FLOW = 5
 
 
 @dataclass
@@ -77,6 +78,7 @@ def builtin_panels() -> list[PanelSpec]:
     from frontdesk_app.ui.calendar.panel import calendar_panel_spec
     from frontdesk_app.ui.calls.panel import calls_panel_spec
     from frontdesk_app.ui.eligibility.panel import eligibility_panel_spec
+    from frontdesk_app.ui.flow.panel import flow_panel_spec
     from frontdesk_app.ui.prescriptions.panel import prescriptions_panel_spec
 
     return [
@@ -84,6 +86,7 @@ def builtin_panels() -> list[PanelSpec]:
         eligibility_panel_spec(),
         prescriptions_panel_spec(),
         calls_panel_spec(),
+        flow_panel_spec(),
     ]
 
 

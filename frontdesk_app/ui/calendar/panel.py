@@ -21,6 +21,7 @@ from frontdesk_app.domain.models import (
     Provider,
 )
 from frontdesk_app.domain.timeutil import utc_now
+from frontdesk_app.domain.visits import VisitChange
 from frontdesk_app.ui.audit_menu import record_view
 from frontdesk_app.ui.calendar.booking_dialog import BookingDialog
 from frontdesk_app.ui.calendar.change_dialogs import CancelDialog, RescheduleDialog
@@ -368,6 +369,17 @@ class CalendarPanel(QWidget):
         """Put the last move back (Ctrl+Z), within a minute of it."""
         return self.moves.undo()
 
+    def mark_arrived(self, appointment_id: str) -> None:
+        """Check the patient in (the flow board shows them waiting from now)."""
+        self.bridge.run(
+            self.ctx.backend.change_visit(appointment_id, VisitChange(state="arrived")),
+            on_success=lambda _visit: self.message.show_message(
+                "Arrived", "The patient is on the flow board (Ctrl+5)."
+            ),
+            where=self,
+            context="checking the patient in",
+        )
+
     def _on_view_conflict_clicked(self, appointment_id: str) -> None:
         """The conflict list, on this appointment's conflict."""
         self.ctx.window.open_conflicts(appointment_id=appointment_id)
@@ -375,6 +387,7 @@ class CalendarPanel(QWidget):
     def _on_view_context_menu_requested(self, appointment_id: str, where: QPoint) -> None:
         menu = QMenu(self)
         if appointment_id and (view := self.model.get(appointment_id)) and view.active:
+            menu.addAction("Patient arrived", lambda: self.mark_arrived(appointment_id))
             menu.addAction("Reschedule…", lambda: self.open_reschedule(appointment_id))
             menu.addAction("Cancel appointment…", lambda: self.open_cancel(appointment_id))
         else:

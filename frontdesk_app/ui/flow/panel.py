@@ -1,0 +1,340 @@
+"""The flow board (Ctrl+5): today's patients by where they are, one key to move one on.
+
+Rows are ordered by who needs someone now: waiting in reception, in a room, with the provider,
+then those still to come, then those done. The last column counts the minutes in the current
+state (amber, then red, past `board.WAIT_LIMITS`), or offers a no-show once a patient is
+`board.NO_SHOW_GRACE` late. Keys on the selected row: Enter the usual next step, A arrived,
+R in a room (the room box's number), P with the provider, O checked out, N no-show. Marking
+a patient arrived asks for an eligibility check when today's has not been done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from frontdesk_app.domain import clock
+from frontdesk_app.domain.changes import change_of
+from frontdesk_app.domain.errors import FrontDeskError, NotFound
+from frontdesk_app.domain.models import AppointmentQuery, Event, Patient
+from frontdesk_app.domain.timeutil import local_day_bounds
+from frontdesk_app.domain.visits import VISIT_EVENT, Visit, VisitChange, VisitState, next_state
+from frontdesk_app.ui.flow.board import FlowRow, Tone, counts, ordered
+from frontdesk_app.ui.message_bar import MessageBar
+from frontdesk_app.ui.panels import SLOT_FLOW, PanelContext, PanelSpec
+
+COLUMNS = ("Time", "Patient", "Provider", "Where", "Room", "Waiting")
+TICK_MS = 30_000  # the waiting minutes move on
+RELOAD_MS = 500  # appointments changed: read the day again, once
+PATIENT_FETCHES = 8
+KEYS: dict[Qt.Key, VisitState] = {
+    Qt.Key.Key_A: "arrived",
+    Qt.Key.Key_R: "in_room",
+    Qt.Key.Key_P: "with_provider",
+    Qt.Key.Key_O: "checked_out",
+    Qt.Key.Key_N: "no_show",
+}
+TONES: dict[Tone, QColor | None] = {
+    "calm": None,
+    "amber": QColor("#fde7b0"),
+    "red": QColor("#f7c1bd"),
+}
+ALL = ""
+
+
+class FlowBoardPanel(QWidget):
+    def __init__(self, ctx: PanelContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setAccessibleName("Flow board")
+        self.rows: list[FlowRow] = []
+        self._patients: dict[str, Patient] = {}
+        self._generation = 0
+        self.summary = QLabel()
+        self.summary.setObjectName("FlowSummary")
+        self.provider = QComboBox()
+        self.provider.setAccessibleName("Provider")
+        self.provider.addItem("All providers", ALL)
+        self.room = QLineEdit()
+        self.room.setPlaceholderText("Room")
+        self.room.setAccessibleName("Room")
+        self.room.setMaxLength(40)
+        self.room.setFixedWidth(80)
+        self.buttons: dict[VisitState, QPushButton] = {}
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(QLabel("Provider"))
+        top.addWidget(self.provider)
+        actions = QHBoxLayout()
+        self.next_button = QPushButton("Next step (Enter)")
+        self.next_button.clicked.connect(self.move_next)
+        actions.addWidget(self.next_button)
+        for state, text in (
+            ("arrived", "Arrived (A)"),
+            ("in_room", "In room (R)"),
+            ("with_provider", "With provider (P)"),
+            ("checked_out", "Checked out (O)"),
+            ("no_show", "No-show (N)"),
+        ):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _c=False, s=state: self.move_to(s))
+            self.buttons[state] = button  # type: ignore[index]
+            actions.addWidget(button)
+        actions.addWidget(self.room)
+        actions.addStretch(1)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Today's patients")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._update_enabled)
+        self.table.installEventFilter(self)
+        self.message = MessageBar(self)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(actions)
+        layout.addWidget(self.table, 1)
+        self.provider.currentIndexChanged.connect(lambda _i: self._fill())
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._fill)
+        self._tick.start()
+        self._reload = QTimer(self)
+        self._reload.setSingleShot(True)
+        self._reload.setInterval(RELOAD_MS)
+        self._reload.timeout.connect(self.reload)
+        self._unsubscribe = ctx.events.subscribe(self._on_events)
+        self._update_enabled()
+        self.reload()
+
+    # --- reading the day ---------------------------------------------------------------------
+    def reload(self) -> None:
+        self._generation += 1
+        self.ctx.bridge.run(
+            self._load(self._generation),
+            where=self,
+            busy="Loading today's patients…",
+            context="loading the flow board",
+        )
+
+    async def _load(self, generation: int) -> None:
+        backend, zone = self.ctx.backend, self.ctx.zone
+        start, end = local_day_bounds(clock.today(zone), zone)
+        providers = {p.id: p.name for p in await backend.list_providers()}
+        page = await backend.list_appointments(AppointmentQuery(start=start, end=end, limit=1000))
+        appointments = [a for a in page.data if a.status != "cancelled"]
+        visits = {v.appointment_id: v for v in await backend.list_visits(start, end)}
+        await self._fetch_patients(a.patient_id for a in appointments)
+        if generation != self._generation:
+            return  # a newer read is under way
+        self.rows = [
+            FlowRow(
+                appointment=a,
+                visit=visits.get(a.id) or Visit(appointment_id=a.id),
+                patient=self._name(a.patient_id),
+                provider=providers.get(a.provider_id, ""),
+            )
+            for a in appointments
+        ]
+        self._fill_providers(providers)
+        self._fill()
+
+    async def _fetch_patients(self, patient_ids: Iterable[str]) -> None:
+        missing = {p for p in patient_ids if p not in self._patients}
+        gate = asyncio.Semaphore(PATIENT_FETCHES)
+
+        async def fetch(patient_id: str) -> None:
+            async with gate:
+                with contextlib.suppress(NotFound):
+                    self._patients[patient_id] = await self.ctx.backend.get_patient(patient_id)
+
+        await asyncio.gather(*(fetch(p) for p in missing))
+
+    def _name(self, patient_id: str) -> str:
+        patient = self._patients.get(patient_id)
+        return patient.full_name if patient is not None else "Unknown patient"
+
+    def _fill_providers(self, providers: dict[str, str]) -> None:
+        shown = {self.provider.itemData(i) for i in range(self.provider.count())}
+        for provider_id in sorted({r.appointment.provider_id for r in self.rows} - shown):
+            self.provider.addItem(providers.get(provider_id, provider_id), provider_id)
+
+    # --- showing it ----------------------------------------------------------------------------
+    def visible_rows(self) -> list[FlowRow]:
+        wanted = self.provider.currentData()
+        rows = [r for r in self.rows if not wanted or r.appointment.provider_id == wanted]
+        return ordered(rows)
+
+    def _fill(self) -> None:
+        now = clock.now()
+        selected = self.selected()
+        keep = selected.appointment.id if selected is not None else None
+        rows = self.visible_rows()
+        self.summary.setText(f"Today · {counts(rows)}")
+        self.table.setRowCount(len(rows))
+        for index, row in enumerate(rows):
+            starts = row.appointment.start_time.astimezone(self.ctx.zone).strftime("%H:%M")
+            cells = (
+                starts,
+                row.patient,
+                row.provider,
+                row.label,
+                row.visit.room or "",
+                row.waiting_text(now),
+            )
+            colour = TONES[row.tone(now)]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, row.appointment.id)
+                if colour is not None:
+                    item.setBackground(QBrush(colour))
+                self.table.setItem(index, column, item)
+            if row.appointment.id == keep:
+                self.table.selectRow(index)
+        self._update_enabled()
+
+    def selected(self) -> FlowRow | None:
+        items = self.table.selectedItems()
+        if not items:
+            return None
+        appointment_id = items[0].data(Qt.ItemDataRole.UserRole)
+        return next((r for r in self.rows if r.appointment.id == appointment_id), None)
+
+    def _update_enabled(self) -> None:
+        row = self.selected()
+        following = next_state(row.state) if row is not None else None
+        self.next_button.setEnabled(following is not None)
+        for button in self.buttons.values():
+            button.setEnabled(row is not None)
+
+    # --- moving a patient on -------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The table's keys: Enter and the letters move the selected patient on."""
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.move_next()
+                return True
+            if plain and (state := KEYS.get(Qt.Key(event.key()))) is not None:
+                self.move_to(state)
+                return True
+        return super().eventFilter(watched, event)
+
+    def move_next(self) -> None:
+        row = self.selected()
+        following = next_state(row.state) if row is not None else None
+        if following is not None:
+            self.move_to(following)
+
+    def move_to(self, state: VisitState) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        room = self.room.text().strip() or None if state == "in_room" else None
+        change = VisitChange(state=state, room=room)
+        self.ctx.bridge.run(
+            self._move(row, change),
+            where=self,
+            on_error=self._refused,
+            context="updating the patient's visit",
+        )
+
+    async def _move(self, row: FlowRow, change: VisitChange) -> None:
+        visit = await self.ctx.backend.change_visit(row.appointment.id, change)
+        self._apply(visit)
+        if visit.state == "in_room":
+            self.room.clear()
+        if visit.state == "arrived":
+            await self._ask_for_eligibility(row)
+
+    def _refused(self, exc: BaseException) -> bool:
+        if isinstance(exc, FrontDeskError):
+            self.message.show_error(exc)
+            return True
+        return False
+
+    def _apply(self, visit: Visit) -> None:
+        self.rows = [
+            FlowRow(r.appointment, visit, r.patient, r.provider)
+            if r.appointment.id == visit.appointment_id
+            else r
+            for r in self.rows
+        ]
+        self._fill()
+
+    async def _ask_for_eligibility(self, row: FlowRow) -> None:
+        """Arrived without today's eligibility answer: one click to check it."""
+        checks = getattr(self.ctx.backend, "cached_eligibility_checks", None)
+        if checks is None:
+            return
+        kept = await checks(row.appointment.patient_id)
+        today = clock.today(self.ctx.zone)
+        latest = kept.value[0] if kept is not None and kept.value else None
+        if latest is not None and latest.verified_at.astimezone(self.ctx.zone).date() == today:
+            return
+        patient = self._patients.get(row.appointment.patient_id)
+        if patient is None:
+            return
+        self.message.show_message(
+            f"{patient.full_name} has arrived",
+            "Insurance eligibility has not been checked today.",
+            level="warning",
+            action=("Check eligibility", lambda: self._check_eligibility(patient)),
+        )
+
+    def _check_eligibility(self, patient: Patient) -> None:
+        panel = self.ctx.show_panel("eligibility")
+        prefill = getattr(panel, "prefill", None)
+        if callable(prefill):
+            prefill(patient, date_of_service=clock.today(self.ctx.zone))
+
+    # --- live changes --------------------------------------------------------------------------
+    def _on_events(self, events: list[Event]) -> None:
+        for event in events:
+            if event.type == VISIT_EVENT:
+                try:
+                    self._apply(Visit.model_validate(event.data))
+                except ValueError:
+                    self._reload.start()
+            elif change_of(event) is not None or event.type.startswith("appointment."):
+                self._reload.start()  # booked, moved or cancelled today: read the day again
+
+    def on_shown(self) -> None:
+        self.reload()
+        self.table.setFocus()
+
+    def shutdown(self) -> None:
+        self._tick.stop()
+        self._reload.stop()
+        self._unsubscribe()
+
+
+def build_flow_board(ctx: PanelContext) -> FlowBoardPanel:
+    return FlowBoardPanel(ctx)
+
+
+def flow_panel_spec() -> PanelSpec:
+    return PanelSpec("flow", "Flow board", SLOT_FLOW, build_flow_board, icon="calendar")

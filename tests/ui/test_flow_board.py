@@ -1,0 +1,159 @@
+"""The flow board (Ctrl+5) over the demo clinic: today's patients, moved on with the keys, the
+waits turning amber and red as the clock runs, a late patient offered as a no-show, another
+desk's move shown live."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from frontdesk_app.config import Settings
+from frontdesk_app.domain import clock
+from frontdesk_app.domain.clock import Clock
+from frontdesk_app.domain.visits import VisitChange
+from frontdesk_app.ui.flow.board import NO_SHOW_GRACE
+from frontdesk_app.ui.flow.panel import TONES, FlowBoardPanel
+from frontdesk_app.ui.panels import PanelContext
+from tests.fixtures.clock import running_at
+from tests.ui.panel_support import WAIT, ZONE, Desk, open_desk, run
+
+pytestmark = [
+    pytest.mark.ui,
+    # The offscreen platform's note when a floating message sizes itself (harmless).
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+]
+
+
+@pytest.fixture(params=["local", "sandbox"])
+def desk(
+    request: pytest.FixtureRequest, qtbot: QtBot, loop: object, tmp_path: Path
+) -> Iterator[Desk]:
+    yield from open_desk(qtbot, tmp_path / "clinic.db", request.param)
+
+
+@pytest.fixture
+def board(qtbot: QtBot, desk: Desk) -> FlowBoardPanel:
+    ctx = PanelContext(
+        backend=desk.backend,
+        bridge=desk.bridge,
+        errors=desk.errors,
+        events=desk.feed,
+        settings=Settings(),
+        zone=ZONE,
+        window=cast(Any, None),  # the board reaches other panels only from its prompt
+    )
+    panel = FlowBoardPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 700)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.table.rowCount() > 3, timeout=WAIT)
+    return panel
+
+
+def _cell(board: FlowBoardPanel, appointment_id: str, column: int) -> str:
+    for row in range(board.table.rowCount()):
+        item = board.table.item(row, 0)
+        if item is not None and item.data(Qt.ItemDataRole.UserRole) == appointment_id:
+            cell = board.table.item(row, column)
+            return cell.text() if cell is not None else ""
+    raise AssertionError(f"{appointment_id} is not on the board")
+
+
+def _select(board: FlowBoardPanel, appointment_id: str) -> None:
+    for row in range(board.table.rowCount()):
+        item = board.table.item(row, 0)
+        if item is not None and item.data(Qt.ItemDataRole.UserRole) == appointment_id:
+            board.table.selectRow(row)
+            board.table.setFocus()
+            return
+    raise AssertionError(f"{appointment_id} is not on the board")
+
+
+def test_today_s_patients_move_on_with_the_keys(
+    qtbot: QtBot, desk: Desk, board: FlowBoardPanel
+) -> None:
+    first = next(r for r in board.visible_rows() if r.state == "scheduled")
+    appointment_id = first.appointment.id
+    assert first.appointment.start_time.astimezone(ZONE).date() == clock.today(ZONE)
+    assert "to come" in board.summary.text()
+
+    _select(board, appointment_id)
+    qtbot.keyClick(board.table, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: _cell(board, appointment_id, 3) == "Arrived", timeout=WAIT)
+    assert run(qtbot, desk.backend.get_visit(appointment_id)).state == "arrived"
+    assert board.visible_rows()[0].appointment.id == appointment_id  # waiting comes first
+
+    board.room.setText("4")
+    _select(board, appointment_id)
+    qtbot.keyClick(board.table, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: _cell(board, appointment_id, 3) == "In room", timeout=WAIT)
+    assert _cell(board, appointment_id, 4) == "4" and board.room.text() == ""
+
+    _select(board, appointment_id)
+    qtbot.keyClick(board.table, Qt.Key.Key_Return)  # the usual next step
+    qtbot.waitUntil(lambda: _cell(board, appointment_id, 3) == "With provider", timeout=WAIT)
+    visit = run(qtbot, desk.backend.get_visit(appointment_id))
+    assert [s.state for s in visit.history] == ["arrived", "in_room", "with_provider"]
+
+
+def test_a_refused_move_is_said_in_the_panel(qtbot: QtBot, board: FlowBoardPanel) -> None:
+    row = next(r for r in board.visible_rows() if r.state == "scheduled")
+    _select(board, row.appointment.id)
+    qtbot.keyClick(board.table, Qt.Key.Key_O)  # checked out: fine, a jump ahead
+    qtbot.waitUntil(lambda: _cell(board, row.appointment.id, 3) == "Checked out", timeout=WAIT)
+    _select(board, row.appointment.id)
+    qtbot.keyClick(board.table, Qt.Key.Key_A)
+    qtbot.waitUntil(board.message.isVisible, timeout=WAIT)
+    assert "already checked out" in board.message.text
+
+
+def test_waits_turn_amber_then_red_and_a_late_patient_is_offered_as_a_no_show(
+    qtbot: QtBot, desk: Desk, board: FlowBoardPanel
+) -> None:
+    waiting = next(r for r in board.visible_rows() if r.state == "scheduled")
+    run(qtbot, desk.backend.change_visit(waiting.appointment.id, VisitChange(state="arrived")))
+    qtbot.waitUntil(lambda: _cell(board, waiting.appointment.id, 3) == "Arrived", timeout=WAIT)
+    tones = []
+    for minutes in (5, 12, 25):
+        with running_at(Clock.starting_at(clock.now() + timedelta(minutes=minutes))):
+            board._fill()  # what the board's timer does every half minute
+            row = next(r for r in board.rows if r.appointment.id == waiting.appointment.id)
+            tones.append(row.tone(clock.now()))
+            assert _cell(board, waiting.appointment.id, 5) == f"{minutes} min"
+    assert tones == ["calm", "amber", "red"]
+    assert TONES["red"] is not None
+
+    late = min(
+        (r for r in board.rows if r.state == "scheduled"), key=lambda r: r.appointment.start_time
+    )
+    then = late.appointment.start_time + NO_SHOW_GRACE + timedelta(minutes=1)
+    with running_at(Clock.starting_at(then)):
+        board._fill()
+        assert "no-show?" in _cell(board, late.appointment.id, 5)
+
+
+def test_another_desk_s_move_shows_live(qtbot: QtBot, desk: Desk, board: FlowBoardPanel) -> None:
+    row = next(r for r in board.visible_rows() if r.state == "scheduled")
+    run(
+        qtbot,
+        desk.backend.change_visit(row.appointment.id, VisitChange(state="arrived", by="Front 2")),
+    )
+    qtbot.waitUntil(lambda: _cell(board, row.appointment.id, 3) == "Arrived", timeout=WAIT)
+
+
+def test_the_provider_filter_keeps_one_provider_s_patients(
+    qtbot: QtBot, board: FlowBoardPanel
+) -> None:
+    assert board.provider.count() > 2
+    board.provider.setCurrentIndex(1)
+    wanted = board.provider.currentData()
+    assert board.visible_rows() and all(
+        r.appointment.provider_id == wanted for r in board.visible_rows()
+    )
+    assert board.table.rowCount() == len(board.visible_rows())
