@@ -27,6 +27,7 @@ from frontdesk_app.store.call_scripts import SCENARIOS, generate_call
 from frontdesk_app.store.db import Store
 from frontdesk_app.store.demo_calendar import add_calendar, rid
 from frontdesk_app.store.demo_people import AGENTS, PAYERS, ProviderSpec, provider_specs
+from frontdesk_app.store.demo_visits import add_visits
 from frontdesk_app.store.repositories import calls as calls_repo
 from frontdesk_app.store.repositories import directory
 from frontdesk_app.store.synthetic import (
@@ -124,6 +125,7 @@ def build_demo_clinic(
             now=now,
             wanted=appointments,
         )
+        add_visits(connection, rng, now=now, zone=zone)
         connection.exec_driver_sql(f"PRAGMA cache_size=-{DEFAULT_CACHE_KIB}")
     _calls(store, rng, now=now)
 

@@ -87,7 +87,9 @@ def test_today_s_patients_move_on_with_the_keys(
     qtbot.keyClick(board.table, Qt.Key.Key_A)
     qtbot.waitUntil(lambda: _cell(board, appointment_id, 3) == "Arrived", timeout=WAIT)
     assert run(qtbot, desk.backend.get_visit(appointment_id)).state == "arrived"
-    assert board.visible_rows()[0].appointment.id == appointment_id  # waiting comes first
+    order = [(r.appointment.id, r.state) for r in board.visible_rows()]
+    waiting_at = order.index((appointment_id, "arrived"))
+    assert all(state != "scheduled" for _, state in order[:waiting_at])  # waiting comes first
 
     board.room.setText("4")
     _select(board, appointment_id)

@@ -206,3 +206,26 @@ def test_a_hundred_thousand_appointments(tmp_path: Path) -> None:
             key = getattr(row, owner)
             assert last_end.get(key, row.start_time) <= row.start_time, (owner, row.id)
             last_end[key] = row.end_time
+
+
+def test_the_demo_day_has_arrivals_patients_being_seen_and_none_from_the_future(
+    tmp_path: Path,
+) -> None:
+    from frontdesk_app.domain.timeutil import local_day_bounds
+    from frontdesk_app.store.repositories import visits as visits_repo
+
+    afternoon = NOW + timedelta(hours=5)  # 14:00 at the clinic: half the day done
+    with Store.open(tmp_path / "demo.sqlite") as store:
+        build_demo_clinic(store, seed=7, now=afternoon)
+        zone = ZoneInfo("America/New_York")
+        start, end = local_day_bounds(TODAY, zone)
+        with store.read() as session:
+            today = appointments_repo.calendar_rows(session, start, end)
+            visits = visits_repo.of(session, (row[0] for row in today))
+    states = {v.state for v in visits}
+    assert {"checked_out", "with_provider"} <= states
+    assert all(step.at <= afternoon for v in visits for step in v.history)
+    assert all(v.history[-1].state == v.state for v in visits)
+    # Nobody later than twenty minutes from now has arrived yet.
+    starts = {row[0]: row[3] for row in today}
+    assert all(starts[v.appointment_id] <= afternoon + timedelta(minutes=20) for v in visits)
