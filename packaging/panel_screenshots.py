@@ -1,4 +1,5 @@
-"""Screenshots of the eligibility, prescriptions and live-calls panels and the patient card.
+"""Screenshots of the eligibility, prescriptions, live-calls and flow-board panels and the
+patient card.
 
 `PANEL_SHOTS` lists (image name, staging coroutine): each stages its panel with the demo clinic
 (a check run and tomorrow's batch, a prescription looked up by id, an emergency taken with the
@@ -14,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QColor
 
 from frontdesk_app.domain.backend import Backend
+from frontdesk_app.domain.clock import Clock, system_now, use_clock
 from frontdesk_app.domain.models import SimulatedCallRequest
 
 Stage = Callable[[Any, Backend], Awaitable[None]]
@@ -115,6 +117,18 @@ async def stage_patient_card(window: Any, backend: Backend) -> None:
     await _settle(1.5)
 
 
+async def stage_flow_board(window: Any, backend: Backend) -> None:
+    """Ctrl+5 at this moment of the demo clinic's day, the first waiting patient selected."""
+    panel = window.show_panel("flow")
+    for _ in range(100):  # bounded: the day is read in well under ten seconds
+        if panel.table.rowCount():
+            break
+        await _settle(0.1)
+    panel.table.selectRow(0)
+    panel.table.setFocus()
+    await _settle()
+
+
 def grab_card(window: Any, path: str) -> None:
     """The card is a window of its own: paint it over the main window's picture."""
     from PySide6.QtCore import QPoint
@@ -135,6 +149,7 @@ PANEL_SHOTS: list[tuple[str, Stage]] = [
     ("eligibility", stage_eligibility),
     ("prescriptions", stage_prescriptions),
     ("live-calls", stage_calls),
+    ("flow-board", stage_flow_board),
 ]
 # Shots of a window over the main window, grabbed by `grab_card` (this script only).
 CARD_SHOTS: list[tuple[str, Stage]] = [("patient-card", stage_patient_card)]
@@ -185,9 +200,24 @@ def main(argv: list[str]) -> int:
     asyncio.set_event_loop(loop)
     out = Path(argv[1]) if len(argv) > 1 else Path("resources/screenshots")
     out.mkdir(parents=True, exist_ok=True)
-    with loop:
+    with loop, use_clock(Clock.starting_at(_clinic_morning())):
         loop.run_until_complete(_main(out))
     return 0
+
+
+def _clinic_morning() -> datetime:
+    """The next weekday at 10:40 in the clinic: a working morning, whatever time the script
+    runs at, so that the flow board shows a day under way (the demo is built around it)."""
+    from zoneinfo import ZoneInfo
+
+    from frontdesk_app.domain.timeutil import local_instant
+    from frontdesk_app.store.demo_data import CLINIC_TIMEZONE
+
+    zone = ZoneInfo(CLINIC_TIMEZONE)
+    day = system_now().astimezone(zone).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return local_instant(day, time(10, 40), zone)
 
 
 if __name__ == "__main__":

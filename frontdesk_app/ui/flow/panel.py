@@ -192,7 +192,8 @@ class FlowBoardPanel(QWidget):
         selected = self.selected()
         keep = selected.appointment.id if selected is not None else None
         rows = self.visible_rows()
-        self.summary.setText(f"Today · {counts(rows)}")
+        day = now.astimezone(self.ctx.zone)
+        self.summary.setText(f"{day:%A} {day.day} {day:%B} · {counts(rows)}")
         self.table.setRowCount(len(rows))
         for index, row in enumerate(rows):
             starts = row.appointment.start_time.astimezone(self.ctx.zone).strftime("%H:%M")
