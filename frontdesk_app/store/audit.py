@@ -62,6 +62,7 @@ ACTIONS: Final[dict[str, str]] = {
     "appointment.reschedule": "Appointment moved",
     "appointment.cancel": "Appointment cancelled",
     "patient.create": "Patient registered",
+    "visit.change": "Patient checked in or moved on (flow board)",
     "transfer.accept": "Transferred call taken",
     "transfer.complete": "Transferred call completed",
     "appointment.server_id": "Booking made offline reached the server",
@@ -83,6 +84,7 @@ WRITE_ACTIONS: Final[dict[str, str]] = {
     "appointment.created": "appointment.create",
     "appointment.rescheduled": "appointment.reschedule",
     "appointment.cancelled": "appointment.cancel",
+    "visit.changed": "visit.change",
 }
 CSV_COLUMNS: Final = (
     "time_utc",

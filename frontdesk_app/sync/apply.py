@@ -23,9 +23,11 @@ from frontdesk_app.domain.models import (
     Patient,
     RescheduleResult,
 )
+from frontdesk_app.domain.visits import Visit, VisitChange
 from frontdesk_app.local import appointment_ops
 from frontdesk_app.store.repositories import appointments as appointments_repo
-from frontdesk_app.sync import mirror, outbox, patients, settle
+from frontdesk_app.store.repositories import visits as visits_repo
+from frontdesk_app.sync import mirror, outbox, patients, settle, visits
 from frontdesk_app.sync.entries import OutboxEntry, apply_locally, payload_of
 
 LAST_SYNC = settle.LAST_SYNC
@@ -36,7 +38,7 @@ REMAP_PREFIX = settle.REMAP_PREFIX
 class Queued:
     """A write taken locally: the local answer and the entry that will carry it."""
 
-    result: Appointment | RescheduleResult | CancelResult
+    result: Appointment | RescheduleResult | CancelResult | Visit
     appointment: Appointment
     entry: OutboxEntry
 
@@ -51,6 +53,8 @@ class Settled:
     # A registration the server accepted: the patient as registered (`remapped_from` then
     # names the patient's temporary id when the server gave another).
     patient: Patient | None = None
+    # A visit's move: the visit as the copy now has it.
+    visit: Visit | None = None
 
 
 def queue_create(
@@ -147,6 +151,10 @@ def settle_success(
         server = patients.settle_patient(session, entry, response, now=now)
         moved = entry.patient_id if server.id != entry.patient_id else None
         return Settled(None, moved, (entry.seq,), patient=server)
+    if entry.kind == visits.KIND:
+        visit = visits.settle_visit(session, entry, response, now=now)
+        current = mirror.get_appointment(session, entry.appointment_id)
+        return Settled(current, None, (entry.seq,), visit=visit)
     appointment, remapped_from = settle.settle_success(session, entry, response, now=now)
     return Settled(appointment, remapped_from, (entry.seq,))
 
@@ -185,6 +193,13 @@ def undo(
             session, entry, state=state, now=now, code=code, message=message
         )
         return Settled(None, None, closed_patient)
+    if entry.kind == visits.KIND:
+        visits.restore(session, entry)
+        outbox.finish(session, entry.seq, state=state, now=now, code=code, message=message)
+        current = mirror.get_appointment(session, entry.appointment_id)
+        return Settled(
+            current, None, (entry.seq,), visit=visits_repo.get(session, entry.appointment_id)
+        )
     later = _later(session, entry)
     closed = [entry.seq]
     if entry.kind == "create":
@@ -216,8 +231,8 @@ def requeue_at(
     now: datetime,
 ) -> tuple[OutboxEntry, Appointment | None]:
     """A person chose another time for a refused booking or move: check it, send it again."""
-    if entry.kind == "cancel":
-        raise ValueError("a refused cancel can only be discarded")
+    if entry.kind in ("cancel", visits.KIND):
+        raise ValueError("a refused cancel or visit move can only be discarded")
     current = mirror.get_appointment(session, entry.appointment_id)
     if current is None:
         raise NotFound("This appointment is no longer on this computer.")
@@ -242,3 +257,16 @@ def requeue_at(
     if appointment is not None:
         mirror.replace_appointment(session, appointment)
     return renewed, appointment
+
+
+def queue_visit(
+    session: Session,
+    appointment_id: str,
+    request: VisitChange,
+    *,
+    now: datetime,
+    entry_id: str | None,
+) -> Queued:
+    """Move a visit in the mirror by the rule, and queue the move (`sync.visits`)."""
+    visit, entry = visits.queue_visit(session, appointment_id, request, now=now, entry_id=entry_id)
+    return Queued(visit, appointments_repo.get(session, appointment_id), entry)

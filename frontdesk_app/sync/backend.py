@@ -206,6 +206,8 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
                     data["previous_id"] = settled.remapped_from
                 self._emit([self._local_event("patient.created", data)])
             return
+        if settled is not None and settled.visit is not None:
+            self._emit([self._local_event(VISIT_EVENT, settled.visit.model_dump(mode="json"))])
         cause: Cause = "desk" if notice.entry.id in self._live else "replayer"
         self._live.discard(notice.entry.id)
         if settled is None:  # parked as a conflict: the copy keeps the desk's version
@@ -289,8 +291,11 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         future = self._attach(entry, undo_on_refusal=True)
         self.replayer.add(entry)
         self._refresh_counts()
-        if future is None:  # offline: the booking shows at once, as waiting to sync
-            self._emit([self._changed(queued.appointment.id, queued.appointment, "desk")])
+        if future is None:  # offline: the change shows at once, as waiting to sync
+            events = [self._changed(queued.appointment.id, queued.appointment, "desk")]
+            if isinstance(queued.result, Visit):
+                events.append(self._local_event(VISIT_EVENT, queued.result.model_dump(mode="json")))
+            self._emit(events)
         return queued, future
 
     async def _earlier_outcome(self, entry_id: str) -> Any:
@@ -304,6 +309,8 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
                 return Patient.model_validate(result)
             if entry.kind == "create":
                 return Appointment.model_validate(result)
+            if entry.kind == "visit":
+                return Visit.model_validate(result)
             if entry.kind == "reschedule":
                 return RescheduleResult.model_validate(result)
             return CancelResult.model_validate(result)
@@ -312,6 +319,8 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         if entry.kind == patients.KIND:
             return await self.get_patient(entry.patient_id)
         current = await self._db.read(lambda s: apply.resolve_id(s, entry.appointment_id))
+        if entry.kind == "visit":
+            return await self.get_visit(current)
         return await self.local.get_appointment(current)
 
     async def _known(self, appointment_id: str) -> str:
@@ -493,17 +502,17 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
     async def change_visit(
         self, appointment_id: str, request: VisitChange, *, idempotency_key: str | None = None
     ) -> Visit:
-        """Online only in this version: a visit moved offline is refused with `Offline`
-        (the flow board says so) rather than queued."""
+        """Moved in this copy by the rule and sent through the one write path: online the
+        server's answer within the write deadline; offline at once, queued and sent later."""
         target = await self._known(appointment_id)
         person = self.local.audit.person if self.local.audit is not None else None
         if request.by is None and person is not None:
             request = request.model_copy(update={"by": person.name})  # who, at this desk
-        visit = await self._online(
-            self.api.change_visit(target, request, idempotency_key=idempotency_key)
+        visit: Visit = await self._write(
+            lambda s, now: apply.queue_visit(s, target, request, now=now, entry_id=idempotency_key),
+            VISIT_EVENT,
+            idempotency_key,
         )
-        await self._db.write(lambda s: mirror.keep_visits(s, [visit]))
-        self._emit([self._local_event(VISIT_EVENT, visit.model_dump(mode="json"))])
         return visit
 
     async def get_visit(self, appointment_id: str) -> Visit:

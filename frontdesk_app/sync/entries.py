@@ -1,7 +1,8 @@
 """Outbox entries and conflicts as plain values, and what each write does to a local row.
 
-An entry is one queued write (create, reschedule or cancel of an appointment, or a patient's
-registration: kind `patient`, see `sync.patients`). Its `id` is the
+An entry is one queued write (create, reschedule or cancel of an appointment, a patient's
+registration: kind `patient`, see `sync.patients`, or a visit's move: kind `visit`, see
+`sync.visits`). Its `id` is the
 `Idempotency-Key` the replayer sends, so however often it is sent the server acts once.
 """
 
@@ -19,13 +20,16 @@ from frontdesk_app.domain.models import (
     AppointmentReschedule,
     PatientCreate,
 )
+from frontdesk_app.domain.visits import VisitChange
 
-Kind = Literal["create", "reschedule", "cancel", "patient"]
+Kind = Literal["create", "reschedule", "cancel", "patient", "visit"]
 # pending → done (the server accepted), conflict (refused, waiting for a person), rejected
 # (refused while the person waited: undone at once) or discarded (a person dropped it).
 EntryState = Literal["pending", "conflict", "done", "rejected", "discarded"]
-WriteRequest = AppointmentCreate | AppointmentReschedule | AppointmentCancel | PatientCreate
-KINDS: tuple[Kind, ...] = ("create", "reschedule", "cancel", "patient")
+WriteRequest = (
+    AppointmentCreate | AppointmentReschedule | AppointmentCancel | PatientCreate | VisitChange
+)
+KINDS: tuple[Kind, ...] = ("create", "reschedule", "cancel", "patient", "visit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +111,8 @@ def request_of(kind: Kind, payload: dict[str, Any]) -> WriteRequest:
         return AppointmentReschedule.model_validate(payload)
     if kind == "patient":
         return PatientCreate.model_validate(payload)
+    if kind == "visit":
+        return VisitChange.model_validate(payload)
     return AppointmentCancel.model_validate(payload)
 
 
@@ -125,8 +131,8 @@ def apply_locally(
     request = entry.request()
     if isinstance(request, AppointmentCreate):
         return transitions.booked(entry.appointment_id, request, at=entry.created_at)
-    if current is None or isinstance(request, PatientCreate):
-        return current
+    if current is None or isinstance(request, PatientCreate | VisitChange):
+        return current  # a visit lives beside the appointment, which it leaves as it is
     if isinstance(request, AppointmentReschedule):
         return transitions.moved(
             current,

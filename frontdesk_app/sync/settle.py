@@ -93,6 +93,7 @@ def _remap(
     conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     # A row the live feed inserted under the server id first is replaced, never doubled.
     conn.exec_driver_sql("DELETE FROM notifications WHERE appointment_id = ?", (server.id,))
+    conn.exec_driver_sql("DELETE FROM visits WHERE appointment_id = ?", (server.id,))
     conn.exec_driver_sql("DELETE FROM appointments WHERE id = ?", (server.id,))
     local = _load(conn, temporary_id) if keep_local else None
     if local is not None:
@@ -105,10 +106,11 @@ def _remap(
         final = server
         moved = conn.exec_driver_sql(_UPDATE_ALL, (*_row(server), temporary_id))
     if moved.rowcount:
-        conn.exec_driver_sql(
-            "UPDATE notifications SET appointment_id = ? WHERE appointment_id = ?",
-            (server.id, temporary_id),
-        )
+        for table in ("notifications", "visits"):  # a patient checked in while offline too
+            conn.exec_driver_sql(
+                f"UPDATE {table} SET appointment_id = ? WHERE appointment_id = ?",
+                (server.id, temporary_id),
+            )
     else:
         conn.exec_driver_sql(_INSERT, _row(final))
     conn.exec_driver_sql(

@@ -39,6 +39,7 @@ OPERATION_TEXT = {
     "reschedule": "Move",
     "cancel": "Cancellation",
     "patient": "New patient",
+    "visit": "Check-in (flow board)",
 }
 
 
