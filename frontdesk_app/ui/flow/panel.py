@@ -115,6 +115,7 @@ class FlowBoardPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(actions)
+        layout.addWidget(self.message)  # floats over the table's top when it shows
         layout.addWidget(self.table, 1)
         self.provider.currentIndexChanged.connect(lambda _i: self._fill())
         self._tick = QTimer(self)
@@ -214,6 +215,8 @@ class FlowBoardPanel(QWidget):
                 self.table.setItem(index, column, item)
             if row.appointment.id == keep:
                 self.table.selectRow(index)
+        if keep is None and rows:
+            self.table.selectRow(0)  # the patient who needs someone first, ready for a key
         self._update_enabled()
 
     def selected(self) -> FlowRow | None:
@@ -325,7 +328,8 @@ class FlowBoardPanel(QWidget):
 
     def on_shown(self) -> None:
         self.reload()
-        self.table.setFocus()
+        # After the window has moved the focus to the tab: the keys go to the board.
+        QTimer.singleShot(0, self.table.setFocus)
 
     def shutdown(self) -> None:
         self._tick.stop()
