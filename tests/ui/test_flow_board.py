@@ -52,6 +52,7 @@ def board(qtbot: QtBot, desk: Desk) -> FlowBoardPanel:
     qtbot.addWidget(panel)
     panel.resize(1200, 700)
     panel.show()
+    panel.on_shown()  # as the window does when its tab is chosen: the day is read then
     qtbot.waitUntil(lambda: panel.table.rowCount() > 3, timeout=WAIT)
     return panel
 
@@ -160,3 +161,23 @@ def test_the_provider_filter_keeps_one_provider_s_patients(
         r.appointment.provider_id == wanted for r in board.visible_rows()
     )
     assert board.table.rowCount() == len(board.visible_rows())
+
+
+def test_the_day_is_read_when_the_board_is_first_shown_not_at_start_up(
+    qtbot: QtBot, desk: Desk
+) -> None:
+    ctx = PanelContext(
+        backend=desk.backend,
+        bridge=desk.bridge,
+        errors=desk.errors,
+        events=desk.feed,
+        settings=Settings(),
+        zone=ZONE,
+        window=cast(Any, None),
+    )
+    hidden = FlowBoardPanel(ctx)
+    qtbot.addWidget(hidden)
+    qtbot.wait(300)
+    assert hidden.rows == [] and hidden.table.rowCount() == 0
+    hidden.on_shown()
+    qtbot.waitUntil(lambda: hidden.table.rowCount() > 3, timeout=WAIT)

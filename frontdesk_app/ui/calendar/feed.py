@@ -9,7 +9,6 @@ are held and kept current like the one shown, and anything further away is let g
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -17,15 +16,15 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from frontdesk_app.domain.changes import change_of
 from frontdesk_app.domain.errors import FrontDeskError, NotFound
-from frontdesk_app.domain.models import Appointment, Event, Patient
+from frontdesk_app.domain.models import Appointment, Event
 from frontdesk_app.ui.calendar.eligibility_badges import EligibilityBadges
 from frontdesk_app.ui.calendar.loading import SyncStates, period_window, read_period
 from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel
 from frontdesk_app.ui.calendar.view import CalendarView
 from frontdesk_app.ui.panels import PanelContext
+from frontdesk_app.ui.patients.fetch import fetch_patients
 from frontdesk_app.ui.sync_status import ConflictItem, ConflictSource, SyncStatusSource
 
-PATIENT_FETCHES = 8
 LIVE_DEBOUNCE_MS = 30
 Around = Callable[[], list[list[date]]]  # the periods before and after the one shown
 
@@ -168,19 +167,9 @@ class CalendarFeed(QObject):
     async def load_patients(self, patient_ids: Iterable[str]) -> None:
         """The names of patients not known yet."""
         missing = {pid for pid in patient_ids if not self.model.has_patient(pid)}
-        if not missing:
-            return
-        gate = asyncio.Semaphore(PATIENT_FETCHES)
-
-        async def fetch(patient_id: str) -> Patient | None:
-            async with gate:
-                try:
-                    return await self.backend.get_patient(patient_id)
-                except NotFound:
-                    return None
-
-        patients = await asyncio.gather(*(fetch(pid) for pid in missing))
-        self.model.set_patient_labels({p.id: p.full_name for p in patients if p is not None})
+        if missing:
+            found = await fetch_patients(self.backend, missing)
+            self.model.set_patient_labels({p.id: p.full_name for p in found.values()})
 
     # --- live updates ------------------------------------------------------------------------
     def _on_backend_events(self, events: list[Event]) -> None:

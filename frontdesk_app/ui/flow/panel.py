@@ -10,9 +10,7 @@ a patient arrived asks for an eligibility check when today's has not been done.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Iterable
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
@@ -32,18 +30,20 @@ from PySide6.QtWidgets import (
 
 from frontdesk_app.domain import clock
 from frontdesk_app.domain.changes import change_of
-from frontdesk_app.domain.errors import FrontDeskError, NotFound
-from frontdesk_app.domain.models import AppointmentQuery, Event, Patient
+from frontdesk_app.domain.errors import FrontDeskError
+from frontdesk_app.domain.models import Appointment, AppointmentQuery, Event, Patient
 from frontdesk_app.domain.timeutil import local_day_bounds
 from frontdesk_app.domain.visits import VISIT_EVENT, Visit, VisitChange, VisitState, next_state
+from frontdesk_app.ui.calendar.eligibility_badges import KnownChecks
+from frontdesk_app.ui.eligibility.state import eligibility_state_for
 from frontdesk_app.ui.flow.board import FlowRow, Tone, counts, ordered
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_FLOW, PanelContext, PanelSpec
+from frontdesk_app.ui.patients.fetch import fetch_patients
 
 COLUMNS = ("Time", "Patient", "Provider", "Where", "Room", "Waiting")
 TICK_MS = 30_000  # the waiting minutes move on
 RELOAD_MS = 500  # appointments changed: read the day again, once
-PATIENT_FETCHES = 8
 KEYS: dict[Qt.Key, VisitState] = {
     Qt.Key.Key_A: "arrived",
     Qt.Key.Key_R: "in_room",
@@ -128,7 +128,8 @@ class FlowBoardPanel(QWidget):
         self._reload.timeout.connect(self.reload)
         self._unsubscribe = ctx.events.subscribe(self._on_events)
         self._update_enabled()
-        self.reload()
+        # The day is read when the board is first shown (`on_shown`), not at start-up.
+        self._opened = False
 
     # --- reading the day ---------------------------------------------------------------------
     def reload(self) -> None:
@@ -147,7 +148,8 @@ class FlowBoardPanel(QWidget):
         page = await backend.list_appointments(AppointmentQuery(start=start, end=end, limit=1000))
         appointments = [a for a in page.data if a.status != "cancelled"]
         visits = {v.appointment_id: v for v in await backend.list_visits(start, end)}
-        await self._fetch_patients(a.patient_id for a in appointments)
+        missing = {a.patient_id for a in appointments} - self._patients.keys()
+        self._patients.update(await fetch_patients(backend, missing))
         if generation != self._generation:
             return  # a newer read is under way
         self.rows = [
@@ -161,17 +163,6 @@ class FlowBoardPanel(QWidget):
         ]
         self._fill_providers(providers)
         self._fill()
-
-    async def _fetch_patients(self, patient_ids: Iterable[str]) -> None:
-        missing = {p for p in patient_ids if p not in self._patients}
-        gate = asyncio.Semaphore(PATIENT_FETCHES)
-
-        async def fetch(patient_id: str) -> None:
-            async with gate:
-                with contextlib.suppress(NotFound):
-                    self._patients[patient_id] = await self.ctx.backend.get_patient(patient_id)
-
-        await asyncio.gather(*(fetch(p) for p in missing))
 
     def _name(self, patient_id: str) -> str:
         patient = self._patients.get(patient_id)
@@ -290,21 +281,19 @@ class FlowBoardPanel(QWidget):
         self._fill()
 
     async def _ask_for_eligibility(self, row: FlowRow) -> None:
-        """Arrived without today's eligibility answer: one click to check it."""
-        checks = getattr(self.ctx.backend, "cached_eligibility_checks", None)
-        if checks is None:
+        """Arrived without a current eligibility answer for today: one click to check it."""
+        backend = self.ctx.backend
+        if not isinstance(backend, KnownChecks):
             return
-        kept = await checks(row.appointment.patient_id)
-        today = clock.today(self.ctx.zone)
-        latest = kept.value[0] if kept is not None and kept.value else None
-        if latest is not None and latest.verified_at.astimezone(self.ctx.zone).date() == today:
-            return
+        kept: Any = await backend.cached_eligibility_checks(row.appointment.patient_id)
+        checks = kept.value if kept is not None else []
+        state = eligibility_state_for(row.appointment, checks, zone=self.ctx.zone, now=clock.now())
         patient = self._patients.get(row.appointment.patient_id)
-        if patient is None:
+        if state not in ("unknown", "stale") or patient is None:
             return
         self.message.show_message(
             f"{patient.full_name} has arrived",
-            "Insurance eligibility has not been checked today.",
+            "Insurance eligibility has not been checked for today.",
             level="warning",
             action=("Check eligibility", lambda: self._check_eligibility(patient)),
         )
@@ -323,10 +312,34 @@ class FlowBoardPanel(QWidget):
                     self._apply(Visit.model_validate(event.data))
                 except ValueError:
                     self._reload.start()
-            elif change_of(event) is not None or event.type.startswith("appointment."):
+            elif self._opened and self._about_today(event):
                 self._reload.start()  # booked, moved or cancelled today: read the day again
 
+    def _about_today(self, event: Event) -> bool:
+        """An appointment event that may change today's rows (a queue draining for other days
+        does not make the board read its day again)."""
+        change = change_of(event)
+        if change is not None:
+            if change.previous_id is not None:
+                return True  # an offline booking got its server id
+            appointment, identifier = change.appointment, change.appointment_id
+        elif event.type.startswith("appointment."):
+            try:
+                appointment = Appointment.model_validate(event.data)
+            except ValueError:
+                return True
+            identifier = appointment.id
+        else:
+            return False
+        if any(r.appointment.id == identifier for r in self.rows):
+            return True  # one of today's moved away, or was cancelled
+        today = clock.today(self.ctx.zone)
+        return appointment is not None and (
+            appointment.start_time.astimezone(self.ctx.zone).date() == today
+        )
+
     def on_shown(self) -> None:
+        self._opened = True
         self.reload()
         # After the window has moved the focus to the tab: the keys go to the board.
         QTimer.singleShot(0, self.table.setFocus)

@@ -96,7 +96,7 @@ class LockPage(QWidget):
         self.person.setAccessibleName("Who is signing in")
         self.code = QLineEdit()
         self.code.setAccessibleName("Recovery code")
-        self.code.setPlaceholderText("XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX")
+        self.code.setPlaceholderText("Six groups of five letters and digits, with dashes")
         self.name = QLineEdit()
         self.name.setAccessibleName("Your name")
         self.secret = QLineEdit()
