@@ -1,5 +1,5 @@
-"""Screenshots of the eligibility, prescriptions, live-calls and flow-board panels and the
-patient card.
+"""Screenshots of the eligibility, prescriptions, live-calls, flow-board and waitlist panels
+and the patient card.
 
 `PANEL_SHOTS` lists (image name, staging coroutine): each stages its panel with the demo clinic
 (a check run and tomorrow's batch, a prescription looked up by id, an emergency taken with the
@@ -129,6 +129,46 @@ async def stage_flow_board(window: Any, backend: Backend) -> None:
     await _settle()
 
 
+async def stage_waitlist(window: Any, backend: Backend) -> None:
+    """Ctrl+6 just after a cancellation (made through the backend, as the calendar's dialog
+    does): the freed slot that most waiting patients fit is chosen, its best candidate
+    selected."""
+    from zoneinfo import ZoneInfo
+
+    from frontdesk_app.domain import clock
+    from frontdesk_app.domain.models import AppointmentCancel, AppointmentQuery
+    from frontdesk_app.domain.waitlist import FreeSlot, candidates
+
+    panel = window.show_panel("waitlist")
+    zone = ZoneInfo("America/New_York")
+    waiting = await backend.list_waitlist()
+    start = clock.now() + timedelta(hours=20)
+    page = await backend.list_appointments(
+        AppointmentQuery(start=start, end=start + timedelta(days=4), limit=600)
+    )
+
+    def fitting(a: Any) -> int:
+        slot = FreeSlot(a.provider_id, a.start_time, a.duration_minutes)
+        return len(candidates(waiting, slot, zone=zone, now=clock.now()))
+
+    weekdays = [
+        a
+        for a in page.data
+        if a.status != "cancelled" and a.start_time.astimezone(zone).weekday() < 5
+    ]
+    chosen = max(weekdays, key=fitting)
+    await backend.cancel_appointment(chosen.id, AppointmentCancel(reason_code="patient_request"))
+    for _ in range(100):  # bounded: the cancel's event arrives within a second
+        if panel.freed:
+            break
+        await _settle(0.1)
+    panel.slot_list.setCurrentRow(1)
+    await _settle()
+    panel.table.selectRow(0)
+    panel.table.setFocus()
+    await _settle()
+
+
 def grab_card(window: Any, path: str) -> None:
     """The card is a window of its own: paint it over the main window's picture."""
     from PySide6.QtCore import QPoint
@@ -150,6 +190,7 @@ PANEL_SHOTS: list[tuple[str, Stage]] = [
     ("prescriptions", stage_prescriptions),
     ("live-calls", stage_calls),
     ("flow-board", stage_flow_board),
+    ("waitlist", stage_waitlist),
 ]
 # Shots of a window over the main window, grabbed by `grab_card` (this script only).
 CARD_SHOTS: list[tuple[str, Stage]] = [("patient-card", stage_patient_card)]

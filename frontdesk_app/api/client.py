@@ -21,7 +21,7 @@ from frontdesk_app.api.auth import Credentials
 from frontdesk_app.api.environments import ENVIRONMENT_URLS
 from frontdesk_app.api.errors import ProtocolError
 from frontdesk_app.api.events import EventStream
-from frontdesk_app.api.http import DEFAULT_TIMEOUT, HttpSession, Params
+from frontdesk_app.api.http import DEFAULT_TIMEOUT, HttpSession, Params, new_idempotency_key
 from frontdesk_app.api.observable import Observable
 from frontdesk_app.api.ratelimit import RateBudget
 from frontdesk_app.api.retry import RetryPolicy
@@ -56,6 +56,7 @@ from frontdesk_app.domain.models import (
     TransferStatus,
 )
 from frontdesk_app.domain.visits import Visit, VisitChange
+from frontdesk_app.domain.waitlist import WaitlistEntry, WaitlistRequest, WaitlistStatus
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 
@@ -168,6 +169,14 @@ class ApiBackend(Backend):
         )
         return _parse(model, response)
 
+    async def _put(
+        self, model: type[M], path: str, body: dict[str, Any], key: str | None, *, label: str
+    ) -> M:
+        response = await self._session.request(
+            "PUT", path, json=body, idempotency_key=key, label=label
+        )
+        return _parse(model, response)
+
     async def _all(
         self, model: type[M], path: str, params: Params | None = None, *, label: str
     ) -> list[M]:
@@ -260,6 +269,28 @@ class ApiBackend(Backend):
     async def list_visits(self, start: datetime, end: datetime) -> list[Visit]:
         params = {"start": _instant(start), "end": _instant(end)}
         return await self._all(Visit, "/v1/visits", params, label="/v1/visits")
+
+    # --- the waitlist ---------------------------------------------------------------------
+
+    async def save_waitlist_entry(
+        self, entry_id: str, request: WaitlistRequest, *, idempotency_key: str | None = None
+    ) -> WaitlistEntry:
+        return await self._put(
+            WaitlistEntry,
+            f"/v1/waitlist/{_seg(entry_id)}",
+            _body(request),
+            idempotency_key or new_idempotency_key(),
+            label="/v1/waitlist/{id}",
+        )
+
+    async def get_waitlist_entry(self, entry_id: str) -> WaitlistEntry:
+        return await self._get(
+            WaitlistEntry, f"/v1/waitlist/{_seg(entry_id)}", label="/v1/waitlist/{id}"
+        )
+
+    async def list_waitlist(self, status: WaitlistStatus | None = "waiting") -> list[WaitlistEntry]:
+        params = {"status": status or "all"}
+        return await self._all(WaitlistEntry, "/v1/waitlist", params, label="/v1/waitlist")
 
     # --- directory ------------------------------------------------------------------------
 

@@ -144,7 +144,8 @@ class HttpSession:
     ) -> httpx.Response:
         """Send under the retry policy; a 2xx response, or a `FrontDeskError` raised.
 
-        Every POST carries an `Idempotency-Key` (a fresh one when `idempotency_key` is None).
+        Every POST carries an `Idempotency-Key` (a fresh one when `idempotency_key` is None);
+        a PUT carries the one given, if any.
         `label` names the route in logs ("GET /v1/appointments/{id}"); defaults to the path.
         `retry` replaces the session's policy for this call (the event catch-up fails fast).
         """
@@ -152,6 +153,8 @@ class HttpSession:
         headers: dict[str, str] = {}
         if method == "POST":
             headers["Idempotency-Key"] = idempotency_key or new_idempotency_key()
+        elif method == "PUT" and idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
         call = _Call(
             method=method,
             path=path,

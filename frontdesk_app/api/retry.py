@@ -2,7 +2,7 @@
 
 What is retried: connection failures, timeouts, dropped connections and the answers 429, 502,
 503 and 504 — failures that say nothing was done, or that doing it again changes nothing.
-Only for requests that are safe to repeat: GETs, and POSTs that carry an `Idempotency-Key`
+Only for requests that are safe to repeat: GETs, and POSTs and PUTs that carry an `Idempotency-Key`
 (every write this client sends carries one, so the server replays rather than acts twice).
 A 500 or any other 4xx is never retried: the server decided, and asking again will not help.
 
@@ -45,11 +45,11 @@ class RetryPolicy:
     jitter: float = 0.5
 
     def may_retry(self, method: str, headers: Mapping[str, str]) -> bool:
-        """Safe to send again: a GET, or a POST the server de-duplicates by its key."""
+        """Safe to send again: a GET, or a POST or PUT the server de-duplicates by its key."""
         method = method.upper()
         if method in SAFE_METHODS:
             return True
-        return method == "POST" and any(k.lower() == "idempotency-key" for k in headers)
+        return method in ("POST", "PUT") and any(k.lower() == "idempotency-key" for k in headers)
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait after failed try number `attempt` (1-based)."""

@@ -41,6 +41,7 @@ from frontdesk_app.domain.models import (
     TransferStatus,
 )
 from frontdesk_app.domain.visits import Visit, VisitChange
+from frontdesk_app.domain.waitlist import WaitlistEntry, WaitlistRequest, WaitlistStatus
 
 
 class Backend(abc.ABC):
@@ -88,6 +89,21 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     async def list_visits(self, start: datetime, end: datetime) -> list[Visit]:
         """The visits that moved, of the appointments starting in [start, end)."""
+
+    # --- the waitlist (`domain/waitlist.py`); booking one: `create_appointment` naming it ---
+    @abc.abstractmethod
+    async def save_waitlist_entry(
+        self, entry_id: str, request: WaitlistRequest, *, idempotency_key: str | None = None
+    ) -> WaitlistEntry:
+        """Create or replace the entry with the desk's id (`wl_…`); removing is a save with
+        status `removed`."""
+
+    @abc.abstractmethod
+    async def get_waitlist_entry(self, entry_id: str) -> WaitlistEntry: ...
+
+    @abc.abstractmethod
+    async def list_waitlist(self, status: WaitlistStatus | None = "waiting") -> list[WaitlistEntry]:
+        """Entries in that status (None: all), longest waiting first."""
 
     # --- directory ---
     @abc.abstractmethod

@@ -20,6 +20,8 @@ REQUEST: Final = "req"
 WEBHOOK_ENDPOINT: Final = "we"
 DELIVERY: Final = "dlv"
 CLIENT: Final = "cli"
+# A waitlist entry: the desk chooses its id, so saving it is a repeatable `PUT`.
+WAITLIST: Final = "wl"
 # An appointment booked while offline carries a temporary id until the server assigns one.
 TEMPORARY_APPOINTMENT: Final = "tmp_apt"
 # A patient registered while offline, likewise, until the server has registered them.

@@ -50,6 +50,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "patient.created",
     "transfer.offer_expired",
     "visit.changed",
+    "waitlist.changed",
 )
 # Not on the wire: the desk's own event when an appointment's sync state changes (pending,
 # synced, conflict), delivered to its listeners beside the server's events.
@@ -172,6 +173,9 @@ class AppointmentCreate(Model):
     # The client's own name for this booking (a desk sends its outbox entry's id): stored on the
     # appointment and searchable, so a client unsure whether a create went through can look.
     client_reference: str | None = Field(default=None, min_length=1, max_length=255)
+    # Booked from the waitlist: the entry (`wl_…`) is marked booked in the same transaction,
+    # and a booking naming an entry already booked is refused (`domain/waitlist.py`).
+    waitlist_entry_id: str | None = Field(default=None, min_length=1, max_length=40)
 
 
 class AppointmentReschedule(Model):

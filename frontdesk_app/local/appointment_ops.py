@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from frontdesk_app.domain import transitions
+from frontdesk_app.domain import waitlist as waitlist_rules
 from frontdesk_app.domain.errors import NotFound
 from frontdesk_app.domain.ids import APPOINTMENT, new_id
 from frontdesk_app.domain.models import (
@@ -32,6 +33,7 @@ from frontdesk_app.domain.scheduling import (
 )
 from frontdesk_app.store.repositories import appointments as appointments_repo
 from frontdesk_app.store.repositories import directory
+from frontdesk_app.store.repositories import waitlist as waitlist_repo
 
 T = TypeVar("T")
 EventItem = tuple[str, dict[str, Any]]
@@ -92,11 +94,26 @@ def create(
     booking = Booking(
         request.provider_id, request.patient_id, request.start_time, request.duration_minutes
     )
+    waiting = None
+    if request.waitlist_entry_id is not None:
+        waiting = waitlist_repo.get(session, request.waitlist_entry_id)
+        waitlist_rules.check_bookable(waiting, request.patient_id)
     _check(session, booking, appointment_type=request.type, now=now)
     appointment = transitions.booked(appointment_id or new_id(APPOINTMENT), request, at=now)
     appointments_repo.insert(session, appointment)
     appointments_repo.record_notifications(session, appointment, "created", now=now)
-    return Outcome(appointment, [_event("created", appointment)])
+    events = [_event("created", appointment)]
+    if waiting is not None:
+        # Booked from the waitlist: the entry is taken in the same transaction, so a booking
+        # and its entry never disagree (a second desk's booking of it is refused above).
+        done = waitlist_rules.booked(waiting, appointment.id, now=now)
+        waitlist_repo.save(session, done)
+        events.append(waitlist_event(done))
+    return Outcome(appointment, events)
+
+
+def waitlist_event(entry: waitlist_rules.WaitlistEntry) -> EventItem:
+    return (waitlist_rules.WAITLIST_EVENT, entry.model_dump(mode="json"))
 
 
 def reschedule(

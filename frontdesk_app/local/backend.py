@@ -57,7 +57,8 @@ from frontdesk_app.domain.models import (
 from frontdesk_app.domain.scheduling import free_slots, validate_fields
 from frontdesk_app.domain.timeutil import local_day_bounds, utc_now
 from frontdesk_app.domain.visits import Visit, VisitChange
-from frontdesk_app.local import appointment_ops, call_ops, patient_ops, visit_ops
+from frontdesk_app.domain.waitlist import WaitlistEntry, WaitlistRequest, WaitlistStatus
+from frontdesk_app.local import appointment_ops, call_ops, patient_ops, visit_ops, waitlist_ops
 from frontdesk_app.local.appointment_ops import Outcome
 from frontdesk_app.local.eligibility import MemberTerms, ServiceRule, evaluate
 from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
@@ -66,6 +67,7 @@ from frontdesk_app.store.repositories import appointments as appointments_repo
 from frontdesk_app.store.repositories import calls as calls_repo
 from frontdesk_app.store.repositories import care, directory
 from frontdesk_app.store.repositories import events as events_repo
+from frontdesk_app.store.repositories import waitlist as waitlist_repo
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +305,22 @@ class LocalBackend(Backend):
 
     async def list_visits(self, start: datetime, end: datetime) -> list[Visit]:
         return await self._read(lambda s: visit_ops.between(s, start, end))
+
+    # --- the waitlist ----------------------------------------------------------------------
+
+    async def save_waitlist_entry(
+        self, entry_id: str, request: WaitlistRequest, *, idempotency_key: str | None = None
+    ) -> WaitlistEntry:
+        return await self._write(
+            lambda s, now: waitlist_ops.save(s, entry_id, request, now=now),
+            lambda outcome: ("waitlist.save", outcome.result.patient_id, outcome.result.id),
+        )
+
+    async def get_waitlist_entry(self, entry_id: str) -> WaitlistEntry:
+        return await self._read(lambda s: waitlist_repo.get(s, entry_id))
+
+    async def list_waitlist(self, status: WaitlistStatus | None = "waiting") -> list[WaitlistEntry]:
+        return await self._read(lambda s: waitlist_ops.listed(s, status))
 
     # --- directory -------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""`Idempotency-Key` on every POST: the first answer is kept 24 h and replayed, never re-run.
+"""`Idempotency-Key` on every POST and PUT: the first answer is kept 24 h and replayed, never
+re-run.
 
 The key is scoped to the credential (an OAuth client keeps its keys across token renewals).
 The same key with another request (route or body) is refused with `idempotency_key_reused`.
@@ -177,6 +178,11 @@ def _storable(status: int, state: dict[str, Any]) -> bool:
     return 200 <= status < 300 or status in (404, 409, 422)
 
 
+# The writes a key de-duplicates (a PUT repeats harmlessly anyway, but its first answer is
+# the one a retry should see: the entry may have been booked since).
+KEYED_METHODS = frozenset({"POST", "PUT"})
+
+
 class IdempotencyMiddleware:
     """Runs each (credential, key) at most once and replays its stored answer."""
 
@@ -186,7 +192,7 @@ class IdempotencyMiddleware:
         self._locks = _KeyLocks()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] not in KEYED_METHODS:
             await self.app(scope, receive, send)
             return
         raw_key = header(scope, b"idempotency-key")

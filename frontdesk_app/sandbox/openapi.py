@@ -19,7 +19,7 @@ The FrontDeskOS API v1 as served by the bundled sandbox (see API.md).
   (`Authorization: Bearer fdk_test_…`).
 * Every response carries `X-Request-Id` and `X-RateLimit-Limit/Remaining/Reset`; over budget
   the answer is 429 with `Retry-After`.
-* Every POST accepts `Idempotency-Key` (up to 255 characters, kept 24 hours per credential).
+* Every POST and PUT accepts `Idempotency-Key` (up to 255 characters, kept 24 hours per credential).
 * Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`.
 """
 
@@ -146,12 +146,12 @@ _MAYBE_RETRY_AFTER = {**_RETRY_AFTER, "required": False}
 
 def _document_headers(paths: dict[str, Any]) -> None:
     """Every answer carries the request id and budget headers; a 429 also says when to retry;
-    a refused credential says why; a POST takes an Idempotency-Key and may be a replay."""
+    a refused credential says why; a POST or PUT takes an Idempotency-Key and may be a replay."""
     for path, item in paths.items():
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            keyed = method == "post" and path.startswith("/v1/")
+            keyed = method in ("post", "put") and path.startswith("/v1/")
             if keyed:
                 operation.setdefault("parameters", []).append(_IDEMPOTENCY_KEY)
             for status, response in operation["responses"].items():

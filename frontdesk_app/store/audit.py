@@ -63,6 +63,7 @@ ACTIONS: Final[dict[str, str]] = {
     "appointment.cancel": "Appointment cancelled",
     "patient.create": "Patient registered",
     "visit.change": "Patient checked in or moved on (flow board)",
+    "waitlist.save": "Waitlist entry added, changed or removed",
     "transfer.accept": "Transferred call taken",
     "transfer.complete": "Transferred call completed",
     "appointment.server_id": "Booking made offline reached the server",

@@ -28,6 +28,7 @@ from frontdesk_app.store.db import Store
 from frontdesk_app.store.demo_calendar import add_calendar, rid
 from frontdesk_app.store.demo_people import AGENTS, PAYERS, ProviderSpec, provider_specs
 from frontdesk_app.store.demo_visits import add_visits
+from frontdesk_app.store.demo_waitlist import add_waitlist
 from frontdesk_app.store.repositories import calls as calls_repo
 from frontdesk_app.store.repositories import directory
 from frontdesk_app.store.synthetic import (
@@ -126,6 +127,14 @@ def build_demo_clinic(
             wanted=appointments,
         )
         add_visits(connection, rng, now=now, zone=zone)
+        # Its own generator: the calls drawn after it stay what they were.
+        add_waitlist(
+            connection,
+            random.Random(seed * 31 + 7),
+            provider_ids=[p.id for p in clinic.providers],
+            patient_ids=clinic.patient_ids,
+            now=now,
+        )
         connection.exec_driver_sql(f"PRAGMA cache_size=-{DEFAULT_CACHE_KIB}")
     _calls(store, rng, now=now)
 

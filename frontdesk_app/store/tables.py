@@ -241,6 +241,29 @@ class VisitRow(Base):
     history: Mapped[list[Any]]
 
 
+class WaitlistRow(Base):
+    """A patient waiting for an earlier time (`domain/waitlist.py`); the desk chose its id."""
+
+    __tablename__ = "waitlist"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # No foreign keys: a desk's copy may hold an entry before the patient or appointment it
+    # names has reached it.
+    patient_id: Mapped[str] = mapped_column(String(40))
+    provider_id: Mapped[str | None] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(30))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    weekdays: Mapped[list[Any]]
+    day_parts: Mapped[list[Any]]
+    earliest: Mapped[date | None] = mapped_column(Date)
+    latest: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    appointment_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    __table_args__ = (Index(None, "status", "created_at"), Index(None, "patient_id"))
+
+
 class NotificationRow(Base):
     """A notification that would have been sent (this store sends nothing)."""
 

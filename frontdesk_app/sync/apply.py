@@ -24,10 +24,11 @@ from frontdesk_app.domain.models import (
     RescheduleResult,
 )
 from frontdesk_app.domain.visits import Visit, VisitChange
+from frontdesk_app.domain.waitlist import WaitlistEntry
 from frontdesk_app.local import appointment_ops
 from frontdesk_app.store.repositories import appointments as appointments_repo
 from frontdesk_app.store.repositories import visits as visits_repo
-from frontdesk_app.sync import mirror, outbox, patients, settle, visits
+from frontdesk_app.sync import mirror, outbox, patients, settle, visits, waitlist
 from frontdesk_app.sync.entries import OutboxEntry, apply_locally, payload_of
 
 LAST_SYNC = settle.LAST_SYNC
@@ -55,6 +56,10 @@ class Settled:
     patient: Patient | None = None
     # A visit's move: the visit as the copy now has it.
     visit: Visit | None = None
+    # A waitlist save, or a booking from the waitlist taken back: the entry as the copy now
+    # has it (None with `waitlist_removed`: a new entry taken back).
+    waitlist: WaitlistEntry | None = None
+    waitlist_removed: str | None = None
 
 
 def queue_create(
@@ -155,6 +160,9 @@ def settle_success(
         visit = visits.settle_visit(session, entry, response, now=now)
         current = mirror.get_appointment(session, entry.appointment_id)
         return Settled(current, None, (entry.seq,), visit=visit)
+    if entry.kind == waitlist.KIND:
+        saved = waitlist.settle_save(session, entry, response, now=now)
+        return Settled(None, None, (entry.seq,), waitlist=saved)
     appointment, remapped_from = settle.settle_success(session, entry, response, now=now)
     return Settled(appointment, remapped_from, (entry.seq,))
 
@@ -200,9 +208,16 @@ def undo(
         return Settled(
             current, None, (entry.seq,), visit=visits_repo.get(session, entry.appointment_id)
         )
+    if entry.kind == waitlist.KIND:
+        restored = waitlist.restore(session, entry)
+        outbox.finish(session, entry.seq, state=state, now=now, code=code, message=message)
+        gone = entry.appointment_id if restored is None else None
+        return Settled(None, None, (entry.seq,), waitlist=restored, waitlist_removed=gone)
     later = _later(session, entry)
     closed = [entry.seq]
+    reopened = None
     if entry.kind == "create":
+        reopened = waitlist.reopen_for(session, entry.appointment_id, now=now)
         mirror.delete_appointment(session, entry.appointment_id)
         closed += [e.seq for e in later]
         appointment = None
@@ -220,7 +235,7 @@ def undo(
             code=code if seq == entry.seq else None,
             message=message if seq == entry.seq else None,
         )
-    return Settled(appointment, None, tuple(closed))
+    return Settled(appointment, None, tuple(closed), waitlist=reopened)
 
 
 def requeue_at(
@@ -231,8 +246,8 @@ def requeue_at(
     now: datetime,
 ) -> tuple[OutboxEntry, Appointment | None]:
     """A person chose another time for a refused booking or move: check it, send it again."""
-    if entry.kind in ("cancel", visits.KIND):
-        raise ValueError("a refused cancel or visit move can only be discarded")
+    if entry.kind in ("cancel", visits.KIND, waitlist.KIND):
+        raise ValueError("a refused cancel, visit move or waitlist change can only be discarded")
     current = mirror.get_appointment(session, entry.appointment_id)
     if current is None:
         raise NotFound("This appointment is no longer on this computer.")

@@ -50,11 +50,18 @@ from frontdesk_app.domain.models import (
 )
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.domain.visits import VISIT_EVENT, Visit, VisitChange
+from frontdesk_app.domain.waitlist import (
+    WAITLIST_EVENT,
+    WaitlistEntry,
+    WaitlistRequest,
+    WaitlistStatus,
+)
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
-from frontdesk_app.sync import apply, mirror, outbox, patients
+from frontdesk_app.sync import apply, mirror, outbox, patients, waitlist
 from frontdesk_app.sync.conflicts import ConflictHandling
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
+from frontdesk_app.sync.entries import OutboxEntry
 from frontdesk_app.sync.failures import classify
 from frontdesk_app.sync.network_reads import NetworkReads
 from frontdesk_app.sync.pull import APPOINTMENT_PAGE, MirrorPuller, store_server_appointments
@@ -208,6 +215,15 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             return
         if settled is not None and settled.visit is not None:
             self._emit([self._local_event(VISIT_EVENT, settled.visit.model_dump(mode="json"))])
+        if settled is not None and (settled.waitlist or settled.waitlist_removed):
+            data = (
+                settled.waitlist.model_dump(mode="json")
+                if settled.waitlist is not None
+                else {"id": settled.waitlist_removed, "status": "removed"}
+            )
+            self._emit([self._local_event(WAITLIST_EVENT, data)])
+        if notice.entry.kind == waitlist.KIND:
+            return
         cause: Cause = "desk" if notice.entry.id in self._live else "replayer"
         self._live.discard(notice.entry.id)
         if settled is None:  # parked as a conflict: the copy keeps the desk's version
@@ -311,6 +327,8 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
                 return Appointment.model_validate(result)
             if entry.kind == "visit":
                 return Visit.model_validate(result)
+            if entry.kind == waitlist.KIND:
+                return WaitlistEntry.model_validate(result)
             if entry.kind == "reschedule":
                 return RescheduleResult.model_validate(result)
             return CancelResult.model_validate(result)
@@ -318,6 +336,8 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             raise InvalidState("This change was taken back earlier; make it again if needed.")
         if entry.kind == patients.KIND:
             return await self.get_patient(entry.patient_id)
+        if entry.kind == waitlist.KIND:
+            return await self.get_waitlist_entry(entry.appointment_id)
         current = await self._db.read(lambda s: apply.resolve_id(s, entry.appointment_id))
         if entry.kind == "visit":
             return await self.get_visit(current)
@@ -537,6 +557,66 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             return await kept()
         await self._db.write(lambda s: mirror.keep_visits(s, found))
         return found
+
+    # --- the waitlist: saved here and queued like any write ------------------------------------
+
+    async def save_waitlist_entry(
+        self, entry_id: str, request: WaitlistRequest, *, idempotency_key: str | None = None
+    ) -> WaitlistEntry:
+        """Saved in this copy by the rules and queued (`sync.waitlist`): online the server's
+        answer within the write deadline; offline at once, sent when the server answers."""
+        if is_temporary_patient(request.patient_id):
+            resolved = await self._db.read(
+                lambda s: patients.resolve_patient_id(s, request.patient_id)
+            )
+            request = request.model_copy(update={"patient_id": resolved})
+        if idempotency_key is not None:
+            earlier = await self._earlier_outcome(idempotency_key)
+            if earlier is not None:
+                return earlier  # type: ignore[no-any-return]
+        now = self._clock()
+
+        def queue_and_audit(session: Session) -> tuple[WaitlistEntry, OutboxEntry]:
+            saved, queued = waitlist.queue_save(
+                session, entry_id, request, now=now, outbox_id=idempotency_key
+            )
+            if self.local.audit is not None:
+                self.local.audit.record(
+                    session, "waitlist.save", patient_id=saved.patient_id, object_id=saved.id
+                )
+            return saved, queued
+
+        async def commit() -> tuple[WaitlistEntry, OutboxEntry, asyncio.Future[Any] | None]:
+            saved, queued = await self._db.write(queue_and_audit)
+            future = (
+                self.replayer.attach(queued.id, undo_on_refusal=True) if self.reachable else None
+            )
+            self.replayer.add(queued)
+            self._refresh_counts()
+            self._emit([self._local_event(WAITLIST_EVENT, saved.model_dump(mode="json"))])
+            return saved, queued, future
+
+        saved, queued, future = await asyncio.shield(asyncio.ensure_future(commit()))
+        if future is None:
+            return saved
+        answer: WaitlistEntry = await self._await_answer(queued, future, saved)
+        return answer
+
+    async def get_waitlist_entry(self, entry_id: str) -> WaitlistEntry:
+        return await self.local.get_waitlist_entry(entry_id)
+
+    async def list_waitlist(self, status: WaitlistStatus | None = "waiting") -> list[WaitlistEntry]:
+        """The server's list (kept here, but for what this desk is still sending); offline,
+        the list as this computer has it."""
+        if self.reachable:
+            try:
+                found = await self._network(self.api.list_waitlist(None))
+            except Exception as exc:
+                if classify(exc) != "network":
+                    raise
+            else:
+                await self._db.write(lambda s: waitlist.keep_server_entries(s, found))
+        return await self.local.list_waitlist(status)
 
     async def list_agents(self) -> list[Agent]:
         return await self._online_or(self.api.list_agents(), self.local.list_agents)

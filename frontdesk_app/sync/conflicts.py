@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from frontdesk_app.domain.errors import NotFound
 from frontdesk_app.domain.models import Appointment, Availability, Slot
+from frontdesk_app.domain.waitlist import WAITLIST_EVENT
 from frontdesk_app.sync import apply, mirror, outbox
 from frontdesk_app.sync.base import SyncBackendBase
 from frontdesk_app.sync.entries import OutboxEntry, SyncConflict
@@ -73,12 +74,23 @@ class ConflictHandling(SyncBackendBase):
             )
             self.replayer.forget(list(settled.closed))
             self._refresh_counts()
-            self._emit(
-                [
-                    self._changed(entry.appointment_id, settled.appointment, "desk"),
-                    *(self._changed(i, None, "desk") for i in held),
-                ]
-            )
+            if entry.kind == "waitlist":
+                entry_data = (
+                    settled.waitlist.model_dump(mode="json")
+                    if settled.waitlist is not None
+                    else {"id": entry.appointment_id, "status": "removed"}
+                )
+                self._emit([self._local_event(WAITLIST_EVENT, entry_data)])
+                return None
+            events = [
+                self._changed(entry.appointment_id, settled.appointment, "desk"),
+                *(self._changed(i, None, "desk") for i in held),
+            ]
+            if settled.waitlist is not None:  # a booking from the waitlist: back on the list
+                events.append(
+                    self._local_event(WAITLIST_EVENT, settled.waitlist.model_dump(mode="json"))
+                )
+            self._emit(events)
             if settled.appointment is not None and self.reachable:
                 await self._refresh_if_settled(settled.appointment.id)
             return settled.appointment

@@ -1,8 +1,8 @@
 """Outbox entries and conflicts as plain values, and what each write does to a local row.
 
 An entry is one queued write (create, reschedule or cancel of an appointment, a patient's
-registration: kind `patient`, see `sync.patients`, or a visit's move: kind `visit`, see
-`sync.visits`). Its `id` is the
+registration: kind `patient`, see `sync.patients`, a visit's move: kind `visit`, see
+`sync.visits`, or a waitlist entry's save: kind `waitlist`, see `sync.waitlist`). Its `id` is the
 `Idempotency-Key` the replayer sends, so however often it is sent the server acts once.
 """
 
@@ -21,15 +21,21 @@ from frontdesk_app.domain.models import (
     PatientCreate,
 )
 from frontdesk_app.domain.visits import VisitChange
+from frontdesk_app.domain.waitlist import WaitlistRequest
 
-Kind = Literal["create", "reschedule", "cancel", "patient", "visit"]
+Kind = Literal["create", "reschedule", "cancel", "patient", "visit", "waitlist"]
 # pending → done (the server accepted), conflict (refused, waiting for a person), rejected
 # (refused while the person waited: undone at once) or discarded (a person dropped it).
 EntryState = Literal["pending", "conflict", "done", "rejected", "discarded"]
 WriteRequest = (
-    AppointmentCreate | AppointmentReschedule | AppointmentCancel | PatientCreate | VisitChange
+    AppointmentCreate
+    | AppointmentReschedule
+    | AppointmentCancel
+    | PatientCreate
+    | VisitChange
+    | WaitlistRequest
 )
-KINDS: tuple[Kind, ...] = ("create", "reschedule", "cancel", "patient", "visit")
+KINDS: tuple[Kind, ...] = ("create", "reschedule", "cancel", "patient", "visit", "waitlist")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +119,8 @@ def request_of(kind: Kind, payload: dict[str, Any]) -> WriteRequest:
         return PatientCreate.model_validate(payload)
     if kind == "visit":
         return VisitChange.model_validate(payload)
+    if kind == "waitlist":
+        return WaitlistRequest.model_validate(payload)
     return AppointmentCancel.model_validate(payload)
 
 
@@ -131,7 +139,7 @@ def apply_locally(
     request = entry.request()
     if isinstance(request, AppointmentCreate):
         return transitions.booked(entry.appointment_id, request, at=entry.created_at)
-    if current is None or isinstance(request, PatientCreate | VisitChange):
+    if current is None or isinstance(request, PatientCreate | VisitChange | WaitlistRequest):
         return current  # a visit lives beside the appointment, which it leaves as it is
     if isinstance(request, AppointmentReschedule):
         return transitions.moved(

@@ -50,6 +50,7 @@ from frontdesk_app.domain.models import (
     TransferStatus,
 )
 from frontdesk_app.domain.visits import Visit, VisitChange
+from frontdesk_app.domain.waitlist import WaitlistEntry, WaitlistRequest, WaitlistStatus
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.sync.backend import OfflineFirstBackend
 from frontdesk_app.sync.cache import Cached
@@ -273,6 +274,19 @@ class EngineBackend(Backend):
 
     async def list_visits(self, start: datetime, end: datetime) -> list[Visit]:
         return await self._engine.run(self._inner.list_visits(start, end))
+
+    async def save_waitlist_entry(
+        self, entry_id: str, request: WaitlistRequest, *, idempotency_key: str | None = None
+    ) -> WaitlistEntry:
+        return await self._engine.run(
+            self._inner.save_waitlist_entry(entry_id, request, idempotency_key=idempotency_key)
+        )
+
+    async def get_waitlist_entry(self, entry_id: str) -> WaitlistEntry:
+        return await self._engine.run(self._inner.get_waitlist_entry(entry_id))
+
+    async def list_waitlist(self, status: WaitlistStatus | None = "waiting") -> list[WaitlistEntry]:
+        return await self._engine.run(self._inner.list_waitlist(status))
 
     async def list_providers(self) -> list[Provider]:
         return await self._engine.run(self._inner.list_providers())

@@ -268,3 +268,19 @@ def set_meta(session: Session, key: str, value: str) -> None:
 def set_many_meta(session: Session, items: Sequence[tuple[str, str]]) -> None:
     for key, value in items:
         set_meta(session, key, value)
+
+
+def open_appointment_ids(session: Session, appointment_ids: Iterable[str]) -> set[str]:
+    """Which of these ids (an appointment's, or a waitlist entry's) have writes still open."""
+    ids = list(dict.fromkeys(appointment_ids))
+    found: set[str] = set()
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        found.update(
+            session.scalars(
+                select(outbox.c.appointment_id).where(
+                    outbox.c.appointment_id.in_(chunk), outbox.c.state.in_(OPEN_STATES)
+                )
+            )
+        )
+    return found

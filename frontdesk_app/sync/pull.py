@@ -21,7 +21,8 @@ from frontdesk_app.domain.errors import AuthenticationFailed, InsufficientScope,
 from frontdesk_app.domain.models import Appointment, AppointmentQuery, Event, Patient
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.domain.visits import VISIT_EVENT, Visit
-from frontdesk_app.sync import mirror, outbox
+from frontdesk_app.domain.waitlist import WAITLIST_EVENT, WaitlistEntry
+from frontdesk_app.sync import mirror, outbox, waitlist
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
 from frontdesk_app.sync.worker import SyncDb
 
@@ -330,7 +331,15 @@ class MirrorPuller:
         appointments: dict[str, Appointment] = {}
         agent_status: dict[str, str] = {}
         visits: list[Visit] = []
+        waiting: dict[str, WaitlistEntry] = {}
         for event in events:
+            if event.type == WAITLIST_EVENT:
+                try:
+                    entry = WaitlistEntry.model_validate(event.data)
+                except ValueError:
+                    log.warning("event %s has no readable waitlist entry; skipped", event.seq)
+                else:
+                    waiting[entry.id] = entry  # the newest version wins
             if event.type == VISIT_EVENT:
                 try:
                     visits.append(Visit.model_validate(event.data))
@@ -357,6 +366,8 @@ class MirrorPuller:
             await self._db.write(agents)
         if visits:
             await self._db.write(lambda s: mirror.keep_visits(s, visits))
+        if waiting:
+            await self._db.write(lambda s: waitlist.keep_server_entries(s, waiting.values()))
         changed = await store_server_appointments(
             self._db,
             self._api,

@@ -26,6 +26,7 @@ from frontdesk_app.domain.changes import SyncStatus
 from frontdesk_app.domain.errors import RateLimited
 from frontdesk_app.domain.models import AppointmentCancel, AppointmentCreate, PatientCreate
 from frontdesk_app.domain.visits import VisitChange
+from frontdesk_app.domain.waitlist import WaitlistRequest
 from frontdesk_app.sync import apply, verify
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
 from frontdesk_app.sync.entries import OutboxEntry
@@ -371,6 +372,10 @@ class Replayer:
             return await self._api.create_patient(request, idempotency_key=key)
         if isinstance(request, VisitChange):
             return await self._api.change_visit(entry.appointment_id, request, idempotency_key=key)
+        if isinstance(request, WaitlistRequest):
+            return await self._api.save_waitlist_entry(
+                entry.appointment_id, request, idempotency_key=key
+            )
         if isinstance(request, AppointmentCancel):
             return await self._api.cancel_appointment(
                 entry.appointment_id, request, idempotency_key=key

@@ -106,7 +106,8 @@ def _remap(
         final = server
         moved = conn.exec_driver_sql(_UPDATE_ALL, (*_row(server), temporary_id))
     if moved.rowcount:
-        for table in ("notifications", "visits"):  # a patient checked in while offline too
+        # A patient checked in, or booked from the waitlist, while offline too.
+        for table in ("notifications", "visits", "waitlist"):
             conn.exec_driver_sql(
                 f"UPDATE {table} SET appointment_id = ? WHERE appointment_id = ?",
                 (server.id, temporary_id),

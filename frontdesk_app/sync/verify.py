@@ -42,7 +42,7 @@ async def outcome_on_server(api: Backend, entry: OutboxEntry) -> BaseModel | Non
     """
     if entry.kind == "create":
         return await created_on_server(api, entry)
-    if is_temporary(entry.appointment_id):
+    if entry.kind not in ("reschedule", "cancel") or is_temporary(entry.appointment_id):
         return None
     try:
         shown = await api.get_appointment(entry.appointment_id)

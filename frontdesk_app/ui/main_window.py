@@ -1,4 +1,4 @@
-"""The main window: panels as tabs (Ctrl+1…4), one message bar, the status bar, menus.
+"""The main window: panels as tabs (Ctrl+1…6), one message bar, the status bar, menus.
 
 It appears before the backend exists (a "starting" page), then `attach()` builds the panels
 once the backend is ready; `detach()` tears them down before the backend closes (settings
@@ -41,8 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHORTCUTS_HELP = """<table cellpadding="3">
-<tr><td><b>Ctrl+1 … Ctrl+5</b></td>
-<td>Calendar, eligibility, prescriptions, live calls, flow board</td></tr>
+<tr><td><b>Ctrl+1 … Ctrl+6</b></td>
+<td>Calendar, eligibility, prescriptions, live calls, flow board, waitlist</td></tr>
 <tr><td><b>Ctrl+K</b></td><td>Find a patient and open their card</td></tr>
 <tr><td><b>Ctrl+N</b></td><td>Book at the selected time</td></tr>
 <tr><td><b>Ctrl+F</b></td><td>Find the next opening</td></tr>

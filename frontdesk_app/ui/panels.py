@@ -1,4 +1,4 @@
-"""The main window's panels: each is registered once with its slot (Ctrl+1 … Ctrl+5).
+"""The main window's panels: each is registered once with its slot (Ctrl+1 … Ctrl+6).
 
 A panel is a QWidget built by its factory from a `PanelContext` once the backend is ready. It
 may define `shutdown()` (called before the backend closes: unsubscribe, stop timers) and
@@ -29,6 +29,7 @@ SLOT_ELIGIBILITY = 2
 SLOT_PRESCRIPTIONS = 3
 SLOT_CALLS = 4
 SLOT_FLOW = 5
+SLOT_WAITLIST = 6
 
 
 @dataclass
@@ -80,6 +81,7 @@ def builtin_panels() -> list[PanelSpec]:
     from frontdesk_app.ui.eligibility.panel import eligibility_panel_spec
     from frontdesk_app.ui.flow.panel import flow_panel_spec
     from frontdesk_app.ui.prescriptions.panel import prescriptions_panel_spec
+    from frontdesk_app.ui.waitlist.panel import waitlist_panel_spec
 
     return [
         calendar_panel_spec(),
@@ -87,6 +89,7 @@ def builtin_panels() -> list[PanelSpec]:
         prescriptions_panel_spec(),
         calls_panel_spec(),
         flow_panel_spec(),
+        waitlist_panel_spec(),
     ]
 
 

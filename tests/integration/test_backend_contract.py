@@ -42,6 +42,7 @@ from frontdesk_app.domain.models import (
     TransferRequest,
 )
 from frontdesk_app.domain.visits import VisitChange
+from frontdesk_app.domain.waitlist import WaitlistRequest
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.sandbox.server import SandboxServer
 from frontdesk_app.store.db import Store
@@ -203,6 +204,56 @@ async def check_in(
     ]
 
 
+async def waitlist(
+    t: Transcript, b: Backend, patient_id: str, provider_id: str, slot: datetime
+) -> None:
+    """The waitlist: saves (repeatable), refusals, booking an entry into a freed slot once."""
+    wish = WaitlistRequest(
+        patient_id=patient_id,
+        provider_id=provider_id,
+        type="consultation",
+        duration_minutes=30,
+        weekdays=[DAY.weekday()],
+        day_parts=["morning", "afternoon"],
+        earliest=TODAY,
+        notes="contract test",
+    )
+    await t.ok("waitlist: add", b.save_waitlist_entry("wl_contract0001", wish))
+    await t.ok("waitlist: the same save again", b.save_waitlist_entry("wl_contract0001", wish))
+    await t.run("waitlist: an id of another kind", b.save_waitlist_entry("apt_x1", wish))
+    backwards = wish.model_copy(update={"earliest": DAY, "latest": TODAY})
+    await t.run("waitlist: latest before earliest", b.save_waitlist_entry("wl_bad", backwards))
+    stranger = wish.model_copy(update={"patient_id": "pat_000000000000"})
+    await t.run("waitlist: unknown patient", b.save_waitlist_entry("wl_bad", stranger))
+    other = wish.model_copy(update={"provider_id": None, "duration_minutes": 45})
+    await t.ok("waitlist: add another", b.save_waitlist_entry("wl_contract0002", other))
+    listed = await t.ok("waitlist: list", b.list_waitlist())
+    assert [e.id for e in listed if e.id.startswith("wl_contract")] == [
+        "wl_contract0001",
+        "wl_contract0002",
+    ]
+    gone = other.model_copy(update={"status": "removed"})
+    await t.ok("waitlist: remove", b.save_waitlist_entry("wl_contract0002", gone))
+    booking = AppointmentCreate(
+        patient_id=patient_id,
+        provider_id=provider_id,
+        start_time=slot,
+        duration_minutes=30,
+        type="consultation",
+        waitlist_entry_id="wl_contract0001",
+    )
+    await t.ok("waitlist: book into the freed slot", b.create_appointment(booking))
+    again = booking.model_copy(update={"start_time": slot + timedelta(hours=2)})
+    await t.run("waitlist: book the entry twice", b.create_appointment(again))
+    removed = booking.model_copy(update={"waitlist_entry_id": "wl_contract0002"})
+    await t.run("waitlist: book a removed entry", b.create_appointment(removed))
+    entry = await t.ok("waitlist: the booked entry", b.get_waitlist_entry("wl_contract0001"))
+    assert entry.status == "booked" and entry.appointment_id is not None
+    await t.run("waitlist: change a booked entry", b.save_waitlist_entry("wl_contract0001", wish))
+    await t.run("waitlist: unknown entry", b.get_waitlist_entry("wl_none"))
+    await t.run("waitlist: all", b.list_waitlist(None))
+
+
 async def scenario(b: Backend) -> Transcript:
     t = Transcript()
 
@@ -322,6 +373,7 @@ async def scenario(b: Backend) -> Transcript:
         b.cancel_appointment(apt.id, AppointmentCancel(reason_code="patient_request")),
     )
     await t.run("cancel again", b.cancel_appointment(apt.id, AppointmentCancel()))
+    await waitlist(t, b, page.data[2].id, prov.id, later.start_time)
     await t.run(
         "reschedule a cancelled one",
         b.reschedule_appointment(apt.id, AppointmentReschedule(new_start_time=later.start_time)),
@@ -501,4 +553,17 @@ async def test_backends_agree(
         "payer_unavailable",
         "possible_duplicate",
     }
+    answers = dict(expected)
+    assert {label: answers[label].get("code") for label in WAITLIST_REFUSALS} == WAITLIST_REFUSALS
     assert_clean_logs(caplog, Identifiers.from_stores([store_path]))
+
+
+WAITLIST_REFUSALS = {
+    "waitlist: an id of another kind": "validation_failed",
+    "waitlist: latest before earliest": "validation_failed",
+    "waitlist: unknown patient": "not_found",
+    "waitlist: book the entry twice": "invalid_state",
+    "waitlist: book a removed entry": "invalid_state",
+    "waitlist: change a booked entry": "invalid_state",
+    "waitlist: unknown entry": "not_found",
+}

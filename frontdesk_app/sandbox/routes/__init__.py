@@ -13,12 +13,14 @@ from frontdesk_app.sandbox.routes import (
     patients,
     simulator,
     visits,
+    waitlist,
     webhooks,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
     appointments.router,
     visits.router,
+    waitlist.router,
     directory.router,
     patients.router,
     clinical.router,

@@ -64,7 +64,14 @@ def replace_id(session: Session, temporary_id: str, server: Patient) -> None:
         conn.exec_driver_sql("DELETE FROM patients WHERE id = ?", (temporary_id,))
     else:
         conn.exec_driver_sql("UPDATE patients SET id = ? WHERE id = ?", (server.id, temporary_id))
-    for table in ("appointments", "calls", "eligibility_checks", "prescriptions", "payer_members"):
+    for table in (
+        "appointments",
+        "calls",
+        "eligibility_checks",
+        "prescriptions",
+        "payer_members",
+        "waitlist",
+    ):
         conn.exec_driver_sql(
             f"UPDATE {table} SET patient_id = ? WHERE patient_id = ?",
             (server.id, temporary_id),

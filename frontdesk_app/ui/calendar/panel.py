@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QDate, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QVBoxLayout, QWidget
 
+from frontdesk_app.domain import clock
 from frontdesk_app.domain.errors import FrontDeskError
 from frontdesk_app.domain.models import (
     Appointment,
@@ -22,6 +23,7 @@ from frontdesk_app.domain.models import (
 )
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.domain.visits import VisitChange
+from frontdesk_app.domain.waitlist import FreeSlot
 from frontdesk_app.ui.audit_menu import record_view
 from frontdesk_app.ui.calendar.booking_dialog import BookingDialog
 from frontdesk_app.ui.calendar.change_dialogs import CancelDialog, RescheduleDialog
@@ -318,7 +320,8 @@ class CalendarPanel(QWidget):
         if view is None or not view.active:
             return None
         dialog = CancelDialog(self.backend, self.bridge, view=view, model=self.model, parent=self)
-        dialog.cancelled.connect(self._on_cancelled)
+        freed = FreeSlot(view.provider_id, view.start, view.duration_minutes)
+        dialog.cancelled.connect(lambda result: self._on_cancelled(result, freed))
         self._open(dialog)
         return dialog
 
@@ -353,13 +356,30 @@ class CalendarPanel(QWidget):
         if self.active_dialog is dialog:
             self.active_dialog = None
 
-    def _on_cancelled(self, result: CancelResult) -> None:
+    def _on_cancelled(self, result: CancelResult, freed: FreeSlot | None = None) -> None:
         self.moves.forget(result.id)
         self.message.show_message(
             "Cancelled",
             "The patient keeps their refund." if result.refund_eligible else "",
             level="info",
+            action=("Offer to the waitlist", lambda: self.offer_to_waitlist(freed))
+            if freed is not None and freed.start > clock.now()
+            else None,
         )
+
+    def offer_to_waitlist(self, slot: FreeSlot | None = None) -> None:
+        """The waitlist (Ctrl+6) on this time: who fits it, best first. Without a slot: the
+        free time at the calendar's cursor, for as long as it stays free."""
+        panel = self.ctx.show_panel("waitlist")
+        if slot is not None:
+            offer = getattr(panel, "offer", None)
+            if callable(offer):
+                offer(slot)
+            return
+        cursor = self.view.cursor_slot()
+        opening = getattr(panel, "offer_opening", None)
+        if cursor is not None and callable(opening):
+            opening(cursor[0], cursor[1])
 
     def reschedule_to(self, appointment_id: str, new_start: datetime) -> None:
         """Drag and drop: show the move at once as pending; undo it if the server refuses."""
@@ -392,6 +412,7 @@ class CalendarPanel(QWidget):
             menu.addAction("Cancel appointment…", lambda: self.open_cancel(appointment_id))
         else:
             menu.addAction("Book here…", self._on_book_triggered)
+            menu.addAction("Offer this time to the waitlist…", self.offer_to_waitlist)
         menu.addAction("Find next opening…", self.open_find_opening)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         menu.popup(where)

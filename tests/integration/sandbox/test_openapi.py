@@ -51,6 +51,10 @@ API_MD_ROUTES = {
     ("post", "/v1/appointments/{appointment_id}/visit"),
     ("get", "/v1/appointments/{appointment_id}/visit"),
     ("get", "/v1/visits"),
+    # The waitlist (README, "The waitlist").
+    ("put", "/v1/waitlist/{entry_id}"),
+    ("get", "/v1/waitlist/{entry_id}"),
+    ("get", "/v1/waitlist"),
 }
 SCOPES = {
     "appointments:read",
@@ -155,6 +159,8 @@ def test_operation_ids_read_as_method_names(spec: dict[str, Any]) -> None:
     assert ids[("post", "/v1/appointments/{appointment_id}/reschedule")] == "rescheduleAppointment"
     assert ids[("post", "/v1/appointments/{appointment_id}/cancel")] == "cancelAppointment"
     assert ids[("get", "/v1/providers/{provider_id}/availability")] == "getProviderAvailability"
+    assert ids[("put", "/v1/waitlist/{entry_id}")] == "saveWaitlistEntry"
+    assert ids[("get", "/v1/waitlist")] == "listWaitlist"
     assert len(set(ids.values())) == len(ids)
     assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)*", name) for name in ids.values()), ids
 
@@ -187,6 +193,8 @@ def test_formats_enums_and_ranges_are_in_the_schemas(spec: dict[str, Any]) -> No
 
 
 def test_idempotency_auth_and_retry_headers_are_declared(spec: dict[str, Any]) -> None:
+    save = _operation(spec, "put", "/v1/waitlist/{entry_id}")
+    assert any(p["name"] == "Idempotency-Key" for p in save["parameters"])
     create = _operation(spec, "post", "/v1/appointments")
     key = next(p for p in create["parameters"] if p["name"] == "Idempotency-Key")
     assert key["in"] == "header" and key["schema"]["maxLength"] == 255

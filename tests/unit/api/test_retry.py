@@ -214,7 +214,8 @@ def test_which_requests_may_be_retried() -> None:
     assert policy.may_retry("POST", {"Idempotency-Key": "k"})
     assert policy.may_retry("POST", {"idempotency-key": "k"})
     assert not policy.may_retry("POST", {})
-    assert not policy.may_retry("PUT", {"Idempotency-Key": "k"})
+    assert policy.may_retry("PUT", {"Idempotency-Key": "k"})  # a keyed save (the waitlist)
+    assert not policy.may_retry("PUT", {})  # an agent's status: not keyed
     assert not policy.may_retry("DELETE", {})
 
 

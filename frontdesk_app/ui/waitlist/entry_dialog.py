@@ -1,0 +1,214 @@
+"""Add a patient to the waitlist: who, with whom, what and how long, which days and times.
+
+Saved through the one write path (offline: at once in this computer's copy, sent later). A
+refusal is shown in the dialog with its reason; everything entered stays.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from frontdesk_app.domain import clock
+from frontdesk_app.domain.backend import Backend
+from frontdesk_app.domain.errors import FieldError, FrontDeskError, ValidationFailed
+from frontdesk_app.domain.ids import WAITLIST, new_id
+from frontdesk_app.domain.models import APPOINTMENT_TYPES, Patient, Provider
+from frontdesk_app.domain.waitlist import (
+    DAY_PARTS,
+    NOTES_MAX,
+    WEEKDAY_NAMES,
+    DayPart,
+    WaitlistEntry,
+    WaitlistRequest,
+)
+from frontdesk_app.ui.async_bridge import AsyncBridge
+from frontdesk_app.ui.calendar.duration_box import DurationBox
+from frontdesk_app.ui.calendar.palette import type_style
+from frontdesk_app.ui.calendar.patient_search import PatientSearch
+from frontdesk_app.ui.message_bar import MessageBar
+
+ANY_PROVIDER = ""
+
+
+class WaitlistEntryDialog(QDialog):
+    """Non-modal to the event loop: opened with `open()`."""
+
+    saved = Signal(object)  # WaitlistEntry
+
+    def __init__(
+        self,
+        backend: Backend,
+        bridge: AsyncBridge,
+        *,
+        providers: list[Provider],
+        zone: ZoneInfo,
+        patient: Patient | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add to the waitlist")
+        self.setAccessibleName("Add to the waitlist")
+        self.setMinimumWidth(520)
+        self._backend = backend
+        self._bridge = bridge
+        # One id for this entry, one key per request: saving twice (a retry) is one entry.
+        self.entry_id = new_id(WAITLIST)
+        self._key = new_id("idem", 20)
+        self._last_request: WaitlistRequest | None = None
+        self.message = MessageBar(self)
+        heading = QLabel("Add a patient to the waitlist")
+        heading.setProperty("role", "heading")
+        self.patient = PatientSearch(backend, bridge, self, zone=zone)
+        self.provider = QComboBox()
+        self.provider.setAccessibleName("Provider")
+        self.provider.addItem("Any provider", ANY_PROVIDER)
+        for p in providers:
+            self.provider.addItem(f"{p.name} — {p.specialty}", p.id)
+        self.type = QComboBox()
+        self.type.setAccessibleName("Appointment type")
+        for value in APPOINTMENT_TYPES:
+            self.type.addItem(type_style(value).label, value)
+        self.duration = DurationBox(30)
+        self.weekdays = [QCheckBox(name) for name in WEEKDAY_NAMES]
+        days = QHBoxLayout()
+        for box in self.weekdays:
+            box.setAccessibleName(f"Weekday {box.text()}")
+            days.addWidget(box)
+        days.addStretch(1)
+        self.day_parts = {part: QCheckBox(part.capitalize()) for part in DAY_PARTS}
+        parts = QHBoxLayout()
+        for box in self.day_parts.values():
+            parts.addWidget(box)
+        parts.addStretch(1)
+        today = clock.today(zone)
+        self.earliest = _date_box("Earliest date", today)
+        self.use_latest = QCheckBox("Until")
+        self.latest = _date_box("Latest date", today)
+        self.latest.setEnabled(False)
+        self.use_latest.toggled.connect(self.latest.setEnabled)
+        window = QHBoxLayout()
+        window.addWidget(QLabel("From"))
+        window.addWidget(self.earliest)
+        window.addSpacing(12)
+        window.addWidget(self.use_latest)
+        window.addWidget(self.latest)
+        window.addStretch(1)
+        self.notes = QPlainTextEdit()
+        self.notes.setAccessibleName("Notes")
+        self.notes.setPlaceholderText("What the patient said: why earlier, how to reach them")
+        self.notes.setFixedHeight(64)
+        hint = QLabel("No weekday or time of day ticked: any day, any time.")
+        hint.setProperty("role", "hint")
+
+        form = QFormLayout()
+        form.setSpacing(10)
+        form.addRow("Patient", self.patient)
+        form.addRow("Provider", self.provider)
+        form.addRow("Type", self.type)
+        form.addRow("Length", self.duration)
+        form.addRow("Days", days)
+        form.addRow("Time of day", parts)
+        form.addRow("", hint)
+        form.addRow("Dates", window)
+        form.addRow("Notes", self.notes)
+        buttons = QDialogButtonBox()
+        self.save_button = QPushButton("Add to waitlist")
+        self.save_button.setAccessibleName("Add to waitlist")
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.save_button.clicked.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
+        layout.setSpacing(12)
+        layout.addWidget(heading)
+        layout.addWidget(self.message)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(button is self.save_button)
+        self.save_button.setDefault(True)
+        if patient is not None:
+            self.patient.set_patient(patient)
+
+    def request(self) -> WaitlistRequest:
+        """What the person entered; a missing patient or a bad length is said in words."""
+        patient = self.patient.patient
+        if patient is None:
+            raise ValidationFailed(
+                "Choose the patient first.", errors=[FieldError("patient_id", "No patient.")]
+            )
+        provider = str(self.provider.currentData() or "") or None
+        parts: list[DayPart] = [p for p, box in self.day_parts.items() if box.isChecked()]
+        notes = self.notes.toPlainText().strip()[:NOTES_MAX] or None
+        return WaitlistRequest(
+            patient_id=patient.id,
+            provider_id=provider,
+            type=str(self.type.currentData()),
+            duration_minutes=self.duration.value(),
+            weekdays=[i for i, box in enumerate(self.weekdays) if box.isChecked()],
+            day_parts=parts,
+            earliest=_chosen(self.earliest),
+            latest=_chosen(self.latest) if self.use_latest.isChecked() else None,
+            notes=notes,
+        )
+
+    def submit(self) -> None:
+        try:
+            request = self.request()
+        except FrontDeskError as exc:
+            self.message.show_error(exc)
+            return
+        if request != self._last_request:  # changed since a refused try: a new request
+            self._key = new_id("idem", 20)
+            self._last_request = request
+        self.save_button.setEnabled(False)
+        self._bridge.run(
+            self._backend.save_waitlist_entry(self.entry_id, request, idempotency_key=self._key),
+            on_success=self._on_saved,
+            on_error=self._on_refused,
+            where=self,
+            context="adding to the waitlist",
+        )
+
+    def _on_saved(self, entry: WaitlistEntry) -> None:
+        self.saved.emit(entry)
+        self.accept()
+
+    def _on_refused(self, exc: BaseException) -> bool:
+        self.save_button.setEnabled(True)
+        if isinstance(exc, FrontDeskError):
+            self.message.show_error(exc)  # everything entered stays
+            return True
+        return False
+
+
+def _date_box(name: str, day: date) -> QDateEdit:
+    box = QDateEdit()
+    box.setAccessibleName(name)
+    box.setCalendarPopup(True)
+    box.setDisplayFormat("ddd d MMM yyyy")
+    box.setDate(QDate(day.year, day.month, day.day))
+    return box
+
+
+def _chosen(box: QDateEdit) -> date:
+    qd = box.date()
+    return date(qd.year(), qd.month(), qd.day())

@@ -1,0 +1,513 @@
+"""The waitlist (Ctrl+6): patients who asked for an earlier time, and who fits a freed slot.
+
+On the left, "Everyone waiting" and the slots freed since the desk opened (a cancel or a move
+at any desk, or a time offered from the calendar). Choosing a slot ranks the patients who fit
+it (`domain/waitlist.candidates`: longest waiting first, then the better fit); Enter or "Book
+into this slot" books the selected one — an ordinary booking naming the entry, so if another
+desk took the slot or the patient first, this desk is told and the next candidate is selected.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from frontdesk_app.domain import clock
+from frontdesk_app.domain.changes import change_of
+from frontdesk_app.domain.errors import (
+    FrontDeskError,
+    InvalidState,
+    NotFound,
+    ProviderUnavailable,
+    SlotUnavailable,
+)
+from frontdesk_app.domain.models import Appointment, AppointmentCreate, Event, Patient, Provider
+from frontdesk_app.domain.scheduling import SLOT_STEP
+from frontdesk_app.domain.timeutil import format_local_range
+from frontdesk_app.domain.waitlist import (
+    WAITLIST_EVENT,
+    Candidate,
+    FreeSlot,
+    WaitlistEntry,
+    WaitlistRequest,
+    candidates,
+    describe_wish,
+    freed_by,
+)
+from frontdesk_app.ui.message_bar import MessageBar
+from frontdesk_app.ui.panels import SLOT_WAITLIST, PanelContext, PanelSpec
+from frontdesk_app.ui.patients.fetch import fetch_patients
+from frontdesk_app.ui.waitlist.entry_dialog import WaitlistEntryDialog
+
+COLUMNS = ("Patient", "Asked for", "Waiting", "Fit", "Notes")
+RELOAD_MS = 300
+MAX_SLOTS = 30  # freed slots kept on the left, newest first
+OPENING_LIMIT = timedelta(hours=4)  # the longest opening offered from one calendar click
+
+
+class WaitlistPanel(QWidget):
+    def __init__(self, ctx: PanelContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setAccessibleName("Waitlist")
+        self.entries: list[WaitlistEntry] = []
+        self.freed: list[FreeSlot] = []
+        self.rows: list[Candidate] = []
+        self.providers: dict[str, Provider] = {}
+        self._patients: dict[str, Patient] = {}
+        self._generation = 0
+        self._opened = False
+        self.active_dialog: WaitlistEntryDialog | None = None
+
+        self.summary = QLabel()
+        self.summary.setObjectName("WaitlistSummary")
+        self.add_button = QPushButton("Add patient…")
+        self.add_button.clicked.connect(self.open_add)
+        self.remove_button = QPushButton("Take off the list (Del)")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.book_button = QPushButton("Book into this slot (Enter)")
+        self.book_button.setProperty("primary", True)
+        self.book_button.clicked.connect(self.book_selected)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.book_button)
+        top.addWidget(self.remove_button)
+        top.addWidget(self.add_button)
+
+        self.slot_list = QListWidget()
+        self.slot_list.setAccessibleName("Freed slots")
+        self.slot_list.currentRowChanged.connect(lambda _r: self._on_slot_chosen())
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        slots_heading = QLabel("Freed slots")
+        slots_heading.setProperty("role", "heading")
+        left_layout.addWidget(slots_heading)
+        left_layout.addWidget(self.slot_list, 1)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Patients waiting")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # What the patient asked for reads whole; long notes give way (the tooltip has them).
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._update_enabled)
+        self.table.installEventFilter(self)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.table)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([250, 1000])
+        self.message = MessageBar(self)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+        self._reload = QTimer(self)
+        self._reload.setSingleShot(True)
+        self._reload.setInterval(RELOAD_MS)
+        self._reload.timeout.connect(self.reload)
+        self._unsubscribe = ctx.events.subscribe(self._on_events)
+        self._fill_slots()
+        self._update_enabled()
+
+    # --- reading -------------------------------------------------------------------------------
+    def reload(self) -> None:
+        self._generation += 1
+        self.ctx.bridge.run(
+            self._load(self._generation),
+            where=self,
+            busy="Loading the waitlist…",
+            context="loading the waitlist",
+        )
+
+    async def _load(self, generation: int) -> None:
+        backend = self.ctx.backend
+        if not self.providers:
+            self.providers = {p.id: p for p in await backend.list_providers()}
+        entries = await backend.list_waitlist()
+        missing = {e.patient_id for e in entries} - self._patients.keys()
+        self._patients.update(await fetch_patients(backend, missing))
+        if generation != self._generation:
+            return
+        self.entries = entries
+        self._fill_slots()
+        self._fill()
+
+    def patient_name(self, patient_id: str) -> str:
+        patient = self._patients.get(patient_id)
+        return patient.full_name if patient is not None else "Unknown patient"
+
+    def provider_name(self, provider_id: str | None) -> str | None:
+        provider = self.providers.get(provider_id or "")
+        return provider.name if provider is not None else None
+
+    # --- the freed slots -----------------------------------------------------------------------
+    def offer(self, slot: FreeSlot) -> None:
+        """Offer this time: it goes to the top of the left list and is chosen."""
+        self._add_slot(slot)
+        self.slot_list.setCurrentRow(1)
+        if not self._opened:
+            self.on_shown()
+
+    def offer_opening(self, provider_id: str, start: datetime) -> None:
+        """A time a person chose on the calendar: offered for as long as it stays free."""
+        self.ctx.bridge.run(
+            self._opening(provider_id, start),
+            on_success=self.offer,
+            where=self,
+            on_error=self._refused,
+            context="finding how long the time is free",
+        )
+
+    async def _opening(self, provider_id: str, start: datetime) -> FreeSlot:
+        day = start.astimezone(self.ctx.zone).date()
+        step = int(SLOT_STEP.total_seconds() // 60)
+        free = await self.ctx.backend.provider_availability(provider_id, day, step)
+        starts = {s.start_time for s in free.slots}
+        end = start
+        while end in starts and end - start < OPENING_LIMIT:
+            end += SLOT_STEP
+        if end == start:
+            raise SlotUnavailable("That time is not free.")
+        return FreeSlot(provider_id, start, int((end - start).total_seconds() // 60))
+
+    def _add_slot(self, slot: FreeSlot) -> None:
+        self.freed = [
+            s for s in self.freed if (s.provider_id, s.start) != (slot.provider_id, slot.start)
+        ]
+        self.freed.insert(0, slot)
+        del self.freed[MAX_SLOTS:]
+        self._fill_slots()
+
+    def _drop_slot(self, slot: FreeSlot) -> None:
+        self.freed = [s for s in self.freed if s != slot]
+        self._fill_slots()
+
+    def selected_slot(self) -> FreeSlot | None:
+        row = self.slot_list.currentRow()
+        return self.freed[row - 1] if 1 <= row <= len(self.freed) else None
+
+    def _slot_text(self, slot: FreeSlot) -> str:
+        local = slot.start.astimezone(self.ctx.zone)
+        fitting = len(candidates(self.entries, slot, zone=self.ctx.zone, now=clock.now()))
+        who = self.provider_name(slot.provider_id) or "A provider"
+        span = format_local_range(slot.start, slot.end, self.ctx.zone)
+        fit = f"{fitting} fit" if fitting else "nobody fits"
+        return f"{local:%a} {local.day} {local:%b} · {span}\n{who} · {fit}"
+
+    def _fill_slots(self) -> None:
+        keep = self.selected_slot()
+        now = clock.now()
+        self.freed = [s for s in self.freed if s.start > now]
+        self.slot_list.blockSignals(True)
+        self.slot_list.clear()
+        self.slot_list.addItem(QListWidgetItem(f"Everyone waiting ({len(self.entries)})"))
+        for slot in self.freed:
+            self.slot_list.addItem(QListWidgetItem(self._slot_text(slot)))
+        row = self.freed.index(keep) + 1 if keep in self.freed else 0
+        self.slot_list.setCurrentRow(row)
+        self.slot_list.blockSignals(False)
+
+    def _on_slot_chosen(self) -> None:
+        self._fill()
+        slot = self.selected_slot()
+        if slot is not None:
+            self.ctx.bridge.run(self._check_still_free(slot), where=self, context="the slot")
+
+    async def _check_still_free(self, slot: FreeSlot) -> None:
+        """A freed slot another desk has filled since is said so, and leaves the list."""
+        day = slot.start.astimezone(self.ctx.zone).date()
+        free = await self.ctx.backend.provider_availability(slot.provider_id, day, 5)
+        if slot.start not in {s.start_time for s in free.slots} and slot in self.freed:
+            self._drop_slot(slot)
+            self._fill()
+            self.message.show_message(
+                "That time has been filled",
+                f"{self._when(slot)} is no longer free; it has left the list.",
+                level="warning",
+            )
+
+    # --- the patients --------------------------------------------------------------------------
+    def _fill(self) -> None:
+        now = clock.now()
+        slot = self.selected_slot()
+        if slot is None:
+            self.rows = [
+                Candidate(e, max(0, (now - e.created_at).days), e.provider_id is not None, 0)
+                for e in self.entries
+            ]
+        else:
+            self.rows = candidates(self.entries, slot, zone=self.ctx.zone, now=now)
+        selected = self.selected()
+        keep = selected.entry.id if selected is not None else None
+        self.table.setRowCount(len(self.rows))
+        for index, row in enumerate(self.rows):
+            entry = row.entry
+            waited = "today" if row.waited_days == 0 else f"{row.waited_days} d"
+            cells = (
+                self.patient_name(entry.patient_id),
+                describe_wish(entry, self.provider_name(entry.provider_id)),
+                waited,
+                _fit_text(row) if slot is not None else "",
+                entry.notes or "",
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, entry.id)
+                item.setToolTip(text)
+                self.table.setItem(index, column, item)
+            if entry.id == keep:
+                self.table.selectRow(index)
+        if self.rows and self.selected() is None:
+            self.table.selectRow(0)  # the first candidate, ready for Enter
+        total = len(self.entries)
+        if slot is None:
+            self.summary.setText(f"{total} patient{'s' if total != 1 else ''} waiting")
+        else:
+            self.summary.setText(
+                f"{self._when(slot)} · {len(self.rows)} of {total} waiting fit, best first"
+            )
+        self._update_enabled()
+
+    def selected(self) -> Candidate | None:
+        items = self.table.selectedItems()
+        if not items:
+            return None
+        entry_id = items[0].data(Qt.ItemDataRole.UserRole)
+        return next((r for r in self.rows if r.entry.id == entry_id), None)
+
+    def _update_enabled(self) -> None:
+        chosen = self.selected()
+        self.book_button.setEnabled(chosen is not None and self.selected_slot() is not None)
+        self.remove_button.setEnabled(chosen is not None)
+
+    def _when(self, slot: FreeSlot) -> str:
+        local = slot.start.astimezone(self.ctx.zone)
+        span = format_local_range(slot.start, slot.end, self.ctx.zone)
+        who = self.provider_name(slot.provider_id) or "a provider"
+        return f"{local:%a} {local.day} {local:%b} {span} with {who}"
+
+    # --- acting ----------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.book_selected()
+                return True
+            if event.key() == Qt.Key.Key_Delete:
+                self.remove_selected()
+                return True
+        return super().eventFilter(watched, event)
+
+    def open_add(self, patient: Patient | None = None) -> WaitlistEntryDialog:
+        dialog = WaitlistEntryDialog(
+            self.ctx.backend,
+            self.ctx.bridge,
+            providers=list(self.providers.values()),
+            zone=self.ctx.zone,
+            patient=patient if isinstance(patient, Patient) else None,
+            parent=self,
+        )
+        dialog.saved.connect(self._on_added)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_added(self, entry: WaitlistEntry) -> None:
+        self.message.show_message(
+            "Added to the waitlist", f"{self.patient_name(entry.patient_id)} is on the list."
+        )
+        self.reload()
+
+    def book_selected(self) -> None:
+        slot, chosen = self.selected_slot(), self.selected()
+        if slot is None or chosen is None:
+            return
+        entry = chosen.entry
+        request = AppointmentCreate(
+            patient_id=entry.patient_id,
+            provider_id=slot.provider_id,
+            start_time=slot.start,
+            duration_minutes=entry.duration_minutes,
+            type=entry.type,
+            notes=entry.notes,
+            waitlist_entry_id=entry.id,
+        )
+        self.book_button.setEnabled(False)
+        self.ctx.bridge.run(
+            self.ctx.backend.create_appointment(request),
+            on_success=lambda _a: self._on_booked(slot, entry),
+            on_error=lambda exc: self._on_book_refused(slot, entry, exc),
+            where=self,
+            context="booking from the waitlist",
+        )
+
+    def _on_booked(self, slot: FreeSlot, entry: WaitlistEntry) -> None:
+        self._drop_slot(slot)
+        left = slot.duration_minutes - entry.duration_minutes
+        if left > 0:  # the rest of the freed time stays on offer
+            rest_start = slot.start + timedelta(minutes=entry.duration_minutes)
+            self._add_slot(FreeSlot(slot.provider_id, rest_start, left))
+        self.entries = [e for e in self.entries if e.id != entry.id]
+        self._fill_slots()
+        self._fill()
+        booked = FreeSlot(slot.provider_id, slot.start, entry.duration_minutes)
+        self.message.show_message(
+            "Booked from the waitlist",
+            f"{self.patient_name(entry.patient_id)}: {self._when(booked)}.",
+        )
+        self.reload()
+
+    def _on_book_refused(self, slot: FreeSlot, entry: WaitlistEntry, exc: BaseException) -> bool:
+        if not isinstance(exc, FrontDeskError):
+            return False
+        if isinstance(exc, SlotUnavailable | ProviderUnavailable):
+            # Another desk took the time first: the slot is gone, the patient still waits.
+            self._drop_slot(slot)
+            self.message.show_message(
+                "That time was just taken",
+                f"{exc.message} The patient is still on the list.",
+                level="warning",
+                code=exc.code,
+            )
+        elif isinstance(exc, InvalidState | NotFound):
+            # The patient was booked (or taken off) at another desk: offer the next one.
+            self.entries = [e for e in self.entries if e.id != entry.id]
+            self._fill()
+            self.message.show_message(
+                "Already booked elsewhere",
+                f"{exc.message} The next patient who fits is selected.",
+                level="warning",
+            )
+        else:
+            self.message.show_error(exc)
+        self.reload()
+        return True
+
+    def remove_selected(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        entry = chosen.entry
+        self.ctx.bridge.run(
+            self._set_status(entry, "removed"),
+            on_success=lambda _e: self._on_removed(entry),
+            on_error=self._refused,
+            where=self,
+            context="taking a patient off the waitlist",
+        )
+
+    async def _set_status(self, entry: WaitlistEntry, status: str) -> WaitlistEntry:
+        fields = entry.model_dump(
+            include={
+                "patient_id",
+                "provider_id",
+                "type",
+                "duration_minutes",
+                "weekdays",
+                "day_parts",
+                "earliest",
+                "latest",
+                "notes",
+            }
+        )
+        request = WaitlistRequest.model_validate({**fields, "status": status})
+        return await self.ctx.backend.save_waitlist_entry(entry.id, request)
+
+    def _on_removed(self, entry: WaitlistEntry) -> None:
+        self.entries = [e for e in self.entries if e.id != entry.id]
+        self._fill_slots()
+        self._fill()
+        self.message.show_message(
+            "Taken off the waitlist",
+            f"{self.patient_name(entry.patient_id)} is no longer waiting.",
+            action=("Put back", lambda: self._put_back(entry)),
+        )
+
+    def _put_back(self, entry: WaitlistEntry) -> None:
+        self.ctx.bridge.run(
+            self._set_status(entry, "waiting"),
+            on_success=lambda _e: self.reload(),
+            on_error=self._refused,
+            where=self,
+            context="putting a patient back on the waitlist",
+        )
+
+    def _refused(self, exc: BaseException) -> bool:
+        if isinstance(exc, FrontDeskError):
+            self.message.show_error(exc)
+            return True
+        return False
+
+    # --- live changes ----------------------------------------------------------------------------
+    def _on_events(self, events: list[Event]) -> None:
+        now = clock.now()
+        for event in events:
+            appointment = _appointment_of(event)
+            if appointment is not None:
+                slot = freed_by(appointment, now=now)
+                if slot is not None:
+                    self._add_slot(slot)
+            elif event.type == WAITLIST_EVENT and self._opened:
+                self._reload.start()
+
+    def on_shown(self) -> None:
+        if not self._opened:
+            self._opened = True
+            self.reload()
+        QTimer.singleShot(0, self.table.setFocus)
+
+    def shutdown(self) -> None:
+        self._reload.stop()
+        self._unsubscribe()
+
+
+def _appointment_of(event: Event) -> Appointment | None:
+    """The appointment a change carries: the desk's change notification (`change_of`), or a
+    server's appointment event (a desk without the sync: standalone, or the API directly)."""
+    change = change_of(event)
+    if change is not None:
+        return change.appointment
+    if event.type in ("appointment.cancelled", "appointment.rescheduled"):
+        try:
+            return Appointment.model_validate(event.data)
+        except ValueError:
+            return None
+    return None
+
+
+def _fit_text(row: Candidate) -> str:
+    asked = "this provider" if row.named_provider else "any provider"
+    spare = f"{row.spare_minutes} min spare" if row.spare_minutes else "fills the slot"
+    return f"{asked} · {spare}"
+
+
+def build_waitlist(ctx: PanelContext) -> WaitlistPanel:
+    return WaitlistPanel(ctx)
+
+
+def waitlist_panel_spec() -> PanelSpec:
+    return PanelSpec("waitlist", "Waitlist", SLOT_WAITLIST, build_waitlist, icon="calendar")

@@ -1,0 +1,265 @@
+"""The waitlist panel (Ctrl+6) over the demo clinic, on `LocalBackend` and through the sandbox:
+a cancel frees a slot, the patients who fit are ranked, Enter books the first one; when another
+desk took the slot or the patient first, this desk is told and the next one is offered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from frontdesk_app.config import Settings
+from frontdesk_app.domain import clock
+from frontdesk_app.domain.models import AppointmentCancel, AppointmentCreate, AppointmentQuery
+from frontdesk_app.domain.waitlist import FreeSlot, WaitlistRequest
+from frontdesk_app.ui.panels import PanelContext
+from frontdesk_app.ui.waitlist.panel import WaitlistPanel
+from tests.ui.panel_support import WAIT, ZONE, Desk, open_desk, run
+
+pytestmark = [
+    pytest.mark.ui,
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+]
+
+
+@pytest.fixture(params=["local", "sandbox"])
+def desk(
+    request: pytest.FixtureRequest, qtbot: QtBot, loop: object, tmp_path: Path
+) -> Iterator[Desk]:
+    yield from open_desk(qtbot, tmp_path / "clinic.db", request.param)
+
+
+@pytest.fixture
+def panel(qtbot: QtBot, desk: Desk) -> WaitlistPanel:
+    ctx = PanelContext(
+        backend=desk.backend,
+        bridge=desk.bridge,
+        errors=desk.errors,
+        events=desk.feed,
+        settings=Settings(),
+        zone=ZONE,
+        window=cast(Any, None),
+    )
+    made = WaitlistPanel(ctx)
+    qtbot.addWidget(made)
+    made.resize(1280, 700)
+    made.show()
+    made.on_shown()
+    qtbot.waitUntil(lambda: bool(made.providers), timeout=WAIT)
+    return made
+
+
+def _free_slot(qtbot: QtBot, desk: Desk) -> tuple[str, datetime]:
+    """A provider's free 30 minutes on a coming weekday afternoon."""
+    providers = run(qtbot, desk.backend.list_providers())
+    for ahead in range(1, 10):
+        day = clock.today(ZONE) + timedelta(days=ahead)
+        for provider in providers:
+            free = run(qtbot, desk.backend.provider_availability(provider.id, day, 30))
+            later = [s for s in free.slots if s.start_time.astimezone(ZONE).hour >= 13]
+            if later:
+                return provider.id, later[0].start_time
+    raise AssertionError("the demo clinic has no free afternoon")
+
+
+def _patients(qtbot: QtBot, desk: Desk, count: int) -> list[str]:
+    """Demo patients with nothing booked in the coming fortnight and not waiting already."""
+    page = run(qtbot, desk.backend.search_patients(limit=200))
+    start = clock.now()
+    booked = run(
+        qtbot,
+        desk.backend.list_appointments(
+            AppointmentQuery(start=start, end=start + timedelta(days=14), limit=1000)
+        ),
+    )
+    busy = {a.patient_id for a in booked.data}
+    waiting = {e.patient_id for e in run(qtbot, desk.backend.list_waitlist(None))}
+    free = [p.id for p in page.data if p.id not in busy | waiting]
+    assert len(free) >= count
+    return free[:count]
+
+
+def _wish(patient_id: str, provider_id: str | None, minutes: int = 30, **more: Any) -> Any:
+    return WaitlistRequest(
+        patient_id=patient_id,
+        provider_id=provider_id,
+        type="follow-up",
+        duration_minutes=minutes,
+        **more,
+    )
+
+
+def _shown_patients(panel: WaitlistPanel) -> list[str]:
+    return [row.entry.patient_id for row in panel.rows]
+
+
+def _freed_by_a_cancel(qtbot: QtBot, desk: Desk, panel: WaitlistPanel) -> FreeSlot:
+    """Book someone into a free afternoon slot, cancel it: the panel offers the freed time."""
+    provider_id, start = _free_slot(qtbot, desk)
+    [holder] = _patients(qtbot, desk, 1)
+    booked = run(
+        qtbot,
+        desk.backend.create_appointment(
+            AppointmentCreate(
+                patient_id=holder,
+                provider_id=provider_id,
+                start_time=start,
+                duration_minutes=30,
+                type="consultation",
+            )
+        ),
+    )
+    run(qtbot, desk.backend.cancel_appointment(booked.id, AppointmentCancel()))
+    slot = FreeSlot(provider_id, start, 30)
+    # The cancel's event reaches the panel: the freed time is listed on the left.
+    qtbot.waitUntil(lambda: slot in panel.freed, timeout=WAIT)
+    panel.slot_list.setCurrentRow(panel.freed.index(slot) + 1)
+    qtbot.waitUntil(lambda: panel.selected_slot() == slot, timeout=WAIT)
+    run(qtbot, desk.bridge.wait_idle())  # the panel has checked the time is still free
+    assert panel.selected_slot() == slot
+    return slot
+
+
+def test_the_patients_who_fit_a_freed_slot_are_ranked_and_enter_books_the_first(
+    qtbot: QtBot, desk: Desk, panel: WaitlistPanel
+) -> None:
+    provider_id, start = _free_slot(qtbot, desk)
+    providers = run(qtbot, desk.backend.list_providers())
+    other = next(p.id for p in providers if p.id != provider_id)
+    anyone, named, shorter, elsewhere, wrong_day = _patients(qtbot, desk, 5)
+    weekday = start.astimezone(ZONE).weekday()
+    saves = {
+        "wl_anyone00001": _wish(anyone, None),
+        "wl_named000001": _wish(named, provider_id),
+        "wl_shorter0001": _wish(shorter, provider_id, minutes=15),
+        "wl_elsewhere01": _wish(elsewhere, other),
+        "wl_wrongday001": _wish(wrong_day, None, weekdays=[(weekday + 1) % 7]),
+    }
+    for entry_id, wish in saves.items():
+        run(qtbot, desk.backend.save_waitlist_entry(entry_id, wish))
+    panel.reload()
+    ours = {anyone, named, shorter, elsewhere, wrong_day}
+    qtbot.waitUntil(lambda: ours <= {e.patient_id for e in panel.entries}, timeout=WAIT)
+
+    slot = FreeSlot(provider_id, start, 30)
+    panel.offer(slot)  # what the calendar's "Offer to the waitlist" does
+    qtbot.waitUntil(lambda: panel.selected_slot() == slot, timeout=WAIT)
+    ranked = [p for p in _shown_patients(panel) if p in ours]
+    # Joined the same day: the one who named this provider and fills the slot, then the one
+    # who named them with time to spare, then "any provider"; the others do not fit.
+    assert ranked == [named, shorter, anyone]
+    assert "fit" in panel.summary.text()
+
+    first = next(i for i, r in enumerate(panel.rows) if r.entry.patient_id == named)
+    panel.table.selectRow(first)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Booked from the waitlist" in panel.message.title, timeout=WAIT)
+    booked = run(qtbot, desk.backend.get_waitlist_entry("wl_named000001"))
+    assert booked.status == "booked" and booked.appointment_id is not None
+    appointment = run(qtbot, desk.backend.get_appointment(booked.appointment_id))
+    assert (appointment.patient_id, appointment.start_time) == (named, start)
+    assert slot not in panel.freed  # the slot is used up
+
+
+def test_a_slot_another_desk_filled_first_is_said_and_leaves_the_list(
+    qtbot: QtBot, desk: Desk, panel: WaitlistPanel
+) -> None:
+    [waiting, other_desks] = _patients(qtbot, desk, 2)
+    run(qtbot, desk.backend.save_waitlist_entry("wl_waiting0001", _wish(waiting, None)))
+    panel.reload()
+    qtbot.waitUntil(lambda: any(e.patient_id == waiting for e in panel.entries), timeout=WAIT)
+    slot = _freed_by_a_cancel(qtbot, desk, panel)
+    # Another desk books the freed time for its own caller.
+    run(
+        qtbot,
+        desk.backend.create_appointment(
+            AppointmentCreate(
+                patient_id=other_desks,
+                provider_id=slot.provider_id,
+                start_time=slot.start,
+                duration_minutes=30,
+                type="consultation",
+            )
+        ),
+    )
+    row = next(i for i, r in enumerate(panel.rows) if r.entry.patient_id == waiting)
+    panel.table.selectRow(row)
+    panel.book_selected()
+    qtbot.waitUntil(lambda: slot not in panel.freed, timeout=WAIT)
+    assert panel.message.title == "That time was just taken"
+    assert panel.message.code == "slot_unavailable"
+    entry = run(qtbot, desk.backend.get_waitlist_entry("wl_waiting0001"))
+    assert entry.status == "waiting"  # nothing half-done: the patient still waits
+
+
+def test_a_patient_another_desk_booked_first_gives_way_to_the_next(
+    qtbot: QtBot, desk: Desk, panel: WaitlistPanel
+) -> None:
+    first, second = _patients(qtbot, desk, 2)
+    run(qtbot, desk.backend.save_waitlist_entry("wl_first000001", _wish(first, None)))
+    run(qtbot, desk.backend.save_waitlist_entry("wl_second00001", _wish(second, None)))
+    panel.reload()
+    qtbot.waitUntil(lambda: len({first, second} & set(_shown_patients(panel))) == 2, timeout=WAIT)
+    slot = _freed_by_a_cancel(qtbot, desk, panel)
+    # Another desk books the first patient on another day from its own list.
+    day = slot.start.astimezone(ZONE).date()
+    free = run(qtbot, desk.backend.provider_availability(slot.provider_id, day, 30))
+    for _ahead in range(1, 8):
+        if free.slots and free.slots[-1].start_time != slot.start:
+            break
+        day += timedelta(days=1)
+        free = run(qtbot, desk.backend.provider_availability(slot.provider_id, day, 30))
+    run(
+        qtbot,
+        desk.backend.create_appointment(
+            AppointmentCreate(
+                patient_id=first,
+                provider_id=slot.provider_id,
+                start_time=free.slots[-1].start_time,
+                duration_minutes=30,
+                type="follow-up",
+                waitlist_entry_id="wl_first000001",
+            )
+        ),
+    )
+    row = next(i for i, r in enumerate(panel.rows) if r.entry.patient_id == first)
+    panel.table.selectRow(row)
+    panel.book_selected()
+    qtbot.waitUntil(lambda: "Already booked elsewhere" in panel.message.title, timeout=WAIT)
+    assert first not in _shown_patients(panel)
+    chosen = panel.selected()
+    assert chosen is not None and chosen.entry.patient_id != first  # the next one, ready
+    assert slot in panel.freed  # the time itself is still free
+
+
+def test_a_patient_is_added_with_what_they_asked_for(
+    qtbot: QtBot, desk: Desk, panel: WaitlistPanel
+) -> None:
+    [patient_id] = _patients(qtbot, desk, 1)
+    patient = run(qtbot, desk.backend.get_patient(patient_id))
+    dialog = panel.open_add(patient)
+    dialog.weekdays[0].setChecked(True)
+    dialog.weekdays[3].setChecked(True)
+    dialog.day_parts["morning"].setChecked(True)
+    dialog.notes.setPlainText("can come at short notice")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: patient_id in _shown_patients(panel), timeout=WAIT)
+    [entry] = [e for e in panel.entries if e.patient_id == patient_id]
+    assert (entry.weekdays, entry.day_parts) == ([0, 3], ["morning"])
+    assert entry.notes == "can come at short notice"
+
+
+def test_a_refused_save_keeps_what_was_entered(
+    qtbot: QtBot, desk: Desk, panel: WaitlistPanel
+) -> None:
+    dialog = panel.open_add()
+    dialog.notes.setPlainText("call after 5pm")
+    dialog.submit()  # no patient chosen
+    assert "patient" in dialog.message.title.lower() + dialog.message.text.lower()
+    assert dialog.isVisible() and dialog.notes.toPlainText() == "call after 5pm"
