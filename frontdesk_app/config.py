@@ -86,6 +86,8 @@ class Settings:
     # Minutes without keyboard or mouse input before the window hides patient data behind
     # the lock screen (HIPAA's automatic logoff); see `ui.lock`.
     idle_lock_minutes: int = 5
+    # Minutes after an appointment's start before the flow board offers a no-show.
+    no_show_grace_minutes: int = 15
     providers_shown: list[str] = field(default_factory=list)
 
     def base_url(self) -> str | None:

@@ -318,6 +318,8 @@ class MainWindow(QMainWindow):
     def _on_settings_saved(self, settings: Settings, reconnect: bool) -> None:
         zone_changed = settings.clinic_timezone != self.settings.clinic_timezone
         self.settings = settings
+        if self.context is not None:
+            self.context.settings = settings  # the panels read it as they draw
         self.status.set_zone(settings.clinic_timezone)
         self.settings_changed.emit(settings, reconnect or zone_changed)
 

@@ -33,6 +33,10 @@ Level = Literal["info", "warning", "error"]
 _ICONS: dict[Level, str] = {"info": "info", "warning": "pending", "error": "error"}
 
 
+NOTICE_MS = 6000
+ACTION_NOTICE_MS = 20_000
+
+
 class MessageBar(QFrame):
     """Hidden until `show_error` or `show_message`; the person closes it or it fades (info)."""
 
@@ -126,7 +130,9 @@ class MessageBar(QFrame):
             self.raise_()
         self._timer.stop()
         if timeout_ms is None and level == "info":
-            timeout_ms = 6000
+            # A notice with something to do (offer the freed time, put a patient back) stays
+            # long enough to read it and reach for the button.
+            timeout_ms = ACTION_NOTICE_MS if action is not None else NOTICE_MS
         if timeout_ms:
             self._timer.start(timeout_ms)
 

@@ -26,6 +26,7 @@ from frontdesk_app.config import ENVIRONMENTS, Environment, Settings, save_setti
 from frontdesk_app.domain.errors import FrontDeskError, ValidationFailed
 from frontdesk_app.domain.models import Agent
 from frontdesk_app.secrets import SecretStoreUnavailable
+from frontdesk_app.ui.flow.board import MAX_NO_SHOW_GRACE_MINUTES, no_show_grace
 from frontdesk_app.ui.message_bar import MessageBar
 
 ENVIRONMENT_TEXT: dict[str, str] = {
@@ -124,6 +125,12 @@ class SettingsDialog(QDialog):
         except (TypeError, ValueError):  # a hand-edited settings file
             minutes = 5
         self.idle_lock.setValue(max(1, min(minutes, 240)))
+        self.no_show_grace = QSpinBox()
+        self.no_show_grace.setAccessibleName("Offer a no-show this many minutes after the start")
+        self.no_show_grace.setRange(0, MAX_NO_SHOW_GRACE_MINUTES)
+        self.no_show_grace.setSuffix(" min late")
+        grace = no_show_grace(settings.no_show_grace_minutes)
+        self.no_show_grace.setValue(int(grace.total_seconds() // 60))
 
         connection = QGroupBox("Connection")
         form = QFormLayout(connection)
@@ -142,6 +149,7 @@ class SettingsDialog(QDialog):
         desk_form.addRow("Workstation", self.workstation)
         desk_form.addRow("I am (live calls)", self.agent)
         desk_form.addRow("Lock when idle for", self.idle_lock)
+        desk_form.addRow("Offer a no-show when", self.no_show_grace)
         self._connection_form = form
 
         buttons = QDialogButtonBox()
@@ -204,6 +212,7 @@ class SettingsDialog(QDialog):
             workstation_name=self.workstation.text().strip(),
             agent_id=str(self.agent.currentData() or ""),
             idle_lock_minutes=self.idle_lock.value(),
+            no_show_grace_minutes=self.no_show_grace.value(),
         )
 
     def validate(self, settings: Settings) -> None:

@@ -17,7 +17,7 @@ from frontdesk_app.config import Settings
 from frontdesk_app.domain import clock
 from frontdesk_app.domain.clock import Clock
 from frontdesk_app.domain.visits import VisitChange
-from frontdesk_app.ui.flow.board import NO_SHOW_GRACE
+from frontdesk_app.ui.flow.board import NO_SHOW_GRACE, no_show_grace
 from frontdesk_app.ui.flow.panel import TONES, FlowBoardPanel
 from frontdesk_app.ui.panels import PanelContext
 from tests.fixtures.clock import running_at
@@ -140,6 +140,21 @@ def test_waits_turn_amber_then_red_and_a_late_patient_is_offered_as_a_no_show(
     with running_at(Clock.starting_at(then)):
         board._fill()
         assert "no-show?" in _cell(board, late.appointment.id, 5)
+
+
+def test_the_no_show_grace_is_the_desk_s_setting(qtbot: QtBot, board: FlowBoardPanel) -> None:
+    late = min(
+        (r for r in board.rows if r.state == "scheduled"), key=lambda r: r.appointment.start_time
+    )
+    board.ctx.settings = Settings(no_show_grace_minutes=30)
+    with running_at(Clock.starting_at(late.appointment.start_time + timedelta(minutes=20))):
+        board._fill()
+        assert "no-show?" not in _cell(board, late.appointment.id, 5)  # 20 of 30 minutes
+    board.ctx.settings = Settings(no_show_grace_minutes=5)
+    with running_at(Clock.starting_at(late.appointment.start_time + timedelta(minutes=6))):
+        board._fill()
+        assert _cell(board, late.appointment.id, 5) == "6 min late — no-show? (N)"
+    assert no_show_grace("ten") == NO_SHOW_GRACE and no_show_grace(900) == timedelta(hours=2)
 
 
 def test_another_desk_s_move_shows_live(qtbot: QtBot, desk: Desk, board: FlowBoardPanel) -> None:

@@ -19,8 +19,10 @@ WAIT_LIMITS: dict[VisitState, tuple[int, int]] = {
     "in_room": (10, 20),
     "with_provider": (30, 45),
 }
-# A patient not arrived this long after their start is offered as a no-show.
+# A patient not arrived this long after their start is offered as a no-show (the default of
+# the setting "Offer a no-show after", `Settings.no_show_grace_minutes`).
 NO_SHOW_GRACE = timedelta(minutes=15)
+MAX_NO_SHOW_GRACE_MINUTES = 120
 # The board's order: who needs someone now first, who is done last.
 ORDER: tuple[VisitState, ...] = (
     "arrived",
@@ -53,12 +55,12 @@ class FlowRow:
             return None
         return minutes_in_state(self.visit, now)
 
-    def late(self, now: datetime) -> bool:
+    def late(self, now: datetime, grace: timedelta = NO_SHOW_GRACE) -> bool:
         """Not arrived, and past the start by more than the grace: offer a no-show."""
-        return self.state == "scheduled" and now >= self.appointment.start_time + NO_SHOW_GRACE
+        return self.state == "scheduled" and now >= self.appointment.start_time + grace
 
-    def tone(self, now: datetime) -> Tone:
-        if self.late(now):
+    def tone(self, now: datetime, grace: timedelta = NO_SHOW_GRACE) -> Tone:
+        if self.late(now, grace):
             return "amber"
         waited = self.waited(now)
         if waited is None:
@@ -66,12 +68,21 @@ class FlowRow:
         amber, red = WAIT_LIMITS[self.state]
         return "red" if waited >= red else "amber" if waited >= amber else "calm"
 
-    def waiting_text(self, now: datetime) -> str:
-        if self.late(now):
+    def waiting_text(self, now: datetime, grace: timedelta = NO_SHOW_GRACE) -> str:
+        if self.late(now, grace):
             late = int((now - self.appointment.start_time).total_seconds() // 60)
             return f"{late} min late — no-show? (N)"
         waited = self.waited(now)
         return "" if waited is None else f"{waited} min"
+
+
+def no_show_grace(minutes: object) -> timedelta:
+    """The grace a desk chose (0–120 minutes); anything unreadable is the default."""
+    try:
+        chosen = int(minutes)  # type: ignore[call-overload]
+    except (TypeError, ValueError):  # a hand-edited settings file
+        return NO_SHOW_GRACE
+    return timedelta(minutes=max(0, min(chosen, MAX_NO_SHOW_GRACE_MINUTES)))
 
 
 def ordered(rows: list[FlowRow]) -> list[FlowRow]:

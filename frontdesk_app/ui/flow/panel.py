@@ -2,10 +2,11 @@
 
 Rows are ordered by who needs someone now: waiting in reception, in a room, with the provider,
 then those still to come, then those done. The last column counts the minutes in the current
-state (amber, then red, past `board.WAIT_LIMITS`), or offers a no-show once a patient is
-`board.NO_SHOW_GRACE` late. Keys on the selected row: Enter the usual next step, A arrived,
-R in a room (the room box's number), P with the provider, O checked out, N no-show. Marking
-a patient arrived asks for an eligibility check when today's has not been done.
+state (amber, then red, past `board.WAIT_LIMITS`), or offers a no-show once a patient is late
+by the desk's grace (Settings → "Offer a no-show when", 15 minutes unless changed). Keys on
+the selected row: Enter the usual next step, A arrived, R in a room (the room box's number),
+P with the provider, O checked out, N no-show. Marking a patient arrived asks for an
+eligibility check when today's has not been done.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from frontdesk_app.domain.timeutil import local_day_bounds
 from frontdesk_app.domain.visits import VISIT_EVENT, Visit, VisitChange, VisitState, next_state
 from frontdesk_app.ui.calendar.eligibility_badges import KnownChecks
 from frontdesk_app.ui.eligibility.state import eligibility_state_for
-from frontdesk_app.ui.flow.board import FlowRow, Tone, counts, ordered
+from frontdesk_app.ui.flow.board import FlowRow, Tone, counts, no_show_grace, ordered
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_FLOW, PanelContext, PanelSpec
 from frontdesk_app.ui.patients.fetch import fetch_patients
@@ -181,6 +182,7 @@ class FlowBoardPanel(QWidget):
 
     def _fill(self) -> None:
         now = clock.now()
+        grace = no_show_grace(self.ctx.settings.no_show_grace_minutes)
         selected = self.selected()
         keep = selected.appointment.id if selected is not None else None
         rows = self.visible_rows()
@@ -195,9 +197,9 @@ class FlowBoardPanel(QWidget):
                 row.provider,
                 row.label,
                 row.visit.room or "",
-                row.waiting_text(now),
+                row.waiting_text(now, grace),
             )
-            colour = TONES[row.tone(now)]
+            colour = TONES[row.tone(now, grace)]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, row.appointment.id)
