@@ -50,13 +50,15 @@ from frontdesk_app.ui.calls.card_list import CardList, waiting_text
 from frontdesk_app.ui.calls.detail import CallDetailView
 from frontdesk_app.ui.calls.handling import CallHandling
 from frontdesk_app.ui.calls.notifier import TransferNotifier
-from frontdesk_app.ui.calls.queue import QueueChange, TransferQueue, is_loud
+from frontdesk_app.ui.calls.queue import TRANSFER_EVENTS, QueueChange, TransferQueue, is_loud
 from frontdesk_app.ui.events import EventFeed
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_CALLS, PanelContext, PanelSpec
 
 # Once a second: the offer countdown and the call bar's timer.
 WAIT_REFRESH_MS = 1_000
+# The events that can change this panel: the rest (appointments …) pass it by.
+CALL_EVENTS = TRANSFER_EVENTS | {"agent.status_changed"}
 STATUS_VALUES: dict[str, AgentStatus] = {"available": "available", "busy": "busy", "away": "away"}
 NEEDS_APPOINTMENT: frozenset[ActionKind] = frozenset({"reschedule", "cancel", "eligibility"})
 
@@ -280,6 +282,8 @@ class CallsPanel(QWidget):
 
     def on_feed_events(self, events: list[Event]) -> None:
         self._changes += 1
+        if not any(e.type in CALL_EVENTS for e in events):
+            return  # appointments and the like: nothing here changes (the queue may be long)
         self.queue.apply_events(events)
         self.keys.tell_missed_offers(events)
         self.control.set_status(self.queue.status if self.agent_id else None)
@@ -315,7 +319,8 @@ class CallsPanel(QWidget):
         )
         card = other.take(transfer.transfer_id) or target.cards.get(transfer.transfer_id)
         if card is None:
-            card = TransferCard(transfer, self._zone)
+            # Made in its list: no move to another parent (and style sheet) after.
+            card = TransferCard(transfer, self._zone, target)
             card.open_requested.connect(self.open_transfer)
             card.accept_requested.connect(self.on_accept_requested)
             card.decline_requested.connect(self.keys.decline)
