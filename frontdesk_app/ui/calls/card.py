@@ -85,6 +85,7 @@ class TransferCard(QFrame):
         # The style sheets last set: setting one again re-polishes every child for nothing.
         self._style = ""
         self._sentiment_style = ""
+        self._wait_texts = ("", "")  # the `when` and `state` labels' texts (`refresh_wait`)
         # Seconds left to accept an offer; None when the card is not an offer.
         self.seconds_left: int | None = None
 
@@ -167,18 +168,22 @@ class TransferCard(QFrame):
         text = f"{at:%H:%M}"
         if now is not None:
             text += f" · {waited(now - transfer.transferred_at).removeprefix('waiting ')}"
-        self.when.setText(text)
         self.seconds_left = None
         if self.mine:
-            self.state.setText("Yours: on the line")
+            state = "Yours: on the line"
         elif transfer.status == "queued":
-            self.state.setText("Waiting for any agent")
+            state = "Waiting for any agent"
         elif transfer.offer_expires_at is not None and now is not None:
             left = max(0, math.ceil((transfer.offer_expires_at - now).total_seconds()))
             self.seconds_left = left
-            self.state.setText(f"Offered · {left} s to accept" if left else "Passing on…")
+            state = f"Offered · {left} s to accept" if left else "Passing on…"
         else:
-            self.state.setText("Offered to you")
+            state = "Offered to you"
+        # Every card is refreshed each second: only a text that changed goes to its label.
+        if (text, state) != self._wait_texts:
+            self._wait_texts = (text, state)
+            self.when.setText(text)
+            self.state.setText(state)
 
     def on_open_clicked(self) -> None:
         self.open_requested.emit(self.transfer.transfer_id)
