@@ -266,7 +266,8 @@ class CalendarFeed(QObject):
 
     def view_of(self, appointment: Appointment) -> AppointmentView:
         """The view of an appointment, with its sync status when the backend tracks one."""
-        return SyncStates(self.backend, self._conflict_reasons).of_appointment(appointment)
+        states = SyncStates(self.backend, self._conflict_reasons, one_by_one=True)
+        return states.of_appointment(appointment)
 
     def apply(self, appointment: Appointment) -> None:
         """Hold the appointment if it falls in the days shown or read ahead, else drop it."""

@@ -45,14 +45,21 @@ class SyncStates:
     """The backend's word on each appointment's sync state, asked once per read.
 
     Without a syncing backend a temporary id means pending. With one, its answer wins, and
-    a conflict carries the server's reason (`reasons`, by appointment id).
+    a conflict carries the server's reason (`reasons`, by appointment id). `one_by_one` asks
+    per appointment (`sync_status`) rather than for every state at once: for a few views.
     """
 
-    def __init__(self, backend: Backend, reasons: Mapping[str, str]) -> None:
+    def __init__(
+        self, backend: Backend, reasons: Mapping[str, str], *, one_by_one: bool = False
+    ) -> None:
         self._reasons = reasons
         self._all: Mapping[str, str] | None = None
         self._one: SyncStatusLookup | None = None
-        if isinstance(backend, SyncStatusMap):
+        if one_by_one and isinstance(backend, SyncStatusLookup):
+            # A few appointments (live changes): one look-up each, never the whole map of
+            # every waiting write (thousands while a queue drains).
+            self._one = backend
+        elif isinstance(backend, SyncStatusMap):
             self._all = backend.sync_statuses()
         elif isinstance(backend, SyncStatusLookup):
             self._one = backend

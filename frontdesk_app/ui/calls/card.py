@@ -82,6 +82,10 @@ class TransferCard(QFrame):
         self.decline_button = QPushButton("Decline", self)
         self.decline_button.setToolTip("Pass this call to another agent now (Alt+D)")
         self.mine = False
+        # The style sheets last set: setting one again re-polishes every child for nothing.
+        self._style = ""
+        self._sentiment_style = ""
+        self._wait_texts = ("", "")  # the `when` and `state` labels' texts (`refresh_wait`)
         # Seconds left to accept an offer; None when the card is not an offer.
         self.seconds_left: int | None = None
 
@@ -118,7 +122,7 @@ class TransferCard(QFrame):
         badge, strong, tint = PRIORITY_STYLE[transfer.priority]
         loud = transfer.priority != "normal"
         border = f"2px solid {strong}" if transfer.priority == "emergency" else "1px solid #d5dde6"
-        self.setStyleSheet(
+        style = (
             f"QFrame#transferCard {{ background: {tint}; border: {border};"
             f" border-left: 6px solid {strong}; border-radius: 8px; }}"
             " QFrame#transferCard QLabel { background: transparent; border: none; }"
@@ -126,6 +130,9 @@ class TransferCard(QFrame):
             f" background: {strong if loud else '#eef2f6'}; border-radius: 4px;"
             " padding: 2px 8px; font-weight: 700; }"
         )
+        if style != self._style:
+            self._style = style
+            self.setStyleSheet(style)
         self.badge.setText(badge)
         self.caller.setText(caller_title(transfer))
         call = transfer.call
@@ -134,7 +141,7 @@ class TransferCard(QFrame):
                 f"{intent_label(call.intent.name)} · {round(call.intent.confidence * 100)}%"
             )
             self.sentiment.setText(sentiment_text(call.sentiment))
-            self.sentiment.setStyleSheet(f"color: {sentiment_colour(call.sentiment)};")
+            self._set_sentiment_style(f"color: {sentiment_colour(call.sentiment)};")
         else:
             self.intent.setText("")
             self.sentiment.setText("")
@@ -149,6 +156,11 @@ class TransferCard(QFrame):
         )
         self.refresh_wait(None)
 
+    def _set_sentiment_style(self, style: str) -> None:
+        if style != self._sentiment_style:
+            self._sentiment_style = style
+            self.sentiment.setStyleSheet(style)
+
     def refresh_wait(self, now: datetime | None) -> None:
         """The time waited, and for an offer the seconds left to accept it (a countdown)."""
         transfer = self.transfer
@@ -156,18 +168,22 @@ class TransferCard(QFrame):
         text = f"{at:%H:%M}"
         if now is not None:
             text += f" · {waited(now - transfer.transferred_at).removeprefix('waiting ')}"
-        self.when.setText(text)
         self.seconds_left = None
         if self.mine:
-            self.state.setText("Yours: on the line")
+            state = "Yours: on the line"
         elif transfer.status == "queued":
-            self.state.setText("Waiting for any agent")
+            state = "Waiting for any agent"
         elif transfer.offer_expires_at is not None and now is not None:
             left = max(0, math.ceil((transfer.offer_expires_at - now).total_seconds()))
             self.seconds_left = left
-            self.state.setText(f"Offered · {left} s to accept" if left else "Passing on…")
+            state = f"Offered · {left} s to accept" if left else "Passing on…"
         else:
-            self.state.setText("Offered to you")
+            state = "Offered to you"
+        # Every card is refreshed each second: only a text that changed goes to its label.
+        if (text, state) != self._wait_texts:
+            self._wait_texts = (text, state)
+            self.when.setText(text)
+            self.state.setText(state)
 
     def on_open_clicked(self) -> None:
         self.open_requested.emit(self.transfer.transfer_id)

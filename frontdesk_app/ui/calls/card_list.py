@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from frontdesk_app.domain.models import AgentStatus, TransferPriority
@@ -28,6 +30,7 @@ class CardList(QWidget):
         super().__init__(parent)
         self.cards: dict[str, TransferCard] = {}
         self._order: list[str] = []
+        self._keys: list[tuple[int, float, str]] = []  # each card's sort key, in `_order`
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(8)
@@ -37,19 +40,25 @@ class CardList(QWidget):
         tid = card.transfer.transfer_id
         if tid in self.cards:
             self._layout.removeWidget(self.cards[tid])
-            self._order.remove(tid)
+            self._forget(tid)
         self.cards[tid] = card
         key = sort_key(card.transfer)
-        index = sum(1 for other in self._order if sort_key(self.cards[other].transfer) < key)
+        index = bisect.bisect_left(self._keys, key)  # after every card that sorts before it
         self._order.insert(index, tid)
+        self._keys.insert(index, key)
         self._layout.insertWidget(index, card)
 
     def take(self, transfer_id: str) -> TransferCard | None:
         card = self.cards.pop(transfer_id, None)
         if card is not None:
             self._layout.removeWidget(card)
-            self._order.remove(transfer_id)
+            self._forget(transfer_id)
         return card
+
+    def _forget(self, transfer_id: str) -> None:
+        index = self._order.index(transfer_id)
+        del self._order[index]
+        del self._keys[index]
 
     def ordered_ids(self) -> list[str]:
         return list(self._order)

@@ -7,6 +7,7 @@ and the one-click actions go through the backend on the qasync loop, never block
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -50,13 +51,18 @@ from frontdesk_app.ui.calls.card_list import CardList, waiting_text
 from frontdesk_app.ui.calls.detail import CallDetailView
 from frontdesk_app.ui.calls.handling import CallHandling
 from frontdesk_app.ui.calls.notifier import TransferNotifier
-from frontdesk_app.ui.calls.queue import QueueChange, TransferQueue, is_loud
+from frontdesk_app.ui.calls.queue import TRANSFER_EVENTS, QueueChange, TransferQueue, is_loud
 from frontdesk_app.ui.events import EventFeed
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_CALLS, PanelContext, PanelSpec
 
 # Once a second: the offer countdown and the call bar's timer.
 WAIT_REFRESH_MS = 1_000
+# The events that can change this panel: the rest (appointments …) pass it by.
+CALL_EVENTS = TRANSFER_EVENTS | {"agent.status_changed"}
+# Seconds of card building per turn of the event loop: a burst of transfers (or a long queue
+# read again) is placed over several turns, so the window keeps its frame meanwhile.
+PLACE_BUDGET = 0.004
 STATUS_VALUES: dict[str, AgentStatus] = {"available": "available", "busy": "busy", "away": "away"}
 NEEDS_APPOINTMENT: frozenset[ActionKind] = frozenset({"reschedule", "cancel", "eligibility"})
 
@@ -138,6 +144,12 @@ class CallsPanel(QWidget):
             unsubscribe_state = add_state_listener(self.on_backend_state_changed)
             self.destroyed.connect(lambda *_: unsubscribe_state())
         self._was_offline = False
+        # Transfers whose cards are still to be placed, oldest change first (`_place_pending`).
+        self._to_place: dict[str, Transfer] = {}
+        self._place_timer = QTimer(self)
+        self._place_timer.setSingleShot(True)
+        self._place_timer.setInterval(0)
+        self._place_timer.timeout.connect(self._place_pending)
         self._tick = QTimer(self)
         self._tick.setInterval(WAIT_REFRESH_MS)
         self._tick.timeout.connect(self.on_tick_timeout)
@@ -209,6 +221,7 @@ class CallsPanel(QWidget):
         self._unlisten_queue()
         self.queue = TransferQueue(agent_id)
         self._unlisten_queue = self.queue.add_listener(self.on_queue_changed)
+        self._to_place.clear()
         for card_list in (self.mine_list, self.queue_list):
             for tid in list(card_list.cards):
                 self._drop_card(card_list, tid)
@@ -280,6 +293,8 @@ class CallsPanel(QWidget):
 
     def on_feed_events(self, events: list[Event]) -> None:
         self._changes += 1
+        if not any(e.type in CALL_EVENTS for e in events):
+            return  # appointments and the like: nothing here changes (the queue may be long)
         self.queue.apply_events(events)
         self.keys.tell_missed_offers(events)
         self.control.set_status(self.queue.status if self.agent_id else None)
@@ -288,13 +303,14 @@ class CallsPanel(QWidget):
 
     def on_queue_changed(self, change: QueueChange) -> None:
         for tid in change.removed:
+            self._to_place.pop(tid, None)
             for card_list in (self.mine_list, self.queue_list):
                 self._drop_card(card_list, tid)
             if self.detail.transfer is not None and self.detail.transfer.transfer_id == tid:
                 self.detail.clear()
         for transfer in (*change.added, *change.updated):
-            self._place_card(transfer)
-        self._update_sections()
+            self._to_place[transfer.transfer_id] = transfer
+        self._place_pending()
         # Ring once per caller who starts waiting for this agent, however the desk learnt of
         # them (the event, or a listing that arrived first).
         for transfer in change.added:
@@ -306,6 +322,18 @@ class CallsPanel(QWidget):
                 self._announced.add(transfer.transfer_id)
                 self.notifier.notify(transfer)
 
+    def _place_pending(self) -> None:
+        """Place the cards waiting to be, for at most `PLACE_BUDGET` (at least one card); the
+        rest on the next turn of the event loop."""
+        began = time.perf_counter()
+        while self._to_place:
+            tid = next(iter(self._to_place))
+            self._place_card(self._to_place.pop(tid))
+            if self._to_place and time.perf_counter() - began > PLACE_BUDGET:
+                self._place_timer.start()
+                break
+        self._update_sections()
+
     def _place_card(self, transfer: Transfer) -> None:
         place = self.queue.place_of(transfer)
         target, other = (
@@ -315,7 +343,8 @@ class CallsPanel(QWidget):
         )
         card = other.take(transfer.transfer_id) or target.cards.get(transfer.transfer_id)
         if card is None:
-            card = TransferCard(transfer, self._zone)
+            # Made in its list: no move to another parent (and style sheet) after.
+            card = TransferCard(transfer, self._zone, target)
             card.open_requested.connect(self.open_transfer)
             card.accept_requested.connect(self.on_accept_requested)
             card.decline_requested.connect(self.keys.decline)
@@ -520,6 +549,7 @@ class CallsPanel(QWidget):
     def shutdown(self) -> None:
         """Stop listening to the feed and the clock (the window is closing)."""
         self._tick.stop()
+        self._place_timer.stop()
         if self._unsubscribe_feed is not None:
             self._unsubscribe_feed()
             self._unsubscribe_feed = None

@@ -126,13 +126,14 @@ class TransferQueue:
 
     def apply(self, transfers: Iterable[Transfer]) -> QueueChange:
         """Merge newer versions of some transfers (from an event or an accept/complete)."""
-        before = self._snapshot()
-        self._merge(transfers)
-        return self._publish(before)
+        merged = list(transfers)
+        touched = {t.transfer_id for t in merged}
+        before = self._snapshot(touched)
+        self._merge(merged)
+        return self._publish(before, touched)
 
     def apply_events(self, events: Iterable[Event]) -> QueueChange:
         """Fold a batch of events in; returns what changed for this agent."""
-        before = self._snapshot()
         transfers: list[Transfer] = []
         rerouted: set[str] = set()
         for event in events:
@@ -148,8 +149,12 @@ class TransferQueue:
                 status = event.data.get("status")
                 if status in ("available", "busy", "away"):
                     self.status = status
+        if not transfers:
+            return QueueChange()  # where a transfer shows does not depend on the status
+        touched = {t.transfer_id for t in transfers}
+        before = self._snapshot(touched)
         self._merge(transfers, rerouted=rerouted)
-        return self._publish(before)
+        return self._publish(before, touched)
 
     def _merge(self, transfers: Iterable[Transfer], *, rerouted: set[str] | None = None) -> None:
         for transfer in transfers:
@@ -173,11 +178,18 @@ class TransferQueue:
         self.status = status
         return self._publish(before)
 
-    def _snapshot(self) -> dict[str, Transfer]:
-        return {t.transfer_id: t for t in self.visible()}
+    def _snapshot(self, ids: set[str] | None = None) -> dict[str, Transfer]:
+        """The visible transfers (only those of `ids` when given), in `visible()` order."""
+        if ids is None:
+            return {t.transfer_id: t for t in self.visible()}
+        # Only merged transfers can change place: comparing a few, not the whole queue.
+        chosen = [t for i in ids if (t := self._all.get(i)) is not None]
+        mine = sorted((t for t in chosen if self.place_of(t) == "mine"), key=sort_key)
+        queue = sorted((t for t in chosen if self.place_of(t) == "queue"), key=sort_key)
+        return {t.transfer_id: t for t in (*mine, *queue)}
 
-    def _publish(self, before: dict[str, Transfer]) -> QueueChange:
-        after = self._snapshot()
+    def _publish(self, before: dict[str, Transfer], ids: set[str] | None = None) -> QueueChange:
+        after = self._snapshot(ids)
         change = QueueChange(
             added=tuple(t for i, t in after.items() if i not in before),
             removed=tuple(i for i in before if i not in after),
