@@ -55,6 +55,14 @@ from frontdesk_app.domain.models import (
     TransferRequest,
     TransferStatus,
 )
+from frontdesk_app.domain.series import (
+    Series,
+    SeriesCancel,
+    SeriesCancelResult,
+    SeriesCheck,
+    SeriesCheckRequest,
+    SeriesCreate,
+)
 from frontdesk_app.domain.visits import Visit, VisitChange
 from frontdesk_app.domain.waitlist import WaitlistEntry, WaitlistRequest, WaitlistStatus
 
@@ -269,6 +277,39 @@ class ApiBackend(Backend):
     async def list_visits(self, start: datetime, end: datetime) -> list[Visit]:
         params = {"start": _instant(start), "end": _instant(end)}
         return await self._all(Visit, "/v1/visits", params, label="/v1/visits")
+
+    # --- recurring series -----------------------------------------------------------------
+
+    async def check_series(self, request: SeriesCheckRequest) -> SeriesCheck:
+        # A question, not a write: a fresh key each time (the server keys every POST).
+        return await self._post(
+            SeriesCheck, "/v1/series/check", _body(request), None, label="/v1/series/check"
+        )
+
+    async def save_series(
+        self, series_id: str, request: SeriesCreate, *, idempotency_key: str | None = None
+    ) -> Series:
+        return await self._put(
+            Series,
+            f"/v1/series/{_seg(series_id)}",
+            _body(request),
+            idempotency_key or new_idempotency_key(),
+            label="/v1/series/{id}",
+        )
+
+    async def get_series(self, series_id: str) -> Series:
+        return await self._get(Series, f"/v1/series/{_seg(series_id)}", label="/v1/series/{id}")
+
+    async def cancel_series(
+        self, series_id: str, request: SeriesCancel, *, idempotency_key: str | None = None
+    ) -> SeriesCancelResult:
+        return await self._post(
+            SeriesCancelResult,
+            f"/v1/series/{_seg(series_id)}/cancel",
+            _body(request),
+            idempotency_key,
+            label="/v1/series/{id}/cancel",
+        )
 
     # --- the waitlist ---------------------------------------------------------------------
 

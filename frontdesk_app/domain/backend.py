@@ -40,6 +40,14 @@ from frontdesk_app.domain.models import (
     TransferRequest,
     TransferStatus,
 )
+from frontdesk_app.domain.series import (
+    Series,
+    SeriesCancel,
+    SeriesCancelResult,
+    SeriesCheck,
+    SeriesCheckRequest,
+    SeriesCreate,
+)
 from frontdesk_app.domain.visits import Visit, VisitChange
 from frontdesk_app.domain.waitlist import WaitlistEntry, WaitlistRequest, WaitlistStatus
 
@@ -76,6 +84,26 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     async def list_appointments(self, query: AppointmentQuery) -> Page[Appointment]: ...
+
+    # --- recurring series (`domain/series.py`): each write books or cancels all, or none ---
+    @abc.abstractmethod
+    async def check_series(self, request: SeriesCheckRequest) -> SeriesCheck:
+        """Every start of the rule: bookable, or why not with the nearest free starts."""
+
+    @abc.abstractmethod
+    async def save_series(
+        self, series_id: str, request: SeriesCreate, *, idempotency_key: str | None = None
+    ) -> Series:
+        """Book the series under the desk's id (`ser_…`): every start, or none."""
+
+    @abc.abstractmethod
+    async def get_series(self, series_id: str) -> Series: ...
+
+    @abc.abstractmethod
+    async def cancel_series(
+        self, series_id: str, request: SeriesCancel, *, idempotency_key: str | None = None
+    ) -> SeriesCancelResult:
+        """Cancel the series' appointments still to come, or this one and the following."""
 
     # --- visits: where a booked patient is on the day (`domain/visits.py`) ---
     @abc.abstractmethod

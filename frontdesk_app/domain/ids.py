@@ -22,6 +22,8 @@ DELIVERY: Final = "dlv"
 CLIENT: Final = "cli"
 # A waitlist entry: the desk chooses its id, so saving it is a repeatable `PUT`.
 WAITLIST: Final = "wl"
+# A recurring series: the desk chooses its id too, so booking one is a repeatable `PUT`.
+SERIES: Final = "ser"
 # An appointment booked while offline carries a temporary id until the server assigns one.
 TEMPORARY_APPOINTMENT: Final = "tmp_apt"
 # A patient registered while offline, likewise, until the server has registered them.

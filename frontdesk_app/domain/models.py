@@ -160,14 +160,14 @@ class Availability(Response):
 
 
 # The rules refuse a length outside 5–480 minutes with their own sentence; the schema says so too.
-_DURATION_SCHEMA: dict[str, Any] = {"minimum": 5, "maximum": 480}
+DURATION_SCHEMA: dict[str, Any] = {"minimum": 5, "maximum": 480}
 
 
 class AppointmentCreate(Model):
     patient_id: str
     provider_id: str
     start_time: BookableTime
-    duration_minutes: StrictInt = Field(json_schema_extra=_DURATION_SCHEMA)
+    duration_minutes: StrictInt = Field(json_schema_extra=DURATION_SCHEMA)
     type: str = Field(json_schema_extra={"enum": list(APPOINTMENT_TYPES)})
     notes: str | None = None
     # The client's own name for this booking (a desk sends its outbox entry's id): stored on the
@@ -180,7 +180,7 @@ class AppointmentCreate(Model):
 
 class AppointmentReschedule(Model):
     new_start_time: BookableTime
-    new_duration_minutes: StrictInt | None = Field(default=None, json_schema_extra=_DURATION_SCHEMA)
+    new_duration_minutes: StrictInt | None = Field(default=None, json_schema_extra=DURATION_SCHEMA)
     reason: str | None = None
 
 
@@ -212,6 +212,8 @@ class Appointment(Response):
     reason_code: str | None = None
     cancelled_at: UtcDateTime | None = None
     client_reference: str | None = None
+    # One appointment of a recurring series (`domain/series.py`), booked with the others.
+    series_id: str | None = None
 
     @property
     def active(self) -> bool:

@@ -11,13 +11,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
-from frontdesk_app.domain.errors import FieldError, FrontDeskError, ValidationFailed
-from frontdesk_app.domain.models import Appointment, Model, Provider
+from frontdesk_app.domain.errors import (
+    FieldError,
+    FrontDeskError,
+    ValidationFailed,
+    error_for_code,
+)
+from frontdesk_app.domain.ids import SERIES, has_prefix
+from frontdesk_app.domain.models import (
+    APPOINTMENT_TYPES,
+    DURATION_SCHEMA,
+    Appointment,
+    CancelResult,
+    Model,
+    Provider,
+    Response,
+)
 from frontdesk_app.domain.scheduling import (
     MAX_DURATION,
     Booking,
@@ -26,7 +40,14 @@ from frontdesk_app.domain.scheduling import (
     overlaps,
     validate_fields,
 )
-from frontdesk_app.domain.timeutil import IsoDate, local_day_bounds, local_instant, to_utc
+from frontdesk_app.domain.timeutil import (
+    BookableTime,
+    IsoDate,
+    UtcDateTime,
+    local_day_bounds,
+    local_instant,
+    to_utc,
+)
 
 MAX_EVERY_WEEKS = 12
 MAX_OCCURRENCES = 52
@@ -256,3 +277,124 @@ def _as_appointment(
         "updated_at": start,
     }
     return Appointment.model_validate(fields)
+
+
+# --- what travels over the API ------------------------------------------------------------------
+
+
+class SeriesCheckRequest(Model):
+    """`POST /v1/series/check`: which starts of this series the diary can take."""
+
+    patient_id: str
+    provider_id: str
+    start_time: BookableTime
+    duration_minutes: StrictInt = Field(json_schema_extra=DURATION_SCHEMA)
+    type: str = Field(json_schema_extra={"enum": list(APPOINTMENT_TYPES)})
+    rule: SeriesRule
+
+
+class OccurrenceCheck(Response):
+    start_time: UtcDateTime
+    end_time: UtcDateTime
+    bookable: bool
+    # Why not (a sentence for the receptionist) and the API code of that refusal.
+    problem: str | None = None
+    code: str | None = None
+    # The nearest free starts to offer instead, nearest first.
+    alternatives: list[UtcDateTime] = Field(default_factory=list)
+
+
+class SeriesCheck(Response):
+    occurrences: list[OccurrenceCheck]
+
+
+class SeriesCreate(Model):
+    """`PUT /v1/series/{id}`: book the series as one unit — every start, or none."""
+
+    patient_id: str
+    provider_id: str
+    duration_minutes: StrictInt = Field(json_schema_extra=DURATION_SCHEMA)
+    type: str = Field(json_schema_extra={"enum": list(APPOINTMENT_TYPES)})
+    notes: str | None = None
+    rule: SeriesRule
+    # The starts to book: the rule's, with an alternative chosen or the start left out where
+    # the check found no room (1–52, each a normal appointment of the series).
+    starts: list[BookableTime] = Field(json_schema_extra={"minItems": 1, "maxItems": 52})
+
+
+class Series(Response):
+    id: str
+    patient_id: str
+    provider_id: str
+    duration_minutes: int
+    type: str
+    notes: str | None = None
+    rule: SeriesRule
+    created_at: UtcDateTime
+    appointments: list[Appointment]
+
+
+class SeriesCancel(Model):
+    """`POST /v1/series/{id}/cancel`: the series' appointments still to come (`all`), or those
+    starting at or after `from_start` (`following`: this one and the ones after it)."""
+
+    scope: Literal["all", "following"]
+    from_start: BookableTime | None = None
+    reason_code: str | None = None
+    notify: StrictBool = True
+
+
+class SeriesCancelResult(Response):
+    series_id: str
+    cancelled: list[CancelResult]
+
+
+def check_create(series_id: str, request: SeriesCreate) -> None:
+    """What a series to book must be before any diary is read: its id, rule and starts."""
+    errors: list[FieldError] = []
+    if not has_prefix(series_id, SERIES):
+        errors.append(FieldError("id", "A series' id starts with “ser_”."))
+    try:
+        validate_rule(request.rule)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    if not 1 <= len(request.starts) <= MAX_OCCURRENCES:
+        errors.append(FieldError("starts", f"A series has 1 to {MAX_OCCURRENCES} appointments."))
+    elif len(set(request.starts)) != len(request.starts):
+        errors.append(FieldError("starts", "The same start is given twice."))
+    if errors:
+        raise ValidationFailed(" ".join(e.message for e in errors), errors=errors)
+
+
+def refusal_of(fits: Sequence[OccurrenceFit], zone: ZoneInfo) -> FrontDeskError | None:
+    """The first start that does not fit, as the refusal of the whole series (None: all fit)."""
+    for fit in fits:
+        if fit.problem is not None:
+            local = fit.start.astimezone(zone)
+            kind = error_for_code(fit.code or "")
+            return kind(f"{local:%a} {local.day} {local:%b} at {local:%H:%M}: {fit.problem}")
+    return None
+
+
+def check_cancel(request: SeriesCancel) -> None:
+    if request.scope == "following" and request.from_start is None:
+        raise ValidationFailed(
+            "Say from which appointment on to cancel.",
+            errors=[FieldError("from_start", "Needed to cancel this one and the following.")],
+        )
+
+
+def as_check(fits: Sequence[OccurrenceFit]) -> SeriesCheck:
+    return SeriesCheck(
+        occurrences=[
+            OccurrenceCheck(
+                start_time=f.start,
+                end_time=f.end,
+                bookable=f.bookable,
+                problem=f.problem,
+                code=f.code,
+                alternatives=list(f.alternatives),
+            )
+            for f in fits
+        ]
+    )

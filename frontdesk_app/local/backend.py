@@ -55,10 +55,25 @@ from frontdesk_app.domain.models import (
     TransferStatus,
 )
 from frontdesk_app.domain.scheduling import free_slots, validate_fields
+from frontdesk_app.domain.series import (
+    Series,
+    SeriesCancel,
+    SeriesCancelResult,
+    SeriesCheck,
+    SeriesCheckRequest,
+    SeriesCreate,
+)
 from frontdesk_app.domain.timeutil import local_day_bounds, utc_now
 from frontdesk_app.domain.visits import Visit, VisitChange
 from frontdesk_app.domain.waitlist import WaitlistEntry, WaitlistRequest, WaitlistStatus
-from frontdesk_app.local import appointment_ops, call_ops, patient_ops, visit_ops, waitlist_ops
+from frontdesk_app.local import (
+    appointment_ops,
+    call_ops,
+    patient_ops,
+    series_ops,
+    visit_ops,
+    waitlist_ops,
+)
 from frontdesk_app.local.appointment_ops import Outcome
 from frontdesk_app.local.eligibility import MemberTerms, ServiceRule, evaluate
 from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
@@ -67,6 +82,7 @@ from frontdesk_app.store.repositories import appointments as appointments_repo
 from frontdesk_app.store.repositories import calls as calls_repo
 from frontdesk_app.store.repositories import care, directory
 from frontdesk_app.store.repositories import events as events_repo
+from frontdesk_app.store.repositories import series as series_repo
 from frontdesk_app.store.repositories import waitlist as waitlist_repo
 
 log = logging.getLogger(__name__)
@@ -281,6 +297,30 @@ class LocalBackend(Backend):
         """The appointments intersecting [start, end) as plain tuples, for a calendar's
         thousands (`appointments_repo.calendar_rows`): the same rows as `list_appointments`."""
         return await self._read(lambda s: appointments_repo.calendar_rows(s, start, end))
+
+    # --- recurring series ------------------------------------------------------------------
+
+    async def check_series(self, request: SeriesCheckRequest) -> SeriesCheck:
+        return await self._read(lambda s: series_ops.check(s, request, now=self._clock()))
+
+    async def save_series(
+        self, series_id: str, request: SeriesCreate, *, idempotency_key: str | None = None
+    ) -> Series:
+        return await self._write(
+            lambda s, now: series_ops.create(s, series_id, request, now=now),
+            lambda outcome: ("series.book", outcome.result.patient_id, outcome.result.id),
+        )
+
+    async def get_series(self, series_id: str) -> Series:
+        return await self._read(lambda s: series_repo.get(s, series_id))
+
+    async def cancel_series(
+        self, series_id: str, request: SeriesCancel, *, idempotency_key: str | None = None
+    ) -> SeriesCancelResult:
+        return await self._write(
+            lambda s, now: series_ops.cancel(s, series_id, request, now=now),
+            lambda outcome: ("series.cancel", None, outcome.result.series_id),
+        )
 
     # --- visits ----------------------------------------------------------------------------
 

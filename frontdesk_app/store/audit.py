@@ -64,6 +64,8 @@ ACTIONS: Final[dict[str, str]] = {
     "patient.create": "Patient registered",
     "visit.change": "Patient checked in or moved on (flow board)",
     "waitlist.save": "Waitlist entry added, changed or removed",
+    "series.book": "Recurring series booked",
+    "series.cancel": "Recurring series cancelled (all or from one on)",
     "transfer.accept": "Transferred call taken",
     "transfer.complete": "Transferred call completed",
     "appointment.server_id": "Booking made offline reached the server",

@@ -220,6 +220,8 @@ class AppointmentRow(Base):
     # The client's own name for a booking (migration 0004), looked up by a client unsure
     # whether its create went through.
     client_reference: Mapped[str | None] = mapped_column(String(255))
+    # The recurring series it belongs to (migration 0009).
+    series_id: Mapped[str | None] = mapped_column(String(40))
     # A provider's week and the overlap check are range scans on these two; a calendar of
     # everyone's day uses the third.
     __table_args__ = (
@@ -227,6 +229,7 @@ class AppointmentRow(Base):
         Index(None, "patient_id", "start_time"),
         Index(None, "start_time"),
         Index(None, "client_reference"),
+        Index(None, "series_id"),
     )
 
 
@@ -262,6 +265,20 @@ class WaitlistRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     __table_args__ = (Index(None, "status", "created_at"), Index(None, "patient_id"))
+
+
+class SeriesRow(Base):
+    """A recurring series (`domain/series.py`): its rule; its appointments carry its id."""
+
+    __tablename__ = "series"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(String(40))
+    provider_id: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(30))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text)
+    rule: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
 
 
 class NotificationRow(Base):

@@ -28,7 +28,7 @@ from frontdesk_app.domain.waitlist import WaitlistEntry
 from frontdesk_app.local import appointment_ops
 from frontdesk_app.store.repositories import appointments as appointments_repo
 from frontdesk_app.store.repositories import visits as visits_repo
-from frontdesk_app.sync import mirror, outbox, patients, settle, visits, waitlist
+from frontdesk_app.sync import mirror, outbox, patients, series, settle, visits, waitlist
 from frontdesk_app.sync.entries import OutboxEntry, apply_locally, payload_of
 
 LAST_SYNC = settle.LAST_SYNC
@@ -60,6 +60,11 @@ class Settled:
     # has it (None with `waitlist_removed`: a new entry taken back).
     waitlist: WaitlistEntry | None = None
     waitlist_removed: str | None = None
+    # A series write: each appointment as the copy now has it, the (temporary, server) ids
+    # that changed, and the appointments that left the copy.
+    appointments: tuple[Appointment, ...] = ()
+    remaps: tuple[tuple[str, str], ...] = ()
+    removed: tuple[str, ...] = ()
 
 
 def queue_create(
@@ -163,6 +168,9 @@ def settle_success(
     if entry.kind == waitlist.KIND:
         saved = waitlist.settle_save(session, entry, response, now=now)
         return Settled(None, None, (entry.seq,), waitlist=saved)
+    if entry.kind in series.KINDS:
+        changed, remaps = series.settle_success(session, entry, response, now=now)
+        return Settled(None, None, (entry.seq,), appointments=tuple(changed), remaps=tuple(remaps))
     appointment, remapped_from = settle.settle_success(session, entry, response, now=now)
     return Settled(appointment, remapped_from, (entry.seq,))
 
@@ -213,6 +221,24 @@ def undo(
         outbox.finish(session, entry.seq, state=state, now=now, code=code, message=message)
         gone = entry.appointment_id if restored is None else None
         return Settled(None, None, (entry.seq,), waitlist=restored, waitlist_removed=gone)
+    if entry.kind in series.KINDS:
+        put_back, taken_out, later_seqs = series.undo(session, entry)
+        for seq in (entry.seq, *later_seqs):
+            outbox.finish(
+                session,
+                seq,
+                state=state,
+                now=now,
+                code=code if seq == entry.seq else None,
+                message=message if seq == entry.seq else None,
+            )
+        return Settled(
+            None,
+            None,
+            (entry.seq, *later_seqs),
+            appointments=tuple(put_back),
+            removed=tuple(taken_out),
+        )
     later = _later(session, entry)
     closed = [entry.seq]
     reopened = None
@@ -246,8 +272,8 @@ def requeue_at(
     now: datetime,
 ) -> tuple[OutboxEntry, Appointment | None]:
     """A person chose another time for a refused booking or move: check it, send it again."""
-    if entry.kind in ("cancel", visits.KIND, waitlist.KIND):
-        raise ValueError("a refused cancel, visit move or waitlist change can only be discarded")
+    if entry.kind in ("cancel", visits.KIND, waitlist.KIND, *series.KINDS):
+        raise ValueError("a refused cancel, visit move, waitlist or series change is discarded")
     current = mirror.get_appointment(session, entry.appointment_id)
     if current is None:
         raise NotFound("This appointment is no longer on this computer.")

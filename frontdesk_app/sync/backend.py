@@ -48,6 +48,14 @@ from frontdesk_app.domain.models import (
     Provider,
     RescheduleResult,
 )
+from frontdesk_app.domain.series import (
+    Series,
+    SeriesCancel,
+    SeriesCancelResult,
+    SeriesCheck,
+    SeriesCheckRequest,
+    SeriesCreate,
+)
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.domain.visits import VISIT_EVENT, Visit, VisitChange
 from frontdesk_app.domain.waitlist import (
@@ -58,10 +66,11 @@ from frontdesk_app.domain.waitlist import (
 )
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
-from frontdesk_app.sync import apply, mirror, outbox, patients, waitlist
+from frontdesk_app.store.repositories import series as series_repo
+from frontdesk_app.sync import apply, mirror, outbox, patients, series, waitlist
 from frontdesk_app.sync.conflicts import ConflictHandling
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
-from frontdesk_app.sync.entries import OutboxEntry
+from frontdesk_app.sync.entries import OutboxEntry, touched
 from frontdesk_app.sync.failures import classify
 from frontdesk_app.sync.network_reads import NetworkReads
 from frontdesk_app.sync.pull import APPOINTMENT_PAGE, MirrorPuller, store_server_appointments
@@ -224,6 +233,9 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             self._emit([self._local_event(WAITLIST_EVENT, data)])
         if notice.entry.kind == waitlist.KIND:
             return
+        if notice.entry.kind in series.KINDS:
+            self._on_series_notice(notice)
+            return
         cause: Cause = "desk" if notice.entry.id in self._live else "replayer"
         self._live.discard(notice.entry.id)
         if settled is None:  # parked as a conflict: the copy keeps the desk's version
@@ -239,6 +251,25 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             if settled.remapped_from:
                 self._link_in_audit(settled.remapped_from, appointment)
         self._emit([event])
+
+    def _on_series_notice(self, notice: ReplayNotice) -> None:
+        """A series write settled, refused or parked: each of its appointments' change."""
+        cause: Cause = "desk" if notice.entry.id in self._live else "replayer"
+        self._live.discard(notice.entry.id)
+        settled = notice.settled
+        if settled is None:  # parked as a conflict: the copy keeps the desk's version
+            self._spawn(self._announce(list(touched(notice.entry)[1:]), cause))
+            return
+        previous = {server: temporary for temporary, server in settled.remaps}
+        self._emit(
+            [
+                *(
+                    self._changed(a.id, a, cause, previous_id=previous.get(a.id))
+                    for a in settled.appointments
+                ),
+                *(self._changed(i, None, cause) for i in settled.removed),
+            ]
+        )
 
     def _on_server_events(self, events: list[Event], changed: list[Appointment]) -> None:
         """The stream's batch: the appointments it changed in the copy, then the rest."""
@@ -329,6 +360,10 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
                 return Visit.model_validate(result)
             if entry.kind == waitlist.KIND:
                 return WaitlistEntry.model_validate(result)
+            if entry.kind == series.KIND:
+                return Series.model_validate(result)
+            if entry.kind == series.CANCEL_KIND:
+                return SeriesCancelResult.model_validate(result)
             if entry.kind == "reschedule":
                 return RescheduleResult.model_validate(result)
             return CancelResult.model_validate(result)
@@ -338,6 +373,8 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             return await self.get_patient(entry.patient_id)
         if entry.kind == waitlist.KIND:
             return await self.get_waitlist_entry(entry.appointment_id)
+        if entry.kind in series.KINDS:
+            return await self.get_series(entry.appointment_id)
         current = await self._db.read(lambda s: apply.resolve_id(s, entry.appointment_id))
         if entry.kind == "visit":
             return await self.get_visit(current)
@@ -557,6 +594,102 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
             return await kept()
         await self._db.write(lambda s: mirror.keep_visits(s, found))
         return found
+
+    # --- recurring series: one queued entry per series write ------------------------------------
+
+    async def check_series(self, request: SeriesCheckRequest) -> SeriesCheck:
+        """The server's diary when it answers; offline, this computer's copy."""
+        return await self._online_or(
+            self.api.check_series(request), lambda: self.local.check_series(request)
+        )
+
+    async def save_series(
+        self, series_id: str, request: SeriesCreate, *, idempotency_key: str | None = None
+    ) -> Series:
+        """Every start booked here in one transaction and queued as one entry
+        (`sync.series`): online the server's answer within the write deadline; offline at once,
+        sent when the server answers — all of it, or none."""
+        if is_temporary_patient(request.patient_id):
+            resolved = await self._db.read(
+                lambda s: patients.resolve_patient_id(s, request.patient_id)
+            )
+            request = request.model_copy(update={"patient_id": resolved})
+        now = self._clock()
+
+        def queue(session: Session) -> tuple[Series, OutboxEntry | None]:
+            booked, queued = series.queue_series(
+                session, series_id, request, now=now, outbox_id=idempotency_key
+            )
+            if queued is not None and self.local.audit is not None:
+                self.local.audit.record(
+                    session, "series.book", patient_id=booked.patient_id, object_id=booked.id
+                )
+            return booked, queued
+
+        booked, queued, future = await self._commit_many(queue)
+        if queued is not None and future is not None:
+            booked = await self._await_answer(queued, future, booked)
+        return Series.model_validate(booked)
+
+    async def get_series(self, series_id: str) -> Series:
+        try:
+            return await self.local.get_series(series_id)
+        except NotFound:
+            if not self.reachable:
+                raise
+        return await self._network(self.api.get_series(series_id))
+
+    async def cancel_series(
+        self, series_id: str, request: SeriesCancel, *, idempotency_key: str | None = None
+    ) -> SeriesCancelResult:
+        """All of them cancelled here in one transaction and queued as one entry."""
+        await self._known_series(series_id)
+        now = self._clock()
+
+        def queue(session: Session) -> tuple[SeriesCancelResult, OutboxEntry | None]:
+            result, queued, _after = series.queue_cancel(
+                session, series_id, request, now=now, outbox_id=idempotency_key
+            )
+            if self.local.audit is not None:
+                self.local.audit.record(
+                    session, "series.cancel", patient_id=queued.patient_id, object_id=series_id
+                )
+            return result, queued
+
+        result, queued, future = await self._commit_many(queue)
+        if queued is not None and future is not None:
+            result = await self._await_answer(queued, future, result)
+        return SeriesCancelResult.model_validate(result)
+
+    async def _known_series(self, series_id: str) -> None:
+        """A series another desk booked: its rule and appointments are fetched into the copy
+        first (a cancel is made here before it is sent)."""
+        found = await self._db.read(lambda s: series_repo.find(s, series_id))
+        if found is not None or not self.reachable:
+            return
+        server = await self._network(self.api.get_series(series_id))
+        await store_server_appointments(self._db, self.api, server.appointments)
+        await self._db.write(lambda s: series_repo.keep(s, server))
+
+    async def _commit_many(
+        self, queue: Callable[[Session], tuple[Any, OutboxEntry | None]]
+    ) -> tuple[Any, OutboxEntry | None, asyncio.Future[Any] | None]:
+        """Commit a write of several appointments; tell the panels about each of them."""
+
+        async def commit() -> tuple[Any, OutboxEntry | None, asyncio.Future[Any] | None]:
+            result, queued = await self._db.write(queue)
+            if queued is None:
+                return result, None, None
+            future = (
+                self.replayer.attach(queued.id, undo_on_refusal=True) if self.reachable else None
+            )
+            self.replayer.add(queued)
+            self._refresh_counts()
+            ids = touched(queued)[1:]
+            self._spawn(self._announce(list(ids), "desk"))
+            return result, queued, future
+
+        return await asyncio.shield(asyncio.ensure_future(commit()))
 
     # --- the waitlist: saved here and queued like any write ------------------------------------
 

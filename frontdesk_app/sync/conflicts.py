@@ -74,6 +74,14 @@ class ConflictHandling(SyncBackendBase):
             )
             self.replayer.forget(list(settled.closed))
             self._refresh_counts()
+            if entry.kind in ("series", "series_cancel"):
+                self._emit(
+                    [
+                        *(self._changed(a.id, a, "desk") for a in settled.appointments),
+                        *(self._changed(i, None, "desk") for i in settled.removed),
+                    ]
+                )
+                return None
             if entry.kind == "waitlist":
                 entry_data = (
                     settled.waitlist.model_dump(mode="json")

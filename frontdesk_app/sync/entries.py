@@ -20,10 +20,13 @@ from frontdesk_app.domain.models import (
     AppointmentReschedule,
     PatientCreate,
 )
+from frontdesk_app.domain.series import SeriesCancel, SeriesCreate
 from frontdesk_app.domain.visits import VisitChange
 from frontdesk_app.domain.waitlist import WaitlistRequest
 
-Kind = Literal["create", "reschedule", "cancel", "patient", "visit", "waitlist"]
+Kind = Literal[
+    "create", "reschedule", "cancel", "patient", "visit", "waitlist", "series", "series_cancel"
+]
 # pending → done (the server accepted), conflict (refused, waiting for a person), rejected
 # (refused while the person waited: undone at once) or discarded (a person dropped it).
 EntryState = Literal["pending", "conflict", "done", "rejected", "discarded"]
@@ -34,8 +37,19 @@ WriteRequest = (
     | PatientCreate
     | VisitChange
     | WaitlistRequest
+    | SeriesCreate
+    | SeriesCancel
 )
-KINDS: tuple[Kind, ...] = ("create", "reschedule", "cancel", "patient", "visit", "waitlist")
+KINDS: tuple[Kind, ...] = (
+    "create",
+    "reschedule",
+    "cancel",
+    "patient",
+    "visit",
+    "waitlist",
+    "series",
+    "series_cancel",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +101,7 @@ class SyncConflict:
 
     @property
     def can_choose_slot(self) -> bool:
-        return self.kind in ("create", "reschedule")
+        return self.kind in ("create", "reschedule")  # a series: discard, then book it again
 
     @property
     def start_time(self) -> datetime | None:
@@ -121,7 +135,19 @@ def request_of(kind: Kind, payload: dict[str, Any]) -> WriteRequest:
         return VisitChange.model_validate(payload)
     if kind == "waitlist":
         return WaitlistRequest.model_validate(payload)
+    if kind == "series":
+        return SeriesCreate.model_validate(payload)
+    if kind == "series_cancel":
+        return SeriesCancel.model_validate(payload)
     return AppointmentCancel.model_validate(payload)
+
+
+def touched(entry: OutboxEntry) -> tuple[str, ...]:
+    """The ids whose sync state an entry holds: its own column, and for a series write the
+    appointments it books or cancels (kept in its `before`)."""
+    if entry.kind not in ("series", "series_cancel") or not entry.before:
+        return (entry.appointment_id,)
+    return (entry.appointment_id, *entry.before.get("appointment_ids", ()))
 
 
 def payload_of(request: WriteRequest) -> dict[str, Any]:
@@ -139,7 +165,9 @@ def apply_locally(
     request = entry.request()
     if isinstance(request, AppointmentCreate):
         return transitions.booked(entry.appointment_id, request, at=entry.created_at)
-    if current is None or isinstance(request, PatientCreate | VisitChange | WaitlistRequest):
+    if current is None or isinstance(
+        request, PatientCreate | VisitChange | WaitlistRequest | SeriesCreate | SeriesCancel
+    ):
         return current  # a visit lives beside the appointment, which it leaves as it is
     if isinstance(request, AppointmentReschedule):
         return transitions.moved(

@@ -49,6 +49,14 @@ from frontdesk_app.domain.models import (
     TransferRequest,
     TransferStatus,
 )
+from frontdesk_app.domain.series import (
+    Series,
+    SeriesCancel,
+    SeriesCancelResult,
+    SeriesCheck,
+    SeriesCheckRequest,
+    SeriesCreate,
+)
 from frontdesk_app.domain.visits import Visit, VisitChange
 from frontdesk_app.domain.waitlist import WaitlistEntry, WaitlistRequest, WaitlistStatus
 from frontdesk_app.local.backend import LocalBackend
@@ -274,6 +282,26 @@ class EngineBackend(Backend):
 
     async def list_visits(self, start: datetime, end: datetime) -> list[Visit]:
         return await self._engine.run(self._inner.list_visits(start, end))
+
+    async def check_series(self, request: SeriesCheckRequest) -> SeriesCheck:
+        return await self._engine.run(self._inner.check_series(request))
+
+    async def save_series(
+        self, series_id: str, request: SeriesCreate, *, idempotency_key: str | None = None
+    ) -> Series:
+        return await self._engine.run(
+            self._inner.save_series(series_id, request, idempotency_key=idempotency_key)
+        )
+
+    async def get_series(self, series_id: str) -> Series:
+        return await self._engine.run(self._inner.get_series(series_id))
+
+    async def cancel_series(
+        self, series_id: str, request: SeriesCancel, *, idempotency_key: str | None = None
+    ) -> SeriesCancelResult:
+        return await self._engine.run(
+            self._inner.cancel_series(series_id, request, idempotency_key=idempotency_key)
+        )
 
     async def save_waitlist_entry(
         self, entry_id: str, request: WaitlistRequest, *, idempotency_key: str | None = None

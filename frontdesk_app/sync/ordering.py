@@ -36,6 +36,14 @@ def spans_of(entry: OutboxEntry) -> tuple[Span, ...]:
         if entry.kind == "create":
             start = parse_utc(payload["start_time"])
             return ((start, start + timedelta(minutes=int(payload["duration_minutes"]))),)
+        if entry.kind == "series":
+            length = timedelta(minutes=int(payload["duration_minutes"]))
+            return tuple((s, s + length) for s in map(parse_utc, payload["starts"]))
+        if entry.kind == "series_cancel" and before is not None:
+            return tuple(
+                (parse_utc(a["start_time"]), parse_utc(a["end_time"]))
+                for a in before["appointments"]
+            ) or (ALWAYS,)
         if before is None:
             return (ALWAYS,)
         old = (parse_utc(before["start_time"]), parse_utc(before["end_time"]))

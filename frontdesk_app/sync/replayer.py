@@ -25,11 +25,12 @@ from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.changes import SyncStatus
 from frontdesk_app.domain.errors import RateLimited
 from frontdesk_app.domain.models import AppointmentCancel, AppointmentCreate, PatientCreate
+from frontdesk_app.domain.series import SeriesCancel, SeriesCreate
 from frontdesk_app.domain.visits import VisitChange
 from frontdesk_app.domain.waitlist import WaitlistRequest
 from frontdesk_app.sync import apply, verify
 from frontdesk_app.sync.connectivity import Backoff, ConnectivityMonitor
-from frontdesk_app.sync.entries import OutboxEntry
+from frontdesk_app.sync.entries import OutboxEntry, touched
 from frontdesk_app.sync.failures import classify, describe
 from frontdesk_app.sync.ordering import Span, plan, spans_of
 from frontdesk_app.sync.outbox import open_entries, schedule_retry
@@ -221,7 +222,8 @@ class Replayer:
 
     def _put(self, entry: OutboxEntry) -> None:
         self._entries[entry.seq] = entry
-        self._by_appointment.setdefault(entry.appointment_id, set()).add(entry.seq)
+        for appointment_id in touched(entry):
+            self._by_appointment.setdefault(appointment_id, set()).add(entry.seq)
         self._count(entry, +1)
 
     def _drop(self, seq: int) -> None:
@@ -231,11 +233,12 @@ class Replayer:
         self._count(entry, -1)
         self._network_failures.pop(seq, None)
         self._span_cache.pop(seq, None)
-        seqs = self._by_appointment.get(entry.appointment_id)
-        if seqs is not None:
-            seqs.discard(seq)
-            if not seqs:
-                del self._by_appointment[entry.appointment_id]
+        for appointment_id in touched(entry):
+            seqs = self._by_appointment.get(appointment_id)
+            if seqs is not None:
+                seqs.discard(seq)
+                if not seqs:
+                    del self._by_appointment[appointment_id]
 
     def _set(self, seq: int, **changes: Any) -> OutboxEntry | None:
         entry = self._entries.get(seq)
@@ -251,7 +254,8 @@ class Replayer:
         seqs = self._by_appointment.pop(temporary_id, set())
         for seq in seqs:
             entry = self._entries[seq]
-            self._entries[seq] = replace(entry, appointment_id=server_id)
+            if entry.appointment_id == temporary_id:  # not a series write that also holds it
+                self._entries[seq] = replace(entry, appointment_id=server_id)
         if seqs:
             self._by_appointment.setdefault(server_id, set()).update(seqs)
 
@@ -372,6 +376,10 @@ class Replayer:
             return await self._api.create_patient(request, idempotency_key=key)
         if isinstance(request, VisitChange):
             return await self._api.change_visit(entry.appointment_id, request, idempotency_key=key)
+        if isinstance(request, SeriesCreate):
+            return await self._api.save_series(entry.appointment_id, request, idempotency_key=key)
+        if isinstance(request, SeriesCancel):
+            return await self._api.cancel_series(entry.appointment_id, request, idempotency_key=key)
         if isinstance(request, WaitlistRequest):
             return await self._api.save_waitlist_entry(
                 entry.appointment_id, request, idempotency_key=key
@@ -392,6 +400,8 @@ class Replayer:
             self._drop(seq)
         if settled.remapped_from is not None and settled.appointment is not None:
             self._remap(settled.remapped_from, settled.appointment.id)
+        for temporary_id, server_id in settled.remaps:
+            self._remap(temporary_id, server_id)
         if settled.remapped_from is not None and settled.patient is not None:
             self._remap_patient(settled.remapped_from, settled.patient.id)
         waiter = self._waiters.pop(entry.id, None)

@@ -42,6 +42,7 @@ _COLUMNS = (
     "reason_code",
     "cancelled_at",
     "client_reference",
+    "series_id",
 )
 _TIMES = frozenset(
     {"start_time", "end_time", "created_at", "updated_at", "previous_time", "cancelled_at"}
@@ -170,3 +171,40 @@ def settle_success(
     )
     conn.exec_driver_sql(_SET_META, (LAST_SYNC, now.isoformat()))
     return appointment, remapped_from
+
+
+# --- for writes of many appointments at once (a recurring series, `sync.series`) -------------
+
+
+def _still_queued(conn: Connection, appointment_id: str) -> bool:
+    found = conn.exec_driver_sql(
+        "SELECT 1 FROM sync_outbox WHERE appointment_id = ? "
+        "AND state IN ('pending', 'conflict') LIMIT 1",
+        (appointment_id,),
+    ).first()
+    return found is not None
+
+
+def adopt(session: Session, temporary_id: str | None, server: Appointment) -> Appointment:
+    """The server's version of one appointment of a settled write: an offline booking takes
+    its id (keeping the desk's version while later writes of it wait), any other is stored."""
+    conn = session.connection()
+    if temporary_id is not None and temporary_id != server.id:
+        return _remap(conn, temporary_id, server, keep_local=_still_queued(conn, temporary_id))
+    if _still_queued(conn, server.id):
+        return _load(conn, server.id) or server
+    current = _load(conn, server.id)
+    if current is None:
+        conn.exec_driver_sql(_INSERT, _row(server))
+    else:
+        conn.exec_driver_sql(_UPDATE_ALL, (*_row(server), server.id))
+    return server
+
+
+def adopt_cancel(session: Session, answer: CancelResult) -> Appointment | None:
+    """The server's answer to one cancel of a settled write, unless later writes wait."""
+    conn = session.connection()
+    current = _load(conn, answer.id)
+    if current is None or _still_queued(conn, answer.id):
+        return current
+    return _changed(conn, current, cancelled_as_answered, answer)

@@ -41,6 +41,7 @@ from frontdesk_app.domain.models import (
     TransferCompletion,
     TransferRequest,
 )
+from frontdesk_app.domain.series import SeriesCancel, SeriesCheckRequest, SeriesCreate, SeriesRule
 from frontdesk_app.domain.visits import VisitChange
 from frontdesk_app.domain.waitlist import WaitlistRequest
 from frontdesk_app.local.backend import LocalBackend
@@ -254,6 +255,66 @@ async def waitlist(
     await t.run("waitlist: all", b.list_waitlist(None))
 
 
+async def series(
+    t: Transcript, b: Backend, patient_id: str, provider_id: str, first: datetime
+) -> None:
+    """Recurring series: the check, booked as one unit (all or none), cancelled in parts."""
+    weekly = SeriesRule(every_weeks=1, weekdays=[first.astimezone(NY).weekday()], count=4)
+    asked = SeriesCheckRequest(
+        patient_id=patient_id,
+        provider_id=provider_id,
+        start_time=first,
+        duration_minutes=30,
+        type="follow-up",
+        rule=weekly,
+    )
+    checked = await t.ok("series: check", b.check_series(asked))
+    starts = [
+        o.start_time if o.bookable else o.alternatives[0]
+        for o in checked.occurrences
+        if o.bookable or o.alternatives
+    ]
+    book = SeriesCreate(
+        patient_id=patient_id,
+        provider_id=provider_id,
+        duration_minutes=30,
+        type="follow-up",
+        notes="physio block",
+        rule=weekly,
+        starts=starts,
+    )
+    never = SeriesRule(every_weeks=0, weekdays=[], count=4)
+    await t.run(
+        "series: a rule that cannot be", b.check_series(asked.model_copy(update={"rule": never}))
+    )
+    await t.run("series: an id of another kind", b.save_series("apt_series", book))
+    clash = book.model_copy(update={"starts": [*starts, at(SATURDAY, 10)]})
+    await t.run("series: one start does not fit", b.save_series("ser_contract0002", clash))
+    await t.run("series: nothing was booked", b.get_series("ser_contract0002"))
+    booked = await t.ok("series: book", b.save_series("ser_contract0001", book))
+    assert len(booked.appointments) == len(starts) >= 3
+    await t.ok("series: the same booking again", b.save_series("ser_contract0001", book))
+    other = book.model_copy(update={"starts": starts[:2]})
+    await t.run("series: another series under its id", b.save_series("ser_contract0001", other))
+    third = booked.appointments[2].start_time
+    following = SeriesCancel(scope="following", from_start=third, reason_code="patient_request")
+    await t.ok(
+        "series: cancel this and the following", b.cancel_series("ser_contract0001", following)
+    )
+    await t.run(
+        "series: following without a start",
+        b.cancel_series("ser_contract0001", SeriesCancel(scope="following")),
+    )
+    await t.ok(
+        "series: cancel the rest", b.cancel_series("ser_contract0001", SeriesCancel(scope="all"))
+    )
+    await t.run(
+        "series: nothing left", b.cancel_series("ser_contract0001", SeriesCancel(scope="all"))
+    )
+    shown = await t.ok("series: get", b.get_series("ser_contract0001"))
+    assert all(a.status == "cancelled" and a.series_id == shown.id for a in shown.appointments)
+
+
 async def scenario(b: Backend) -> Transcript:
     t = Transcript()
 
@@ -374,6 +435,7 @@ async def scenario(b: Backend) -> Transcript:
     )
     await t.run("cancel again", b.cancel_appointment(apt.id, AppointmentCancel()))
     await waitlist(t, b, page.data[2].id, prov.id, later.start_time)
+    await series(t, b, page.data[3].id, prov.id, at(DAY, 16))
     await t.run(
         "reschedule a cancelled one",
         b.reschedule_appointment(apt.id, AppointmentReschedule(new_start_time=later.start_time)),
@@ -555,9 +617,19 @@ async def test_backends_agree(
     }
     answers = dict(expected)
     assert {label: answers[label].get("code") for label in WAITLIST_REFUSALS} == WAITLIST_REFUSALS
+    assert {label: answers[label].get("code") for label in SERIES_REFUSALS} == SERIES_REFUSALS
     assert_clean_logs(caplog, Identifiers.from_stores([store_path]))
 
 
+SERIES_REFUSALS = {
+    "series: a rule that cannot be": "validation_failed",
+    "series: an id of another kind": "validation_failed",
+    "series: one start does not fit": "provider_unavailable",
+    "series: nothing was booked": "not_found",
+    "series: another series under its id": "invalid_state",
+    "series: following without a start": "validation_failed",
+    "series: nothing left": "invalid_state",
+}
 WAITLIST_REFUSALS = {
     "waitlist: an id of another kind": "validation_failed",
     "waitlist: latest before earliest": "validation_failed",

@@ -53,6 +53,7 @@ def to_model(row: AppointmentRow) -> Appointment:
         reason_code=row.reason_code,
         cancelled_at=row.cancelled_at,
         client_reference=row.client_reference,
+        series_id=row.series_id,
     )
 
 

@@ -55,6 +55,11 @@ API_MD_ROUTES = {
     ("put", "/v1/waitlist/{entry_id}"),
     ("get", "/v1/waitlist/{entry_id}"),
     ("get", "/v1/waitlist"),
+    # Recurring series (README, "Recurring series").
+    ("post", "/v1/series/check"),
+    ("put", "/v1/series/{series_id}"),
+    ("get", "/v1/series/{series_id}"),
+    ("post", "/v1/series/{series_id}/cancel"),
 }
 SCOPES = {
     "appointments:read",

@@ -1,0 +1,183 @@
+"""Recurring series in a store, each write one transaction: every start booked, or none.
+
+The starts are checked by `domain/series.py` (each as a single booking would be, against the
+diary and the series' own earlier starts); the appointments are ordinary ones carrying the
+series' id, with the same events and notifications as any booking.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from frontdesk_app.domain import series as rules
+from frontdesk_app.domain import transitions
+from frontdesk_app.domain.errors import InvalidState, NotFound
+from frontdesk_app.domain.ids import APPOINTMENT, new_id
+from frontdesk_app.domain.models import Appointment, AppointmentCancel, AppointmentCreate
+from frontdesk_app.domain.scheduling import validate_fields
+from frontdesk_app.domain.series import (
+    OccurrenceFit,
+    Series,
+    SeriesCancel,
+    SeriesCancelResult,
+    SeriesCheck,
+    SeriesCheckRequest,
+    SeriesCreate,
+)
+from frontdesk_app.local import appointment_ops
+from frontdesk_app.local.appointment_ops import EventItem, Outcome
+from frontdesk_app.store.repositories import appointments as appointments_repo
+from frontdesk_app.store.repositories import directory
+from frontdesk_app.store.repositories import series as series_repo
+
+# Alternatives are looked for up to this many days either side of the series' span.
+_MARGIN = timedelta(days=rules.ALTERNATIVE_DAYS + 1)
+
+
+def _fits(
+    session: Session,
+    *,
+    patient_id: str,
+    provider_id: str,
+    starts: list[datetime],
+    duration_minutes: int,
+    appointment_type: str,
+    now: datetime,
+) -> tuple[list[OccurrenceFit], ZoneInfo]:
+    validate_fields(duration_minutes=duration_minutes, appointment_type=appointment_type)
+    if not directory.patient_exists(session, patient_id):
+        raise NotFound("No such patient.")
+    begin = min(starts) - _MARGIN
+    end = max(starts) + timedelta(minutes=duration_minutes) + _MARGIN
+    provider = directory.get_provider(session, provider_id, blocks_from=begin, blocks_to=end)
+    fits = rules.check_occurrences(
+        starts,
+        duration_minutes=duration_minutes,
+        appointment_type=appointment_type,
+        provider=provider,
+        patient_id=patient_id,
+        provider_appointments=appointments_repo.active_overlapping(
+            session, provider_id=provider_id, start=begin, end=end
+        ),
+        patient_appointments=appointments_repo.active_overlapping(
+            session, patient_id=patient_id, start=begin, end=end
+        ),
+        now=now,
+        provider_names=directory.provider_names(session),
+    )
+    return fits, ZoneInfo(provider.timezone)
+
+
+def check(session: Session, request: SeriesCheckRequest, *, now: datetime) -> SeriesCheck:
+    """Every start of the rule, bookable or why not, with the nearest free starts instead."""
+    provider = directory.get_provider(session, request.provider_id)
+    starts = rules.occurrences(request.start_time, request.rule, ZoneInfo(provider.timezone))
+    fits, _zone = _fits(
+        session,
+        patient_id=request.patient_id,
+        provider_id=request.provider_id,
+        starts=starts,
+        duration_minutes=request.duration_minutes,
+        appointment_type=request.type,
+        now=now,
+    )
+    return rules.as_check(fits)
+
+
+def create(
+    session: Session,
+    series_id: str,
+    request: SeriesCreate,
+    *,
+    now: datetime,
+    appointment_ids: list[str] | None = None,
+) -> Outcome[Series]:
+    """Book every start or refuse the whole series; the same request again answers the series
+    already booked. `appointment_ids` lets the sync give offline bookings temporary ids."""
+    rules.check_create(series_id, request)
+    existing = series_repo.find(session, series_id)
+    if existing is not None:
+        if _same(existing, request):
+            return Outcome(existing, [])
+        raise InvalidState("A different series was already booked under this id.")
+    starts = sorted(request.starts)
+    fits, zone = _fits(
+        session,
+        patient_id=request.patient_id,
+        provider_id=request.provider_id,
+        starts=starts,
+        duration_minutes=request.duration_minutes,
+        appointment_type=request.type,
+        now=now,
+    )
+    refusal = rules.refusal_of(fits, zone)
+    if refusal is not None:
+        raise refusal
+    series_repo.insert(session, series_id, request, now=now)
+    events: list[EventItem] = []
+    ids = appointment_ids or [new_id(APPOINTMENT) for _ in starts]
+    for appointment_id, start in zip(ids, starts, strict=True):
+        booking = AppointmentCreate(
+            patient_id=request.patient_id,
+            provider_id=request.provider_id,
+            start_time=start,
+            duration_minutes=request.duration_minutes,
+            type=request.type,
+            notes=request.notes,
+        )
+        appointment = transitions.booked(appointment_id, booking, at=now).model_copy(
+            update={"series_id": series_id}
+        )
+        appointments_repo.insert(session, appointment)
+        appointments_repo.record_notifications(session, appointment, "created", now=now)
+        events.append(("appointment.created", appointment.model_dump(mode="json")))
+    return Outcome(series_repo.get(session, series_id), events)
+
+
+def _same(existing: Series, request: SeriesCreate) -> bool:
+    booked = sorted(a.start_time for a in existing.appointments)
+    return (
+        existing.patient_id,
+        existing.provider_id,
+        existing.duration_minutes,
+        existing.type,
+        existing.rule,
+        booked,
+    ) == (
+        request.patient_id,
+        request.provider_id,
+        request.duration_minutes,
+        request.type,
+        request.rule,
+        sorted(request.starts),
+    )
+
+
+def to_cancel(
+    session: Session, series_id: str, request: SeriesCancel, *, now: datetime
+) -> list[Appointment]:
+    """The series' appointments a cancel takes: still to come (or from `from_start` on)."""
+    rules.check_cancel(request)
+    series = series_repo.get(session, series_id)
+    since = request.from_start if request.scope == "following" else now
+    assert since is not None
+    return [a for a in series.appointments if a.active and a.start_time >= max(since, now)]
+
+
+def cancel(
+    session: Session, series_id: str, request: SeriesCancel, *, now: datetime
+) -> Outcome[SeriesCancelResult]:
+    """Cancel them all in one transaction (each as a single cancel would be)."""
+    taken = to_cancel(session, series_id, request, now=now)
+    if not taken:
+        raise InvalidState("Nothing is left to cancel in this series.")
+    single = AppointmentCancel(reason_code=request.reason_code, notify=request.notify)
+    results, events = [], []
+    for appointment in taken:
+        outcome = appointment_ops.cancel(session, appointment.id, single, now=now)
+        results.append(outcome.result)
+        events.extend(outcome.events)
+    return Outcome(SeriesCancelResult(series_id=series_id, cancelled=results), events)
