@@ -55,6 +55,8 @@ class BookingDialog(QDialog):
     """Non-modal to the event loop: opened with `open()`, never `exec()`."""
 
     booked = Signal(object)  # Appointment
+    # "Repeat…": the booking as the first of a recurring series (the panel opens its dialog).
+    repeat_requested = Signal(object)  # AppointmentCreate
 
     def __init__(
         self,
@@ -137,8 +139,13 @@ class BookingDialog(QDialog):
         self.book_button.setDefault(True)
         self.book_button.setAccessibleName("Book")
         buttons.addButton(self.book_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.repeat_button = QPushButton("Repeat…")
+        self.repeat_button.setAccessibleName("Book as a recurring series")
+        self.repeat_button.setToolTip("Book this as the first of a weekly or recurring series")
+        buttons.addButton(self.repeat_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.book_button.clicked.connect(self.submit)
+        self.repeat_button.clicked.connect(self.repeat)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
@@ -261,6 +268,14 @@ class BookingDialog(QDialog):
             busy="Booking…",
             context="booking an appointment",
         )
+
+    def repeat(self) -> None:
+        """Hand this booking, as the series' first, to the series dialog."""
+        request = self.request()
+        if request is None:
+            return
+        self.repeat_requested.emit(request)
+        self.reject()
 
     def _on_booked(self, appointment: Appointment) -> None:
         self.result_appointment = appointment

@@ -35,6 +35,7 @@ from frontdesk_app.ui.calendar.legend import Legend
 from frontdesk_app.ui.calendar.model import CalendarModel
 from frontdesk_app.ui.calendar.moves import CalendarMoves
 from frontdesk_app.ui.calendar.provider_picker import read_sets
+from frontdesk_app.ui.calendar.series_actions import SeriesActions
 from frontdesk_app.ui.calendar.toolbar import CalendarToolbar
 from frontdesk_app.ui.calendar.view import CalendarView
 from frontdesk_app.ui.calendar.view_modes import CalendarModes
@@ -98,6 +99,8 @@ class CalendarPanel(QWidget):
         layout.addWidget(self.legend)
 
         self.moves = CalendarMoves(self)
+        self.series = SeriesActions(self)
+        self.context_menu: QMenu | None = None
         self.feed = CalendarFeed(
             ctx, self.model, self.view, self.badges.badges, around=self._around, parent=self
         )
@@ -288,7 +291,8 @@ class CalendarPanel(QWidget):
             parent=self,
         )
         dialog.booked.connect(self._on_booked)
-        self._open(dialog)
+        dialog.repeat_requested.connect(self.series.open_series)
+        self.open_dialog(dialog)
         return dialog
 
     def _on_booked(self, appointment: Appointment) -> None:
@@ -312,7 +316,7 @@ class CalendarPanel(QWidget):
             self.backend, self.bridge, view=view, model=self.model, zone=self.zone, parent=self
         )
         dialog.rescheduled.connect(lambda result, before=view: self.moves.remember(result, before))
-        self._open(dialog)
+        self.open_dialog(dialog)
         return dialog
 
     def open_cancel(self, appointment_id: str) -> CancelDialog | None:
@@ -322,7 +326,7 @@ class CalendarPanel(QWidget):
         dialog = CancelDialog(self.backend, self.bridge, view=view, model=self.model, parent=self)
         freed = FreeSlot(view.provider_id, view.start, view.duration_minutes)
         dialog.cancelled.connect(lambda result: self._on_cancelled(result, freed))
-        self._open(dialog)
+        self.open_dialog(dialog)
         return dialog
 
     def open_find_opening(self) -> FindOpeningDialog:
@@ -337,14 +341,14 @@ class CalendarPanel(QWidget):
         )
         dialog.book_requested.connect(self._on_opening_book_requested)
         dialog.show_requested.connect(self.show_instant)
-        self._open(dialog)
+        self.open_dialog(dialog)
         return dialog
 
     def _on_opening_book_requested(self, provider_id: str, start: datetime) -> None:
         self.show_instant(provider_id, start)
         self.open_booking(provider_id=provider_id, start=start)
 
-    def _open(self, dialog: QDialog) -> None:
+    def open_dialog(self, dialog: QDialog) -> None:
         # open(), never exec(): the asyncio loop keeps running while the dialog is up.
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.active_dialog = dialog
@@ -405,16 +409,30 @@ class CalendarPanel(QWidget):
         self.ctx.window.open_conflicts(appointment_id=appointment_id)
 
     def _on_view_context_menu_requested(self, appointment_id: str, where: QPoint) -> None:
-        menu = QMenu(self)
         if appointment_id and (view := self.model.get(appointment_id)) and view.active:
-            menu.addAction("Patient arrived", lambda: self.mark_arrived(appointment_id))
-            menu.addAction("Reschedule…", lambda: self.open_reschedule(appointment_id))
-            menu.addAction("Cancel appointment…", lambda: self.open_cancel(appointment_id))
-        else:
-            menu.addAction("Book here…", self._on_book_triggered)
-            menu.addAction("Offer this time to the waitlist…", self.offer_to_waitlist)
+            # Read it first: one of a series gets the series' items too.
+            self.series.menu_for(appointment_id, where, self._appointment_menu)
+            return
+        menu = QMenu(self)
+        menu.addAction("Book here…", self._on_book_triggered)
+        menu.addAction("Offer this time to the waitlist…", self.offer_to_waitlist)
         menu.addAction("Find next opening…", self.open_find_opening)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        menu.popup(where)
+
+    def _appointment_menu(self, appointment: Appointment | None, where: QPoint) -> None:
+        if appointment is None:
+            return
+        appointment_id = appointment.id
+        menu = QMenu(self)
+        menu.addAction("Patient arrived", lambda: self.mark_arrived(appointment_id))
+        menu.addAction("Reschedule…", lambda: self.open_reschedule(appointment_id))
+        menu.addAction("Cancel appointment…", lambda: self.open_cancel(appointment_id))
+        self.series.add_to_menu(menu, appointment)
+        menu.addSeparator()
+        menu.addAction("Find next opening…", self.open_find_opening)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        self.context_menu = menu
         menu.popup(where)
 
     # --- day sheet ---------------------------------------------------------------------------

@@ -1,0 +1,120 @@
+"""The calendar's recurring-series actions: book a series from a booking ("Repeat…"), and on
+an appointment of a series, cancel it with the ones after it, or the whole series.
+
+One appointment of a series is moved or cancelled like any other (the usual menu items); these
+act on several at once, each as ONE write: all of them, or none.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from frontdesk_app.domain.models import Appointment, AppointmentCreate
+from frontdesk_app.domain.series import Series, SeriesCancel, SeriesCancelResult
+from frontdesk_app.ui.calendar.series_dialog import SeriesDialog
+
+if TYPE_CHECKING:
+    from frontdesk_app.ui.calendar.panel import CalendarPanel
+
+
+class SeriesActions:
+    def __init__(self, panel: CalendarPanel) -> None:
+        self.panel = panel
+        self.confirm: QMessageBox | None = None
+
+    def open_series(self, first: AppointmentCreate) -> SeriesDialog:
+        """The recurring-series dialog, starting from one booking's details."""
+        panel = self.panel
+        provider = panel.model.provider(first.provider_id)
+        patient = panel.model.patient_labels().get(first.patient_id, "The patient")
+        who = f"{patient} with {provider.name if provider else 'the provider'}"
+        dialog = SeriesDialog(
+            panel.backend, panel.bridge, first=first, zone=panel.zone, who=who, parent=panel
+        )
+        dialog.booked.connect(self._on_booked)
+        panel.open_dialog(dialog)
+        return dialog
+
+    def _on_booked(self, series: Series) -> None:
+        panel = self.panel
+        for appointment in series.appointments:
+            panel.feed.apply(appointment)
+        if series.appointments:
+            panel.view.select(series.appointments[0].id)
+        count = len(series.appointments)
+        panel.message.show_message(
+            "Series booked", f"{count} appointment{'s' if count != 1 else ''} booked as one series."
+        )
+
+    def add_to_menu(self, menu: QMenu, appointment: Appointment) -> None:
+        """For an appointment of a series: cancel it and the following, or the whole series."""
+        series_id = appointment.series_id
+        if series_id is None or not appointment.active:
+            return
+        menu.addSeparator()
+        menu.addAction(
+            "Cancel this and the following in the series…",
+            lambda: self.ask_cancel(series_id, appointment.start_time),
+        )
+        menu.addAction("Cancel the whole series…", lambda: self.ask_cancel(series_id, None))
+
+    def ask_cancel(self, series_id: str, from_start: datetime | None) -> QMessageBox:
+        """A question first: cancelling several appointments at once is not undone by Ctrl+Z."""
+        panel = self.panel
+        what = (
+            "this appointment and every later one of the series"
+            if from_start is not None
+            else "every appointment of the series still to come"
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Cancel appointments of a series",
+            f"Cancel {what}? The patient and the provider are told.",
+            QMessageBox.StandardButton.NoButton,
+            panel,
+        )
+        yes = box.addButton("Cancel them", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Keep them", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(yes)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.buttonClicked.connect(
+            lambda clicked: self.cancel(series_id, from_start) if clicked is yes else None
+        )
+        self.confirm = box
+        box.open()
+        return box
+
+    def cancel(self, series_id: str, from_start: datetime | None) -> None:
+        request = (
+            SeriesCancel(scope="following", from_start=from_start, reason_code="patient_request")
+            if from_start is not None
+            else SeriesCancel(scope="all", reason_code="patient_request")
+        )
+        panel = self.panel
+        panel.bridge.run(
+            panel.backend.cancel_series(series_id, request),
+            on_success=self._on_cancelled,
+            where=panel,
+            context="cancelling appointments of a series",
+        )
+
+    def _on_cancelled(self, result: SeriesCancelResult) -> None:
+        count = len(result.cancelled)
+        self.panel.message.show_message(
+            "Series cancelled", f"{count} appointment{'s' if count != 1 else ''} cancelled."
+        )
+
+    def menu_for(self, appointment_id: str, where: QPoint, build: object) -> None:
+        """Read the appointment (is it one of a series?), then show the menu `build` makes."""
+        panel = self.panel
+        panel.bridge.run(
+            panel.backend.get_appointment(appointment_id),
+            on_success=lambda appointment: build(appointment, where),  # type: ignore[operator]
+            on_error=lambda _exc: build(None, where) or True,  # type: ignore[operator]
+            where=panel,
+            context="reading the appointment",
+        )
