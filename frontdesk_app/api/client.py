@@ -62,6 +62,8 @@ from frontdesk_app.domain.series import (
     SeriesCheck,
     SeriesCheckRequest,
     SeriesCreate,
+    SeriesReschedule,
+    SeriesRescheduleResult,
 )
 from frontdesk_app.domain.visits import Visit, VisitChange
 from frontdesk_app.domain.waitlist import WaitlistEntry, WaitlistRequest, WaitlistStatus
@@ -309,6 +311,17 @@ class ApiBackend(Backend):
             _body(request),
             idempotency_key,
             label="/v1/series/{id}/cancel",
+        )
+
+    async def reschedule_series(
+        self, series_id: str, request: SeriesReschedule, *, idempotency_key: str | None = None
+    ) -> SeriesRescheduleResult:
+        return await self._post(
+            SeriesRescheduleResult,
+            f"/v1/series/{_seg(series_id)}/reschedule",
+            _body(request),
+            idempotency_key,
+            label="/v1/series/{id}/reschedule",
         )
 
     # --- the waitlist ---------------------------------------------------------------------

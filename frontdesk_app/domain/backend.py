@@ -47,6 +47,8 @@ from frontdesk_app.domain.series import (
     SeriesCheck,
     SeriesCheckRequest,
     SeriesCreate,
+    SeriesReschedule,
+    SeriesRescheduleResult,
 )
 from frontdesk_app.domain.visits import Visit, VisitChange
 from frontdesk_app.domain.waitlist import WaitlistEntry, WaitlistRequest, WaitlistStatus
@@ -104,6 +106,12 @@ class Backend(abc.ABC):
         self, series_id: str, request: SeriesCancel, *, idempotency_key: str | None = None
     ) -> SeriesCancelResult:
         """Cancel the series' appointments still to come, or this one and the following."""
+
+    @abc.abstractmethod
+    async def reschedule_series(
+        self, series_id: str, request: SeriesReschedule, *, idempotency_key: str | None = None
+    ) -> SeriesRescheduleResult:
+        """Move them to another time of day: still to come, or this one and the following."""
 
     # --- visits: where a booked patient is on the day (`domain/visits.py`) ---
     @abc.abstractmethod

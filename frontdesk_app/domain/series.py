@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from frontdesk_app.domain.models import (
     CancelResult,
     Model,
     Provider,
+    RescheduleResult,
     Response,
 )
 from frontdesk_app.domain.scheduling import (
@@ -349,6 +350,23 @@ class SeriesCancelResult(Response):
     cancelled: list[CancelResult]
 
 
+class SeriesReschedule(Model):
+    """`POST /v1/series/{id}/reschedule`: move the series' appointments still to come (`all`),
+    or those starting at or after `from_start` (`following`), to `new_time` on their own days
+    (the clinic's wall clock), optionally with a new length — every one, or none."""
+
+    scope: Literal["all", "following"]
+    from_start: BookableTime | None = None
+    new_time: time
+    new_duration_minutes: StrictInt | None = Field(default=None, json_schema_extra=DURATION_SCHEMA)
+    reason: str | None = None
+
+
+class SeriesRescheduleResult(Response):
+    series_id: str
+    rescheduled: list[RescheduleResult]
+
+
 def check_create(series_id: str, request: SeriesCreate) -> None:
     """What a series to book must be before any diary is read: its id, rule and starts."""
     errors: list[FieldError] = []
@@ -376,11 +394,12 @@ def refusal_of(fits: Sequence[OccurrenceFit], zone: ZoneInfo) -> FrontDeskError 
     return None
 
 
-def check_cancel(request: SeriesCancel) -> None:
+def check_scope(request: SeriesCancel | SeriesReschedule) -> None:
+    """`following` needs the start it runs from."""
     if request.scope == "following" and request.from_start is None:
         raise ValidationFailed(
-            "Say from which appointment on to cancel.",
-            errors=[FieldError("from_start", "Needed to cancel this one and the following.")],
+            "Say from which appointment of the series on.",
+            errors=[FieldError("from_start", "Needed for this one and the following.")],
         )
 
 

@@ -62,6 +62,8 @@ from frontdesk_app.domain.series import (
     SeriesCheck,
     SeriesCheckRequest,
     SeriesCreate,
+    SeriesReschedule,
+    SeriesRescheduleResult,
 )
 from frontdesk_app.domain.timeutil import local_day_bounds, utc_now
 from frontdesk_app.domain.visits import Visit, VisitChange
@@ -320,6 +322,14 @@ class LocalBackend(Backend):
         return await self._write(
             lambda s, now: series_ops.cancel(s, series_id, request, now=now),
             lambda outcome: ("series.cancel", None, outcome.result.series_id),
+        )
+
+    async def reschedule_series(
+        self, series_id: str, request: SeriesReschedule, *, idempotency_key: str | None = None
+    ) -> SeriesRescheduleResult:
+        return await self._write(
+            lambda s, now: series_ops.reschedule(s, series_id, request, now=now),
+            lambda outcome: ("series.reschedule", None, outcome.result.series_id),
         )
 
     # --- visits ----------------------------------------------------------------------------

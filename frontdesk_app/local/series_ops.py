@@ -14,9 +14,14 @@ from sqlalchemy.orm import Session
 
 from frontdesk_app.domain import series as rules
 from frontdesk_app.domain import transitions
-from frontdesk_app.domain.errors import InvalidState, NotFound
+from frontdesk_app.domain.errors import FrontDeskError, InvalidState, NotFound
 from frontdesk_app.domain.ids import APPOINTMENT, new_id
-from frontdesk_app.domain.models import Appointment, AppointmentCancel, AppointmentCreate
+from frontdesk_app.domain.models import (
+    Appointment,
+    AppointmentCancel,
+    AppointmentCreate,
+    AppointmentReschedule,
+)
 from frontdesk_app.domain.scheduling import validate_fields
 from frontdesk_app.domain.series import (
     OccurrenceFit,
@@ -26,7 +31,10 @@ from frontdesk_app.domain.series import (
     SeriesCheck,
     SeriesCheckRequest,
     SeriesCreate,
+    SeriesReschedule,
+    SeriesRescheduleResult,
 )
+from frontdesk_app.domain.timeutil import local_instant
 from frontdesk_app.local import appointment_ops
 from frontdesk_app.local.appointment_ops import EventItem, Outcome
 from frontdesk_app.store.repositories import appointments as appointments_repo
@@ -157,10 +165,11 @@ def _same(existing: Series, request: SeriesCreate) -> bool:
 
 
 def to_cancel(
-    session: Session, series_id: str, request: SeriesCancel, *, now: datetime
+    session: Session, series_id: str, request: SeriesCancel | SeriesReschedule, *, now: datetime
 ) -> list[Appointment]:
-    """The series' appointments a cancel takes: still to come (or from `from_start` on)."""
-    rules.check_cancel(request)
+    """The series' appointments a cancel or a move takes: still to come (or from `from_start`
+    on)."""
+    rules.check_scope(request)
     series = series_repo.get(session, series_id)
     since = request.from_start if request.scope == "following" else now
     assert since is not None
@@ -181,3 +190,34 @@ def cancel(
         results.append(outcome.result)
         events.extend(outcome.events)
     return Outcome(SeriesCancelResult(series_id=series_id, cancelled=results), events)
+
+
+def reschedule(
+    session: Session, series_id: str, request: SeriesReschedule, *, now: datetime
+) -> Outcome[SeriesRescheduleResult]:
+    """Move them all to `new_time` on their own days in one transaction (each checked as a
+    single move would be); the first that cannot move refuses the whole change."""
+    taken = to_cancel(session, series_id, request, now=now)
+    if not taken:
+        raise InvalidState("Nothing is left to move in this series.")
+    provider = directory.get_provider(session, taken[0].provider_id)
+    zone = ZoneInfo(provider.timezone)
+    results, events = [], []
+    for appointment in taken:
+        day = appointment.start_time.astimezone(zone).date()
+        move = AppointmentReschedule(
+            new_start_time=local_instant(day, request.new_time, zone),
+            new_duration_minutes=request.new_duration_minutes,
+            reason=request.reason,
+        )
+        try:
+            outcome = appointment_ops.reschedule(session, appointment.id, move, now=now)
+        except FrontDeskError as refusal:
+            local = move.new_start_time.astimezone(zone)
+            raise type(refusal)(
+                f"{local:%a} {local.day} {local:%b} at {local:%H:%M}: {refusal.message}",
+                errors=refusal.errors,
+            ) from None
+        results.append(outcome.result)
+        events.extend(outcome.events)
+    return Outcome(SeriesRescheduleResult(series_id=series_id, rescheduled=results), events)

@@ -66,6 +66,7 @@ ACTIONS: Final[dict[str, str]] = {
     "waitlist.save": "Waitlist entry added, changed or removed",
     "series.book": "Recurring series booked",
     "series.cancel": "Recurring series cancelled (all or from one on)",
+    "series.reschedule": "Recurring series moved to another time (all or from one on)",
     "transfer.accept": "Transferred call taken",
     "transfer.complete": "Transferred call completed",
     "appointment.server_id": "Booking made offline reached the server",

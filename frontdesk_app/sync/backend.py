@@ -55,6 +55,8 @@ from frontdesk_app.domain.series import (
     SeriesCheck,
     SeriesCheckRequest,
     SeriesCreate,
+    SeriesReschedule,
+    SeriesRescheduleResult,
 )
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.domain.visits import VISIT_EVENT, Visit, VisitChange
@@ -364,6 +366,8 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
                 return Series.model_validate(result)
             if entry.kind == series.CANCEL_KIND:
                 return SeriesCancelResult.model_validate(result)
+            if entry.kind == series.MOVE_KIND:
+                return SeriesRescheduleResult.model_validate(result)
             if entry.kind == "reschedule":
                 return RescheduleResult.model_validate(result)
             return CancelResult.model_validate(result)
@@ -643,23 +647,40 @@ class OfflineFirstBackend(ConflictHandling, NetworkReads):
         self, series_id: str, request: SeriesCancel, *, idempotency_key: str | None = None
     ) -> SeriesCancelResult:
         """All of them cancelled here in one transaction and queued as one entry."""
+        answer = await self._change_series(series_id, request, idempotency_key, "series.cancel")
+        return SeriesCancelResult.model_validate(answer)
+
+    async def reschedule_series(
+        self, series_id: str, request: SeriesReschedule, *, idempotency_key: str | None = None
+    ) -> SeriesRescheduleResult:
+        """All of them moved here in one transaction and queued as one entry."""
+        answer = await self._change_series(series_id, request, idempotency_key, "series.reschedule")
+        return SeriesRescheduleResult.model_validate(answer)
+
+    async def _change_series(
+        self,
+        series_id: str,
+        request: SeriesCancel | SeriesReschedule,
+        idempotency_key: str | None,
+        action: str,
+    ) -> Any:
         await self._known_series(series_id)
         now = self._clock()
 
-        def queue(session: Session) -> tuple[SeriesCancelResult, OutboxEntry | None]:
-            result, queued, _after = series.queue_cancel(
+        def queue(session: Session) -> tuple[Any, OutboxEntry | None]:
+            result, queued, _after = series.queue_change(
                 session, series_id, request, now=now, outbox_id=idempotency_key
             )
             if self.local.audit is not None:
                 self.local.audit.record(
-                    session, "series.cancel", patient_id=queued.patient_id, object_id=series_id
+                    session, action, patient_id=queued.patient_id, object_id=series_id
                 )
             return result, queued
 
         result, queued, future = await self._commit_many(queue)
         if queued is not None and future is not None:
             result = await self._await_answer(queued, future, result)
-        return SeriesCancelResult.model_validate(result)
+        return result
 
     async def _known_series(self, series_id: str) -> None:
         """A series another desk booked: its rule and appointments are fetched into the copy

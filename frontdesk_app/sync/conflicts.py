@@ -74,7 +74,7 @@ class ConflictHandling(SyncBackendBase):
             )
             self.replayer.forget(list(settled.closed))
             self._refresh_counts()
-            if entry.kind in ("series", "series_cancel"):
+            if entry.kind.startswith("series"):
                 self._emit(
                     [
                         *(self._changed(a.id, a, "desk") for a in settled.appointments),

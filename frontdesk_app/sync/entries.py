@@ -20,12 +20,20 @@ from frontdesk_app.domain.models import (
     AppointmentReschedule,
     PatientCreate,
 )
-from frontdesk_app.domain.series import SeriesCancel, SeriesCreate
+from frontdesk_app.domain.series import SeriesCancel, SeriesCreate, SeriesReschedule
 from frontdesk_app.domain.visits import VisitChange
 from frontdesk_app.domain.waitlist import WaitlistRequest
 
 Kind = Literal[
-    "create", "reschedule", "cancel", "patient", "visit", "waitlist", "series", "series_cancel"
+    "create",
+    "reschedule",
+    "cancel",
+    "patient",
+    "visit",
+    "waitlist",
+    "series",
+    "series_cancel",
+    "series_reschedule",
 ]
 # pending → done (the server accepted), conflict (refused, waiting for a person), rejected
 # (refused while the person waited: undone at once) or discarded (a person dropped it).
@@ -39,6 +47,7 @@ WriteRequest = (
     | WaitlistRequest
     | SeriesCreate
     | SeriesCancel
+    | SeriesReschedule
 )
 KINDS: tuple[Kind, ...] = (
     "create",
@@ -49,6 +58,7 @@ KINDS: tuple[Kind, ...] = (
     "waitlist",
     "series",
     "series_cancel",
+    "series_reschedule",
 )
 
 
@@ -139,13 +149,15 @@ def request_of(kind: Kind, payload: dict[str, Any]) -> WriteRequest:
         return SeriesCreate.model_validate(payload)
     if kind == "series_cancel":
         return SeriesCancel.model_validate(payload)
+    if kind == "series_reschedule":
+        return SeriesReschedule.model_validate(payload)
     return AppointmentCancel.model_validate(payload)
 
 
 def touched(entry: OutboxEntry) -> tuple[str, ...]:
     """The ids whose sync state an entry holds: its own column, and for a series write the
     appointments it books or cancels (kept in its `before`)."""
-    if entry.kind not in ("series", "series_cancel") or not entry.before:
+    if not entry.kind.startswith("series") or not entry.before:
         return (entry.appointment_id,)
     return (entry.appointment_id, *entry.before.get("appointment_ids", ()))
 
@@ -153,6 +165,17 @@ def touched(entry: OutboxEntry) -> tuple[str, ...]:
 def payload_of(request: WriteRequest) -> dict[str, Any]:
     """The JSON body to queue; stored verbatim so a resend is byte-for-byte the same request."""
     return request.model_dump(mode="json")
+
+
+# Writes that leave a single appointment's row as it is (their own rows, or several at once).
+OTHER_WRITES = (
+    PatientCreate,
+    VisitChange,
+    WaitlistRequest,
+    SeriesCreate,
+    SeriesCancel,
+    SeriesReschedule,
+)
 
 
 def apply_locally(
@@ -166,7 +189,13 @@ def apply_locally(
     if isinstance(request, AppointmentCreate):
         return transitions.booked(entry.appointment_id, request, at=entry.created_at)
     if current is None or isinstance(
-        request, PatientCreate | VisitChange | WaitlistRequest | SeriesCreate | SeriesCancel
+        request,
+        PatientCreate
+        | VisitChange
+        | WaitlistRequest
+        | SeriesCreate
+        | SeriesCancel
+        | SeriesReschedule,
     ):
         return current  # a visit lives beside the appointment, which it leaves as it is
     if isinstance(request, AppointmentReschedule):

@@ -56,6 +56,8 @@ from frontdesk_app.domain.series import (
     SeriesCheck,
     SeriesCheckRequest,
     SeriesCreate,
+    SeriesReschedule,
+    SeriesRescheduleResult,
 )
 from frontdesk_app.domain.visits import Visit, VisitChange
 from frontdesk_app.domain.waitlist import WaitlistEntry, WaitlistRequest, WaitlistStatus
@@ -301,6 +303,13 @@ class EngineBackend(Backend):
     ) -> SeriesCancelResult:
         return await self._engine.run(
             self._inner.cancel_series(series_id, request, idempotency_key=idempotency_key)
+        )
+
+    async def reschedule_series(
+        self, series_id: str, request: SeriesReschedule, *, idempotency_key: str | None = None
+    ) -> SeriesRescheduleResult:
+        return await self._engine.run(
+            self._inner.reschedule_series(series_id, request, idempotency_key=idempotency_key)
         )
 
     async def save_waitlist_entry(

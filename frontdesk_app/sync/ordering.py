@@ -44,6 +44,8 @@ def spans_of(entry: OutboxEntry) -> tuple[Span, ...]:
                 (parse_utc(a["start_time"]), parse_utc(a["end_time"]))
                 for a in before["appointments"]
             ) or (ALWAYS,)
+        if entry.kind == "series_reschedule":
+            return (ALWAYS,)  # new times on the same days: everything of its provider waits
         if before is None:
             return (ALWAYS,)
         old = (parse_utc(before["start_time"]), parse_utc(before["end_time"]))

@@ -25,7 +25,7 @@ from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.changes import SyncStatus
 from frontdesk_app.domain.errors import RateLimited
 from frontdesk_app.domain.models import AppointmentCancel, AppointmentCreate, PatientCreate
-from frontdesk_app.domain.series import SeriesCancel, SeriesCreate
+from frontdesk_app.domain.series import SeriesCancel, SeriesCreate, SeriesReschedule
 from frontdesk_app.domain.visits import VisitChange
 from frontdesk_app.domain.waitlist import WaitlistRequest
 from frontdesk_app.sync import apply, verify
@@ -378,6 +378,10 @@ class Replayer:
             return await self._api.change_visit(entry.appointment_id, request, idempotency_key=key)
         if isinstance(request, SeriesCreate):
             return await self._api.save_series(entry.appointment_id, request, idempotency_key=key)
+        if isinstance(request, SeriesReschedule):
+            return await self._api.reschedule_series(
+                entry.appointment_id, request, idempotency_key=key
+            )
         if isinstance(request, SeriesCancel):
             return await self._api.cancel_series(entry.appointment_id, request, idempotency_key=key)
         if isinstance(request, WaitlistRequest):

@@ -5,9 +5,10 @@ the same rules, each under a temporary id) and queues ONE entry of kind `series`
 `appointment_id` column holds the series' id (`ser_…`, chosen by the desk). The server books
 all or none under the entry's `Idempotency-Key`; settling gives each appointment the server's
 id (matched by its start). A refusal takes the whole series back out of the copy, with the
-writes queued for its appointments since. Cancelling all or the following is likewise one
-entry of kind `series_cancel` (queued behind the series' booking), whose `before` keeps the
-appointments as they were, for a refusal or a discard to put back.
+writes queued for its appointments since. Cancelling all or the following, or moving them to
+another time of day, is likewise one entry (kind `series_cancel` or `series_reschedule`,
+queued behind the series' booking) whose `before` keeps the appointments as they were, for a
+refusal or a discard to put back.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from frontdesk_app.domain.series import (
     SeriesCancel,
     SeriesCancelResult,
     SeriesCreate,
+    SeriesReschedule,
+    SeriesRescheduleResult,
 )
 from frontdesk_app.local import series_ops
 from frontdesk_app.store.repositories import series as series_repo
@@ -32,7 +35,8 @@ from frontdesk_app.sync.entries import OutboxEntry
 
 KIND = "series"
 CANCEL_KIND = "series_cancel"
-KINDS = (KIND, CANCEL_KIND)
+MOVE_KIND = "series_reschedule"
+KINDS = (KIND, CANCEL_KIND, MOVE_KIND)
 
 
 def queue_series(
@@ -66,21 +70,27 @@ def queue_series(
     return series, entry
 
 
-def queue_cancel(
+def queue_change(
     session: Session,
     series_id: str,
-    request: SeriesCancel,
+    request: SeriesCancel | SeriesReschedule,
     *,
     now: datetime,
     outbox_id: str | None,
-) -> tuple[SeriesCancelResult, OutboxEntry, list[Appointment]]:
-    """Cancel in the copy (all of them in one transaction) and queue the cancel."""
+) -> tuple[SeriesCancelResult | SeriesRescheduleResult, OutboxEntry, list[Appointment]]:
+    """Cancel or move in the copy (all of them in one transaction) and queue the change."""
     before = series_ops.to_cancel(session, series_id, request, now=now)
-    result = series_ops.cancel(session, series_id, request, now=now).result
+    result: SeriesCancelResult | SeriesRescheduleResult
+    if isinstance(request, SeriesReschedule):
+        kind = MOVE_KIND
+        result = series_ops.reschedule(session, series_id, request, now=now).result
+    else:
+        kind = CANCEL_KIND
+        result = series_ops.cancel(session, series_id, request, now=now).result
     series = series_repo.get(session, series_id)
     entry = outbox.enqueue(
         session,
-        kind=CANCEL_KIND,  # type: ignore[arg-type]
+        kind=kind,  # type: ignore[arg-type]
         appointment_id=series_id,
         provider_id=series.provider_id,
         patient_id=series.patient_id,
@@ -111,6 +121,11 @@ def settle_success(
             changed.append(settle.adopt(session, temporary, appointment))
             if temporary is not None and temporary != appointment.id:
                 remaps.append((temporary, appointment.id))
+    elif entry.kind == MOVE_KIND:
+        for moved in SeriesRescheduleResult.model_validate(response).rescheduled:
+            found = settle.adopt_move(session, moved)
+            if found is not None:
+                changed.append(found)
     else:
         for answer in SeriesCancelResult.model_validate(response).cancelled:
             found = settle.adopt_cancel(session, answer)
@@ -125,12 +140,14 @@ def undo(session: Session, entry: OutboxEntry) -> tuple[list[Appointment], list[
     """Take the write back out of the copy (refused, or a person's discard): a series booked
     here disappears with every write queued for it since; a cancel puts the appointments back.
     Returns (appointments put back, appointment ids gone, the later entries to close)."""
-    if entry.kind == CANCEL_KIND:
-        restored = [
-            Appointment.model_validate(a) for a in (entry.before or {}).get("appointments", [])
-        ]
-        for appointment in restored:
+    if entry.kind in (CANCEL_KIND, MOVE_KIND):
+        restored = []
+        for data in (entry.before or {}).get("appointments", []):
+            # An appointment booked offline may have its server id by now.
+            current = outbox.get_meta(session, settle.REMAP_PREFIX + data["id"]) or data["id"]
+            appointment = Appointment.model_validate({**data, "id": current})
             mirror.replace_appointment(session, appointment)
+            restored.append(appointment)
         return restored, [], []
     gone = [a.id for a in series_repo.appointments_of(session, entry.appointment_id)]
     later = [

@@ -201,6 +201,15 @@ def adopt(session: Session, temporary_id: str | None, server: Appointment) -> Ap
     return server
 
 
+def adopt_move(session: Session, answer: RescheduleResult) -> Appointment | None:
+    """The server's answer to one move of a settled write, unless later writes wait."""
+    conn = session.connection()
+    current = _load(conn, answer.id)
+    if current is None or _still_queued(conn, answer.id):
+        return current
+    return _changed(conn, current, moved_as_answered, answer)
+
+
 def adopt_cancel(session: Session, answer: CancelResult) -> Appointment | None:
     """The server's answer to one cancel of a settled write, unless later writes wait."""
     conn = session.connection()

@@ -41,7 +41,13 @@ from frontdesk_app.domain.models import (
     TransferCompletion,
     TransferRequest,
 )
-from frontdesk_app.domain.series import SeriesCancel, SeriesCheckRequest, SeriesCreate, SeriesRule
+from frontdesk_app.domain.series import (
+    SeriesCancel,
+    SeriesCheckRequest,
+    SeriesCreate,
+    SeriesReschedule,
+    SeriesRule,
+)
 from frontdesk_app.domain.visits import VisitChange
 from frontdesk_app.domain.waitlist import WaitlistRequest
 from frontdesk_app.local.backend import LocalBackend
@@ -296,6 +302,16 @@ async def series(
     await t.ok("series: the same booking again", b.save_series("ser_contract0001", book))
     other = book.model_copy(update={"starts": starts[:2]})
     await t.run("series: another series under its id", b.save_series("ser_contract0001", other))
+    second = booked.appointments[1].start_time
+    later = SeriesReschedule(scope="following", from_start=second, new_time=time(16, 30))
+    moved = await t.ok(
+        "series: move this and the following", b.reschedule_series("ser_contract0001", later)
+    )
+    assert len(moved.rescheduled) == len(starts) - 1
+    outside = SeriesReschedule(scope="all", new_time=time(3, 0))
+    await t.run(
+        "series: move them all out of hours", b.reschedule_series("ser_contract0001", outside)
+    )
     third = booked.appointments[2].start_time
     following = SeriesCancel(scope="following", from_start=third, reason_code="patient_request")
     await t.ok(
@@ -629,6 +645,7 @@ SERIES_REFUSALS = {
     "series: another series under its id": "invalid_state",
     "series: following without a start": "validation_failed",
     "series: nothing left": "invalid_state",
+    "series: move them all out of hours": "provider_unavailable",
 }
 WAITLIST_REFUSALS = {
     "waitlist: an id of another kind": "validation_failed",

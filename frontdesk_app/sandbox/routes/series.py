@@ -18,6 +18,8 @@ from frontdesk_app.domain.series import (
     SeriesCheck,
     SeriesCheckRequest,
     SeriesCreate,
+    SeriesReschedule,
+    SeriesRescheduleResult,
 )
 from frontdesk_app.sandbox.deps import context, guarded, idempotency_key, respond
 from frontdesk_app.sandbox.routes.appointments import READ, WRITE
@@ -69,3 +71,16 @@ async def cancel_series(series_id: str, body: SeriesCancel, request: Request) ->
         series_id, body, idempotency_key=idempotency_key(request)
     )
     return respond(cancelled)
+
+
+@router.post(
+    "/series/{series_id}/reschedule",
+    response_model=SeriesRescheduleResult,
+    summary="Move a series' appointments to another time of day: all still to come, or from one",
+    **guarded(WRITE),
+)
+async def reschedule_series(series_id: str, body: SeriesReschedule, request: Request) -> Response:
+    moved = await context(request).backend.reschedule_series(
+        series_id, body, idempotency_key=idempotency_key(request)
+    )
+    return respond(moved)

@@ -1,5 +1,6 @@
 """The calendar's recurring-series actions: book a series from a booking ("Repeat…"), and on
-an appointment of a series, cancel it with the ones after it, or the whole series.
+an appointment of a series, cancel it with the ones after it or the whole series, or move it
+and the ones after it to another time of day.
 
 One appointment of a series is moved or cancelled like any other (the usual menu items); these
 act on several at once, each as ONE write: all of them, or none.
@@ -7,14 +8,29 @@ act on several at once, each as ONE write: all of them, or none.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtCore import QPoint, Qt, QTime
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QTimeEdit,
+    QVBoxLayout,
+)
 
+from frontdesk_app.domain.errors import FrontDeskError
 from frontdesk_app.domain.models import Appointment, AppointmentCreate
-from frontdesk_app.domain.series import Series, SeriesCancel, SeriesCancelResult
+from frontdesk_app.domain.series import (
+    Series,
+    SeriesCancel,
+    SeriesCancelResult,
+    SeriesReschedule,
+    SeriesRescheduleResult,
+)
 from frontdesk_app.ui.calendar.series_dialog import SeriesDialog
 
 if TYPE_CHECKING:
@@ -51,7 +67,8 @@ class SeriesActions:
         )
 
     def add_to_menu(self, menu: QMenu, appointment: Appointment) -> None:
-        """For an appointment of a series: cancel it and the following, or the whole series."""
+        """For an appointment of a series: cancel it and the following or the whole series, or
+        move it and the following."""
         series_id = appointment.series_id
         if series_id is None or not appointment.active:
             return
@@ -61,6 +78,10 @@ class SeriesActions:
             lambda: self.ask_cancel(series_id, appointment.start_time),
         )
         menu.addAction("Cancel the whole series…", lambda: self.ask_cancel(series_id, None))
+        menu.addAction(
+            "Move this and the following to another time…",
+            lambda: self.ask_move(series_id, appointment),
+        )
 
     def ask_cancel(self, series_id: str, from_start: datetime | None) -> QMessageBox:
         """A question first: cancelling several appointments at once is not undone by Ctrl+Z."""
@@ -98,6 +119,7 @@ class SeriesActions:
         panel.bridge.run(
             panel.backend.cancel_series(series_id, request),
             on_success=self._on_cancelled,
+            on_error=self._refused,
             where=panel,
             context="cancelling appointments of a series",
         )
@@ -107,6 +129,62 @@ class SeriesActions:
         self.panel.message.show_message(
             "Series cancelled", f"{count} appointment{'s' if count != 1 else ''} cancelled."
         )
+
+    def ask_move(self, series_id: str, appointment: Appointment) -> QDialog:
+        """A time of day for this appointment and the later ones, each on its own day."""
+        panel = self.panel
+        dialog = QDialog(panel)
+        dialog.setWindowTitle("Move appointments of a series")
+        dialog.setAccessibleName("Move appointments of a series")
+        local = appointment.start_time.astimezone(panel.zone)
+        when = QTimeEdit(QTime(local.hour, local.minute))
+        when.setAccessibleName("New time")
+        when.setDisplayFormat("HH:mm")
+        note = QLabel(
+            "This appointment and every later one of the series move to this time, each on "
+            "its own day. If one of them cannot move, none of them does."
+        )
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Move them")
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(note)
+        layout.addWidget(when)
+        layout.addWidget(buttons)
+        dialog.accepted.connect(
+            lambda: self.move(
+                series_id, appointment.start_time, time(when.time().hour(), when.time().minute())
+            )
+        )
+        panel.open_dialog(dialog)
+        return dialog
+
+    def move(self, series_id: str, from_start: datetime, new_time: time) -> None:
+        panel = self.panel
+        request = SeriesReschedule(scope="following", from_start=from_start, new_time=new_time)
+        panel.bridge.run(
+            panel.backend.reschedule_series(series_id, request),
+            on_success=self._on_moved,
+            on_error=self._refused,
+            where=panel,
+            context="moving appointments of a series",
+        )
+
+    def _on_moved(self, result: SeriesRescheduleResult) -> None:
+        count = len(result.rescheduled)
+        self.panel.message.show_message(
+            "Series moved", f"{count} appointment{'s' if count != 1 else ''} moved."
+        )
+
+    def _refused(self, exc: BaseException) -> bool:
+        if isinstance(exc, FrontDeskError):
+            self.panel.message.show_error(exc)  # which date could not move, and why
+            return True
+        return False
 
     def menu_for(self, appointment_id: str, where: QPoint, build: object) -> None:
         """Read the appointment (is it one of a series?), then show the menu `build` makes."""

@@ -60,6 +60,7 @@ API_MD_ROUTES = {
     ("put", "/v1/series/{series_id}"),
     ("get", "/v1/series/{series_id}"),
     ("post", "/v1/series/{series_id}/cancel"),
+    ("post", "/v1/series/{series_id}/reschedule"),
 }
 SCOPES = {
     "appointments:read",

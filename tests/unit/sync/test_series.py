@@ -6,14 +6,20 @@ this one and the following is one write too; a crash in the middle of booking le
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from frontdesk_app.domain.ids import is_temporary
 from frontdesk_app.domain.models import AppointmentCreate
-from frontdesk_app.domain.series import SeriesCancel, SeriesCreate, SeriesRule, occurrences
+from frontdesk_app.domain.series import (
+    SeriesCancel,
+    SeriesCreate,
+    SeriesReschedule,
+    SeriesRule,
+    occurrences,
+)
 from frontdesk_app.store.repositories import appointments as appointments_repo
 from tests.fixtures.store import NY, TUESDAY, local
 from tests.unit.sync.conftest import Desk
@@ -140,3 +146,23 @@ async def test_a_crash_in_the_middle_of_booking_a_series_leaves_nothing(
     rows = await desk.backend.calendar_rows(local(TUESDAY, 0), local(TUESDAY, 23) + 3 * WEEK)
     assert not any(r[0] in inserted for r in rows)  # rolled back: none of it in the copy
     assert desk.backend.state.pending == 0
+
+
+async def test_moving_the_following_offline_is_one_write_and_keeps_their_days(desk: Desk) -> None:
+    booked = await desk.backend.save_series("ser_carol000005", _series(desk, weeks=3, hour=9))
+    assert await desk.backend.wait_synced(10)
+    second = booked.appointments[1].start_time
+    desk.unplug()
+    moved = await desk.backend.reschedule_series(
+        "ser_carol000005",
+        SeriesReschedule(scope="following", from_start=second, new_time=time(13, 0)),
+    )
+    assert len(moved.rescheduled) == 2 and desk.backend.state.pending == 1
+    desk.plug_in()
+    assert await desk.backend.wait_synced(10)
+    on_server = (await desk.server.get_series("ser_carol000005")).appointments
+    zone = ZoneInfo(NY)
+    assert [a.start_time.astimezone(zone).hour for a in on_server] == [9, 13, 13]
+    assert [a.start_time.astimezone(zone).date() for a in on_server] == [
+        a.start_time.astimezone(zone).date() for a in booked.appointments
+    ]
