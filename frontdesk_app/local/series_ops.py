@@ -7,24 +7,20 @@ series' id, with the same events and notifications as any booking.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from frontdesk_app.domain import series as rules
-from frontdesk_app.domain import transitions
-from frontdesk_app.domain.errors import FrontDeskError, InvalidState, NotFound
+from frontdesk_app.domain.errors import FrontDeskError, InvalidState
 from frontdesk_app.domain.ids import APPOINTMENT, new_id
 from frontdesk_app.domain.models import (
     Appointment,
     AppointmentCancel,
-    AppointmentCreate,
     AppointmentReschedule,
 )
-from frontdesk_app.domain.scheduling import validate_fields
 from frontdesk_app.domain.series import (
-    OccurrenceFit,
     Series,
     SeriesCancel,
     SeriesCancelResult,
@@ -37,53 +33,15 @@ from frontdesk_app.domain.series import (
 from frontdesk_app.domain.timeutil import local_instant
 from frontdesk_app.local import appointment_ops
 from frontdesk_app.local.appointment_ops import EventItem, Outcome
-from frontdesk_app.store.repositories import appointments as appointments_repo
 from frontdesk_app.store.repositories import directory
 from frontdesk_app.store.repositories import series as series_repo
-
-# Alternatives are looked for up to this many days either side of the series' span.
-_MARGIN = timedelta(days=rules.ALTERNATIVE_DAYS + 1)
-
-
-def _fits(
-    session: Session,
-    *,
-    patient_id: str,
-    provider_id: str,
-    starts: list[datetime],
-    duration_minutes: int,
-    appointment_type: str,
-    now: datetime,
-) -> tuple[list[OccurrenceFit], ZoneInfo]:
-    validate_fields(duration_minutes=duration_minutes, appointment_type=appointment_type)
-    if not directory.patient_exists(session, patient_id):
-        raise NotFound("No such patient.")
-    begin = min(starts) - _MARGIN
-    end = max(starts) + timedelta(minutes=duration_minutes) + _MARGIN
-    provider = directory.get_provider(session, provider_id, blocks_from=begin, blocks_to=end)
-    fits = rules.check_occurrences(
-        starts,
-        duration_minutes=duration_minutes,
-        appointment_type=appointment_type,
-        provider=provider,
-        patient_id=patient_id,
-        provider_appointments=appointments_repo.active_overlapping(
-            session, provider_id=provider_id, start=begin, end=end
-        ),
-        patient_appointments=appointments_repo.active_overlapping(
-            session, patient_id=patient_id, start=begin, end=end
-        ),
-        now=now,
-        provider_names=directory.provider_names(session),
-    )
-    return fits, ZoneInfo(provider.timezone)
 
 
 def check(session: Session, request: SeriesCheckRequest, *, now: datetime) -> SeriesCheck:
     """Every start of the rule, bookable or why not, with the nearest free starts instead."""
     provider = directory.get_provider(session, request.provider_id)
     starts = rules.occurrences(request.start_time, request.rule, ZoneInfo(provider.timezone))
-    fits, _zone = _fits(
+    fits, _zone = series_repo.check_starts(
         session,
         patient_id=request.patient_id,
         provider_id=request.provider_id,
@@ -112,7 +70,7 @@ def create(
             return Outcome(existing, [])
         raise InvalidState("A different series was already booked under this id.")
     starts = sorted(request.starts)
-    fits, zone = _fits(
+    fits, zone = series_repo.check_starts(
         session,
         patient_id=request.patient_id,
         provider_id=request.provider_id,
@@ -124,24 +82,11 @@ def create(
     refusal = rules.refusal_of(fits, zone)
     if refusal is not None:
         raise refusal
-    series_repo.insert(session, series_id, request, now=now)
-    events: list[EventItem] = []
     ids = appointment_ids or [new_id(APPOINTMENT) for _ in starts]
-    for appointment_id, start in zip(ids, starts, strict=True):
-        booking = AppointmentCreate(
-            patient_id=request.patient_id,
-            provider_id=request.provider_id,
-            start_time=start,
-            duration_minutes=request.duration_minutes,
-            type=request.type,
-            notes=request.notes,
-        )
-        appointment = transitions.booked(appointment_id, booking, at=now).model_copy(
-            update={"series_id": series_id}
-        )
-        appointments_repo.insert(session, appointment)
-        appointments_repo.record_notifications(session, appointment, "created", now=now)
-        events.append(("appointment.created", appointment.model_dump(mode="json")))
+    booked = series_repo.book(session, series_id, request, ids=ids, now=now)
+    events: list[EventItem] = [
+        ("appointment.created", appointment.model_dump(mode="json")) for appointment in booked
+    ]
     return Outcome(series_repo.get(session, series_id), events)
 
 

@@ -27,6 +27,7 @@ from frontdesk_app.store.call_scripts import SCENARIOS, generate_call
 from frontdesk_app.store.db import Store
 from frontdesk_app.store.demo_calendar import add_calendar, rid
 from frontdesk_app.store.demo_people import AGENTS, PAYERS, ProviderSpec, provider_specs
+from frontdesk_app.store.demo_series import add_series
 from frontdesk_app.store.demo_visits import add_visits
 from frontdesk_app.store.demo_waitlist import add_waitlist
 from frontdesk_app.store.repositories import calls as calls_repo
@@ -137,6 +138,13 @@ def build_demo_clinic(
         )
         connection.exec_driver_sql(f"PRAGMA cache_size=-{DEFAULT_CACHE_KIB}")
     _calls(store, rng, now=now)
+    add_series(
+        store,
+        random.Random(seed * 17 + 3),
+        providers=clinic.providers,
+        patient_ids=clinic.patient_ids,
+        now=now,
+    )
 
 
 def _providers(

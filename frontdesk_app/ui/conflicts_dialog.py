@@ -40,6 +40,10 @@ OPERATION_TEXT = {
     "cancel": "Cancellation",
     "patient": "New patient",
     "visit": "Check-in (flow board)",
+    "waitlist": "Waitlist entry",
+    "series": "Recurring series",
+    "series_cancel": "Series cancellation",
+    "series_reschedule": "Series move",
 }
 
 

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from frontdesk_app.domain import transitions
 from frontdesk_app.domain.errors import NotFound
-from frontdesk_app.domain.models import Appointment
-from frontdesk_app.domain.series import Series, SeriesCreate, SeriesRule
+from frontdesk_app.domain.models import Appointment, AppointmentCreate
+from frontdesk_app.domain.scheduling import validate_fields
+from frontdesk_app.domain.series import (
+    ALTERNATIVE_DAYS,
+    OccurrenceFit,
+    Series,
+    SeriesCreate,
+    SeriesRule,
+    check_occurrences,
+)
 from frontdesk_app.store.repositories import appointments as appointments_repo
+from frontdesk_app.store.repositories import directory
 from frontdesk_app.store.tables import AppointmentRow, SeriesRow
 
 
@@ -46,7 +59,32 @@ def appointments_of(session: Session, series_id: str) -> list[Appointment]:
     return [appointments_repo.to_model(row) for row in rows]
 
 
-def insert(session: Session, series_id: str, request: SeriesCreate, *, now: object) -> None:
+def book(
+    session: Session, series_id: str, request: SeriesCreate, *, ids: list[str], now: datetime
+) -> list[Appointment]:
+    """Store the series and one appointment per start (already checked by the rules), with
+    their notifications; returns the appointments in time order."""
+    insert(session, series_id, request, now=now)
+    booked: list[Appointment] = []
+    for appointment_id, start in zip(ids, sorted(request.starts), strict=True):
+        booking = AppointmentCreate(
+            patient_id=request.patient_id,
+            provider_id=request.provider_id,
+            start_time=start,
+            duration_minutes=request.duration_minutes,
+            type=request.type,
+            notes=request.notes,
+        )
+        appointment = transitions.booked(appointment_id, booking, at=now).model_copy(
+            update={"series_id": series_id}
+        )
+        appointments_repo.insert(session, appointment)
+        appointments_repo.record_notifications(session, appointment, "created", now=now)
+        booked.append(appointment)
+    return booked
+
+
+def insert(session: Session, series_id: str, request: SeriesCreate, *, now: datetime) -> None:
     session.add(
         SeriesRow(
             id=series_id,
@@ -82,3 +120,43 @@ def keep(session: Session, series: Series) -> None:
                 created_at=series.created_at,
             )
         )
+
+
+# Alternatives are looked for up to this many days either side of the series' span.
+_MARGIN = timedelta(days=ALTERNATIVE_DAYS + 1)
+
+
+def check_starts(
+    session: Session,
+    *,
+    patient_id: str,
+    provider_id: str,
+    starts: list[datetime],
+    duration_minutes: int,
+    appointment_type: str,
+    now: datetime,
+) -> tuple[list[OccurrenceFit], ZoneInfo]:
+    """Each start checked by the rules against the diary (`domain.series.check_occurrences`),
+    with the provider's zone."""
+    validate_fields(duration_minutes=duration_minutes, appointment_type=appointment_type)
+    if not directory.patient_exists(session, patient_id):
+        raise NotFound("No such patient.")
+    begin = min(starts) - _MARGIN
+    end = max(starts) + timedelta(minutes=duration_minutes) + _MARGIN
+    provider = directory.get_provider(session, provider_id, blocks_from=begin, blocks_to=end)
+    fits = check_occurrences(
+        starts,
+        duration_minutes=duration_minutes,
+        appointment_type=appointment_type,
+        provider=provider,
+        patient_id=patient_id,
+        provider_appointments=appointments_repo.active_overlapping(
+            session, provider_id=provider_id, start=begin, end=end
+        ),
+        patient_appointments=appointments_repo.active_overlapping(
+            session, patient_id=patient_id, start=begin, end=end
+        ),
+        now=now,
+        provider_names=directory.provider_names(session),
+    )
+    return fits, ZoneInfo(provider.timezone)
