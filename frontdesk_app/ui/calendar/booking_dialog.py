@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -40,6 +39,7 @@ from frontdesk_app.ui.calendar.palette import type_style
 from frontdesk_app.ui.calendar.patient_search import PatientSearch
 from frontdesk_app.ui.calendar.slot_picker import SlotPicker
 from frontdesk_app.ui.calendar.time_note import explain
+from frontdesk_app.ui.form_dialog import action_buttons, lay_out
 from frontdesk_app.ui.message_bar import MessageBar
 
 DEFAULT_DURATION = 30
@@ -56,7 +56,7 @@ class BookingDialog(QDialog):
 
     booked = Signal(object)  # Appointment
     # "Repeat…": the booking as the first of a recurring series (the panel opens its dialog).
-    repeat_requested = Signal(object)  # AppointmentCreate
+    repeat_requested = Signal(object, str)  # AppointmentCreate, the patient's name
 
     def __init__(
         self,
@@ -134,30 +134,15 @@ class BookingDialog(QDialog):
         form.addRow("Time", self.time)
         form.addRow("", self.time_note)
         form.addRow("Notes", self.notes)
-        buttons = QDialogButtonBox()
-        self.book_button = QPushButton("Book")
-        self.book_button.setDefault(True)
-        self.book_button.setAccessibleName("Book")
-        buttons.addButton(self.book_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons, self.book_button = action_buttons(self, "Book")
         self.repeat_button = QPushButton("Repeat…")
         self.repeat_button.setAccessibleName("Book as a recurring series")
         self.repeat_button.setToolTip("Book this as the first of a weekly or recurring series")
         buttons.addButton(self.repeat_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.book_button.clicked.connect(self.submit)
         self.repeat_button.clicked.connect(self.repeat)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 16, 18, 14)
-        layout.setSpacing(12)
-        layout.addWidget(heading)
-        layout.addWidget(self.message)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        # Enter books, wherever the focus is: no other button takes the default on focus.
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(button is self.book_button)
-        self.book_button.setDefault(True)
+        # Enter books, wherever the focus is.
+        lay_out(self, heading, self.message, form, buttons, primary=self.book_button)
 
         self.provider.currentIndexChanged.connect(self._on_choice_changed)
         self.day.dateChanged.connect(self._on_day_changed)
@@ -274,7 +259,8 @@ class BookingDialog(QDialog):
         request = self.request()
         if request is None:
             return
-        self.repeat_requested.emit(request)
+        patient = self.patient.patient
+        self.repeat_requested.emit(request, patient.full_name if patient else "The patient")
         self.reject()
 
     def _on_booked(self, appointment: Appointment) -> None:

@@ -42,11 +42,11 @@ class SeriesActions:
         self.panel = panel
         self.confirm: QMessageBox | None = None
 
-    def open_series(self, first: AppointmentCreate) -> SeriesDialog:
+    def open_series(self, first: AppointmentCreate, patient: str = "") -> SeriesDialog:
         """The recurring-series dialog, starting from one booking's details."""
         panel = self.panel
         provider = panel.model.provider(first.provider_id)
-        patient = panel.model.patient_labels().get(first.patient_id, "The patient")
+        patient = patient or panel.model.patient_labels().get(first.patient_id, "The patient")
         who = f"{patient} with {provider.name if provider else 'the provider'}"
         dialog = SeriesDialog(
             panel.backend, panel.bridge, first=first, zone=panel.zone, who=who, parent=panel
@@ -60,7 +60,9 @@ class SeriesActions:
         for appointment in series.appointments:
             panel.feed.apply(appointment)
         if series.appointments:
-            panel.view.select(series.appointments[0].id)
+            first = series.appointments[0]
+            panel.show_instant(first.provider_id, first.start_time)  # the series' first day
+            panel.view.select(first.id)
         count = len(series.appointments)
         panel.message.show_message(
             "Series booked", f"{count} appointment{'s' if count != 1 else ''} booked as one series."

@@ -18,16 +18,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QRadioButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -46,6 +43,7 @@ from frontdesk_app.domain.series import (
 )
 from frontdesk_app.domain.waitlist import WEEKDAY_NAMES
 from frontdesk_app.ui.async_bridge import AsyncBridge
+from frontdesk_app.ui.form_dialog import action_buttons, lay_out
 from frontdesk_app.ui.message_bar import MessageBar
 
 LEAVE_OUT = "Leave this date out"
@@ -91,6 +89,7 @@ class SeriesDialog(QDialog):
         self.every.setAccessibleName("Repeat every this many weeks")
         self.every.setRange(1, MAX_EVERY_WEEKS)
         self.every.setSuffix(" week(s)")
+        self.every.setMinimumWidth(120)
         self.weekdays = [QCheckBox(name) for name in WEEKDAY_NAMES]
         self.weekdays[local.weekday()].setChecked(True)
         self.count_choice = QRadioButton("After")
@@ -100,6 +99,7 @@ class SeriesDialog(QDialog):
         self.count.setRange(1, MAX_OCCURRENCES)
         self.count.setValue(6)
         self.count.setSuffix(" appointments")
+        self.count.setMinimumWidth(160)
         self.until_choice = QRadioButton("On")
         self.until = QDateEdit()
         self.until.setAccessibleName("Last date")
@@ -135,26 +135,20 @@ class SeriesDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        buttons = QDialogButtonBox()
-        self.book_button = QPushButton("Book series")
-        self.book_button.setAccessibleName("Book series")
-        buttons.addButton(self.book_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons, self.book_button = action_buttons(self, "Book series")
         self.book_button.clicked.connect(self.submit)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 16, 18, 14)
-        layout.setSpacing(10)
-        layout.addWidget(heading)
-        layout.addWidget(self.message)
-        layout.addLayout(repeat)
-        layout.addLayout(ends)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.summary)
-        layout.addWidget(buttons)
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(button is self.book_button)
-        self.book_button.setDefault(True)
+        lay_out(
+            self,
+            heading,
+            self.message,
+            repeat,
+            ends,
+            (self.table, 1),
+            self.summary,
+            buttons,
+            primary=self.book_button,
+            spacing=10,
+        )
 
         self.every.valueChanged.connect(lambda _v: self.check())
         self.count.valueChanged.connect(lambda _v: self.check())

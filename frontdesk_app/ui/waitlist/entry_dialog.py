@@ -15,13 +15,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -42,6 +39,7 @@ from frontdesk_app.ui.async_bridge import AsyncBridge
 from frontdesk_app.ui.calendar.duration_box import DurationBox
 from frontdesk_app.ui.calendar.palette import type_style
 from frontdesk_app.ui.calendar.patient_search import PatientSearch
+from frontdesk_app.ui.form_dialog import action_buttons, lay_out
 from frontdesk_app.ui.message_bar import MessageBar
 
 ANY_PROVIDER = ""
@@ -128,23 +126,9 @@ class WaitlistEntryDialog(QDialog):
         form.addRow("", hint)
         form.addRow("Dates", window)
         form.addRow("Notes", self.notes)
-        buttons = QDialogButtonBox()
-        self.save_button = QPushButton("Add to waitlist")
-        self.save_button.setAccessibleName("Add to waitlist")
-        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons, self.save_button = action_buttons(self, "Add to waitlist")
         self.save_button.clicked.connect(self.submit)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 16, 18, 14)
-        layout.setSpacing(12)
-        layout.addWidget(heading)
-        layout.addWidget(self.message)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(button is self.save_button)
-        self.save_button.setDefault(True)
+        lay_out(self, heading, self.message, form, buttons, primary=self.save_button)
         if patient is not None:
             self.patient.set_patient(patient)
 

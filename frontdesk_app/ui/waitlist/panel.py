@@ -262,6 +262,7 @@ class WaitlistPanel(QWidget):
             self.rows = candidates(self.entries, slot, zone=self.ctx.zone, now=now)
         selected = self.selected()
         keep = selected.entry.id if selected is not None else None
+        self.table.setColumnHidden(COLUMNS.index("Fit"), slot is None)  # fit: to a slot
         self.table.setRowCount(len(self.rows))
         for index, row in enumerate(self.rows):
             entry = row.entry
@@ -421,19 +422,8 @@ class WaitlistPanel(QWidget):
         )
 
     async def _set_status(self, entry: WaitlistEntry, status: str) -> WaitlistEntry:
-        fields = entry.model_dump(
-            include={
-                "patient_id",
-                "provider_id",
-                "type",
-                "duration_minutes",
-                "weekdays",
-                "day_parts",
-                "earliest",
-                "latest",
-                "notes",
-            }
-        )
+        wish = set(WaitlistRequest.model_fields) - {"status"}  # the entry as asked for
+        fields = entry.model_dump(include=wish)
         request = WaitlistRequest.model_validate({**fields, "status": status})
         return await self.ctx.backend.save_waitlist_entry(entry.id, request)
 
