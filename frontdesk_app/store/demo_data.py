@@ -91,8 +91,9 @@ def build_demo_clinic(
 ) -> None:
     """Fill an empty store with the demo clinic.
 
-    Without `appointments` the calendar covers the two weeks around `today` (clinic time);
-    with a number, it spreads outwards from today until that many appointments exist.
+    Without `appointments` the calendar covers the two weeks around `today` (clinic time), with
+    three recurring series from the coming days on; with a number, it spreads outwards from
+    today until exactly that many appointments exist.
     `providers` (at least 1) trims or extends the ten-provider cast with made-up colleagues
     working the cast's hours (the calendar benchmark wants twenty).
     """
@@ -138,13 +139,14 @@ def build_demo_clinic(
         )
         connection.exec_driver_sql(f"PRAGMA cache_size=-{DEFAULT_CACHE_KIB}")
     _calls(store, rng, now=now)
-    add_series(
-        store,
-        random.Random(seed * 17 + 3),
-        providers=clinic.providers,
-        patient_ids=clinic.patient_ids,
-        now=now,
-    )
+    if appointments is None:  # a store of a given size has exactly that many appointments
+        add_series(
+            store,
+            random.Random(seed * 17 + 3),
+            providers=clinic.providers,
+            patient_ids=clinic.patient_ids,
+            now=now,
+        )
 
 
 def _providers(

@@ -32,12 +32,9 @@ from frontdesk_app.domain import clock
 from frontdesk_app.domain.changes import change_of
 from frontdesk_app.domain.errors import (
     FrontDeskError,
-    InvalidState,
-    NotFound,
-    ProviderUnavailable,
     SlotUnavailable,
 )
-from frontdesk_app.domain.models import Appointment, AppointmentCreate, Event, Patient, Provider
+from frontdesk_app.domain.models import Appointment, Event, Patient, Provider
 from frontdesk_app.domain.scheduling import SLOT_STEP
 from frontdesk_app.domain.timeutil import format_local_range
 from frontdesk_app.domain.waitlist import (
@@ -45,7 +42,6 @@ from frontdesk_app.domain.waitlist import (
     Candidate,
     FreeSlot,
     WaitlistEntry,
-    WaitlistRequest,
     candidates,
     describe_wish,
     freed_by,
@@ -53,6 +49,7 @@ from frontdesk_app.domain.waitlist import (
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_WAITLIST, PanelContext, PanelSpec
 from frontdesk_app.ui.patients.fetch import fetch_patients
+from frontdesk_app.ui.waitlist.actions import WaitlistActions
 from frontdesk_app.ui.waitlist.entry_dialog import WaitlistEntryDialog
 
 COLUMNS = ("Patient", "Asked for", "Waiting", "Fit", "Notes")
@@ -74,6 +71,7 @@ class WaitlistPanel(QWidget):
         self._generation = 0
         self._opened = False
         self.active_dialog: WaitlistEntryDialog | None = None
+        self.acting = WaitlistActions(self)
 
         self.summary = QLabel()
         self.summary.setObjectName("WaitlistSummary")
@@ -129,7 +127,7 @@ class WaitlistPanel(QWidget):
         self._reload.setInterval(RELOAD_MS)
         self._reload.timeout.connect(self.reload)
         self._unsubscribe = ctx.events.subscribe(self._on_events)
-        self._fill_slots()
+        self.fill_slots()
         self._update_enabled()
 
     # --- reading -------------------------------------------------------------------------------
@@ -152,8 +150,8 @@ class WaitlistPanel(QWidget):
         if generation != self._generation:
             return
         self.entries = entries
-        self._fill_slots()
-        self._fill()
+        self.fill_slots()
+        self.fill()
 
     def patient_name(self, patient_id: str) -> str:
         patient = self._patients.get(patient_id)
@@ -166,7 +164,7 @@ class WaitlistPanel(QWidget):
     # --- the freed slots -----------------------------------------------------------------------
     def offer(self, slot: FreeSlot) -> None:
         """Offer this time: it goes to the top of the left list and is chosen."""
-        self._add_slot(slot)
+        self.add_slot(slot)
         self.slot_list.setCurrentRow(1)
         if not self._opened:
             self.on_shown()
@@ -177,7 +175,7 @@ class WaitlistPanel(QWidget):
             self._opening(provider_id, start),
             on_success=self.offer,
             where=self,
-            on_error=self._refused,
+            on_error=self.refused,
             context="finding how long the time is free",
         )
 
@@ -193,17 +191,17 @@ class WaitlistPanel(QWidget):
             raise SlotUnavailable("That time is not free.")
         return FreeSlot(provider_id, start, int((end - start).total_seconds() // 60))
 
-    def _add_slot(self, slot: FreeSlot) -> None:
+    def add_slot(self, slot: FreeSlot) -> None:
         self.freed = [
             s for s in self.freed if (s.provider_id, s.start) != (slot.provider_id, slot.start)
         ]
         self.freed.insert(0, slot)
         del self.freed[MAX_SLOTS:]
-        self._fill_slots()
+        self.fill_slots()
 
-    def _drop_slot(self, slot: FreeSlot) -> None:
+    def drop_slot(self, slot: FreeSlot) -> None:
         self.freed = [s for s in self.freed if s != slot]
-        self._fill_slots()
+        self.fill_slots()
 
     def selected_slot(self) -> FreeSlot | None:
         row = self.slot_list.currentRow()
@@ -217,7 +215,7 @@ class WaitlistPanel(QWidget):
         fit = f"{fitting} fit" if fitting else "nobody fits"
         return f"{local:%a} {local.day} {local:%b} · {span}\n{who} · {fit}"
 
-    def _fill_slots(self) -> None:
+    def fill_slots(self) -> None:
         keep = self.selected_slot()
         now = clock.now()
         self.freed = [s for s in self.freed if s.start > now]
@@ -231,7 +229,7 @@ class WaitlistPanel(QWidget):
         self.slot_list.blockSignals(False)
 
     def _on_slot_chosen(self) -> None:
-        self._fill()
+        self.fill()
         slot = self.selected_slot()
         if slot is not None:
             self.ctx.bridge.run(self._check_still_free(slot), where=self, context="the slot")
@@ -241,16 +239,16 @@ class WaitlistPanel(QWidget):
         day = slot.start.astimezone(self.ctx.zone).date()
         free = await self.ctx.backend.provider_availability(slot.provider_id, day, 5)
         if slot.start not in {s.start_time for s in free.slots} and slot in self.freed:
-            self._drop_slot(slot)
-            self._fill()
+            self.drop_slot(slot)
+            self.fill()
             self.message.show_message(
                 "That time has been filled",
-                f"{self._when(slot)} is no longer free; it has left the list.",
+                f"{self.when(slot)} is no longer free; it has left the list.",
                 level="warning",
             )
 
     # --- the patients --------------------------------------------------------------------------
-    def _fill(self) -> None:
+    def fill(self) -> None:
         now = clock.now()
         slot = self.selected_slot()
         if slot is None:
@@ -288,7 +286,7 @@ class WaitlistPanel(QWidget):
             self.summary.setText(f"{total} patient{'s' if total != 1 else ''} waiting")
         else:
             self.summary.setText(
-                f"{self._when(slot)} · {len(self.rows)} of {total} waiting fit, best first"
+                f"{self.when(slot)} · {len(self.rows)} of {total} waiting fit, best first"
             )
         self._update_enabled()
 
@@ -304,7 +302,7 @@ class WaitlistPanel(QWidget):
         self.book_button.setEnabled(chosen is not None and self.selected_slot() is not None)
         self.remove_button.setEnabled(chosen is not None)
 
-    def _when(self, slot: FreeSlot) -> str:
+    def when(self, slot: FreeSlot) -> str:
         local = slot.start.astimezone(self.ctx.zone)
         span = format_local_range(slot.start, slot.end, self.ctx.zone)
         who = self.provider_name(slot.provider_id) or "a provider"
@@ -344,109 +342,14 @@ class WaitlistPanel(QWidget):
         self.reload()
 
     def book_selected(self) -> None:
-        slot, chosen = self.selected_slot(), self.selected()
-        if slot is None or chosen is None:
-            return
-        entry = chosen.entry
-        request = AppointmentCreate(
-            patient_id=entry.patient_id,
-            provider_id=slot.provider_id,
-            start_time=slot.start,
-            duration_minutes=entry.duration_minutes,
-            type=entry.type,
-            notes=entry.notes,
-            waitlist_entry_id=entry.id,
-        )
-        self.book_button.setEnabled(False)
-        self.ctx.bridge.run(
-            self.ctx.backend.create_appointment(request),
-            on_success=lambda _a: self._on_booked(slot, entry),
-            on_error=lambda exc: self._on_book_refused(slot, entry, exc),
-            where=self,
-            context="booking from the waitlist",
-        )
-
-    def _on_booked(self, slot: FreeSlot, entry: WaitlistEntry) -> None:
-        self._drop_slot(slot)
-        left = slot.duration_minutes - entry.duration_minutes
-        if left > 0:  # the rest of the freed time stays on offer
-            rest_start = slot.start + timedelta(minutes=entry.duration_minutes)
-            self._add_slot(FreeSlot(slot.provider_id, rest_start, left))
-        self.entries = [e for e in self.entries if e.id != entry.id]
-        self._fill_slots()
-        self._fill()
-        booked = FreeSlot(slot.provider_id, slot.start, entry.duration_minutes)
-        self.message.show_message(
-            "Booked from the waitlist",
-            f"{self.patient_name(entry.patient_id)}: {self._when(booked)}.",
-        )
-        self.reload()
-
-    def _on_book_refused(self, slot: FreeSlot, entry: WaitlistEntry, exc: BaseException) -> bool:
-        if not isinstance(exc, FrontDeskError):
-            return False
-        if isinstance(exc, SlotUnavailable | ProviderUnavailable):
-            # Another desk took the time first: the slot is gone, the patient still waits.
-            self._drop_slot(slot)
-            self.message.show_message(
-                "That time was just taken",
-                f"{exc.message} The patient is still on the list.",
-                level="warning",
-                code=exc.code,
-            )
-        elif isinstance(exc, InvalidState | NotFound):
-            # The patient was booked (or taken off) at another desk: offer the next one.
-            self.entries = [e for e in self.entries if e.id != entry.id]
-            self._fill()
-            self.message.show_message(
-                "Already booked elsewhere",
-                f"{exc.message} The next patient who fits is selected.",
-                level="warning",
-            )
-        else:
-            self.message.show_error(exc)
-        self.reload()
-        return True
+        """Enter: book the selected patient into the chosen slot."""
+        self.acting.book_selected()
 
     def remove_selected(self) -> None:
-        chosen = self.selected()
-        if chosen is None:
-            return
-        entry = chosen.entry
-        self.ctx.bridge.run(
-            self._set_status(entry, "removed"),
-            on_success=lambda _e: self._on_removed(entry),
-            on_error=self._refused,
-            where=self,
-            context="taking a patient off the waitlist",
-        )
+        """Delete: take the selected patient off the list (Put back undoes it)."""
+        self.acting.remove_selected()
 
-    async def _set_status(self, entry: WaitlistEntry, status: str) -> WaitlistEntry:
-        wish = set(WaitlistRequest.model_fields) - {"status"}  # the entry as asked for
-        fields = entry.model_dump(include=wish)
-        request = WaitlistRequest.model_validate({**fields, "status": status})
-        return await self.ctx.backend.save_waitlist_entry(entry.id, request)
-
-    def _on_removed(self, entry: WaitlistEntry) -> None:
-        self.entries = [e for e in self.entries if e.id != entry.id]
-        self._fill_slots()
-        self._fill()
-        self.message.show_message(
-            "Taken off the waitlist",
-            f"{self.patient_name(entry.patient_id)} is no longer waiting.",
-            action=("Put back", lambda: self._put_back(entry)),
-        )
-
-    def _put_back(self, entry: WaitlistEntry) -> None:
-        self.ctx.bridge.run(
-            self._set_status(entry, "waiting"),
-            on_success=lambda _e: self.reload(),
-            on_error=self._refused,
-            where=self,
-            context="putting a patient back on the waitlist",
-        )
-
-    def _refused(self, exc: BaseException) -> bool:
+    def refused(self, exc: BaseException) -> bool:
         if isinstance(exc, FrontDeskError):
             self.message.show_error(exc)
             return True
@@ -460,7 +363,7 @@ class WaitlistPanel(QWidget):
             if appointment is not None:
                 slot = freed_by(appointment, now=now)
                 if slot is not None:
-                    self._add_slot(slot)
+                    self.add_slot(slot)
             elif event.type == WAITLIST_EVENT and self._opened:
                 self._reload.start()
 

@@ -102,8 +102,13 @@ def test_the_cast(demo_store: Store) -> None:
 def test_two_weeks_of_appointments_that_keep_the_rules(demo_store: Store) -> None:
     appointments = all_appointments(demo_store)
     assert 300 <= len(appointments) <= 5000
-    days = {a.start_time.astimezone(NY).date() for a in appointments}
+    # Two weeks around today, and the recurring series running on from the coming days.
+    single = [a for a in appointments if a.series_id is None]
+    days = {a.start_time.astimezone(NY).date() for a in single}
     assert min(days) >= TODAY - timedelta(days=7) and max(days) <= TODAY + timedelta(days=7)
+    in_series = [a for a in appointments if a.series_id is not None]
+    assert len({a.series_id for a in in_series}) >= 2 and len(in_series) >= 8
+    assert all(a.start_time.astimezone(NY).date() > TODAY for a in in_series)
     assert min(days) < TODAY < max(days)
     assert {a.status for a in appointments} == {"confirmed", "rescheduled", "cancelled"}
     with demo_store.read() as session:
