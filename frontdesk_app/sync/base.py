@@ -1,7 +1,8 @@
-"""What every part of `OfflineFirstBackend` shares: the mirror, the API, the monitor, listeners.
+"""`SyncCore`: what every part of `OfflineFirstBackend` shares — the mirror, the API, the
+monitor, the replayer, the listeners — and the helpers over them.
 
-Kept apart so that the network-only reads (`network_reads`) and the write path (`backend`) each
-stay one concern, over the same plumbing.
+One object, handed to each part (`Conflicts`, `NetworkReads`, the write path, ...) in its
+constructor, so that each part stays one concern over the same plumbing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from frontdesk_app.api.client import ApiBackend
-from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.changes import AppointmentChange, Cause, SyncStatus
 from frontdesk_app.domain.errors import Offline
 from frontdesk_app.domain.ids import EVENT, new_id
@@ -39,8 +39,8 @@ OFFLINE_MESSAGE = (
 )
 
 
-class SyncBackendBase(Backend):
-    """The shared state and helpers; not a complete `Backend` on its own."""
+class SyncCore:
+    """The shared state and helpers of `OfflineFirstBackend`'s parts; not a `Backend`."""
 
     replayer: Replayer  # made by the backend, which hears its notices
 
@@ -51,27 +51,28 @@ class SyncBackendBase(Backend):
         *,
         clock: Callable[[], datetime],
         monitor: ConnectivityMonitor,
+        write_deadline: float = 3.0,
     ) -> None:
         self.local = local
         self.api = api
         self.monitor = monitor
-        self._db = SyncDb(local.store)
-        self._clock = clock
-        self._hub = StateHub()
-        self._event_listeners: list[EventListener] = []
-        self._background: set[asyncio.Task[Any]] = set()
-        self._write_deadline = 3.0
-        # Writes whose answer a person at this desk is awaiting right now (see `_attach`).
-        self._live: set[str] = set()
+        self.db = SyncDb(local.store)
+        self.clock = clock
+        self.hub = StateHub()
+        self.event_listeners: list[EventListener] = []
+        self.background: set[asyncio.Task[Any]] = set()
+        self.write_deadline = write_deadline
+        # Writes whose answer a person at this desk is awaiting right now (see `attach`).
+        self.live: set[str] = set()
 
     @property
     def state(self) -> SyncState:
         """Connection, pending writes, conflicts, last sync and rate budget, for a status bar."""
-        return self._hub.state
+        return self.hub.state
 
     def add_state_listener(self, listener: Callable[[SyncState], None]) -> Callable[[], None]:
         """`listener(state)` on every change of `state`; returns the unsubscribe function."""
-        return self._hub.add_listener(listener)
+        return self.hub.add_listener(listener)
 
     def sync_status(self, appointment_id: str) -> SyncStatus:
         """`synced`, `pending` or `conflict`, from memory (cheap enough to call while painting)."""
@@ -94,26 +95,26 @@ class SyncBackendBase(Backend):
         an offline booking got its server id, `removed` when it was taken back) says that an
         appointment's sync status changed.
         """
-        self._event_listeners.append(listener)
+        self.event_listeners.append(listener)
 
         def unsubscribe() -> None:
-            if listener in self._event_listeners:
-                self._event_listeners.remove(listener)
+            if listener in self.event_listeners:
+                self.event_listeners.remove(listener)
 
         return unsubscribe
 
-    def _emit(self, events: list[Event]) -> None:
-        for listener in list(self._event_listeners):
+    def emit(self, events: list[Event]) -> None:
+        for listener in list(self.event_listeners):
             try:
                 listener(events)
             except Exception:
                 # A closed window's listener must not break sync for everyone else.
                 log.exception("event listener failed")
 
-    def _local_event(self, event_type: str, data: dict[str, Any]) -> Event:
-        return Event(id=new_id(EVENT), seq=0, type=event_type, created_at=self._clock(), data=data)
+    def local_event(self, event_type: str, data: dict[str, Any]) -> Event:
+        return Event(id=new_id(EVENT), seq=0, type=event_type, created_at=self.clock(), data=data)
 
-    def _changed(
+    def changed(
         self,
         appointment_id: str,
         appointment: Appointment | None,
@@ -124,25 +125,25 @@ class SyncBackendBase(Backend):
         """The one notification of a change to an appointment in the copy (`domain/changes`)."""
         status = self.sync_status(appointment_id) if appointment is not None else "synced"
         change = AppointmentChange(appointment_id, appointment, status, cause, previous_id)
-        return self._local_event(SYNC_EVENT, change.data())
+        return self.local_event(SYNC_EVENT, change.data())
 
-    async def _announce(self, appointment_ids: list[str], cause: Cause) -> None:
+    async def announce(self, appointment_ids: list[str], cause: Cause) -> None:
         """Changes whose rows are not at hand (a conflict parked): read once, then told."""
-        rows = await self._db.read(lambda s: mirror.get_appointments(s, appointment_ids))
-        self._emit([self._changed(i, rows.get(i), cause) for i in appointment_ids])
+        rows = await self.db.read(lambda s: mirror.get_appointments(s, appointment_ids))
+        self.emit([self.changed(i, rows.get(i), cause) for i in appointment_ids])
 
-    def _refresh_counts(self) -> None:
-        self._hub.update(pending=self.replayer.pending, conflicts=self.replayer.conflicts)
+    def refresh_counts(self) -> None:
+        self.hub.update(pending=self.replayer.pending, conflicts=self.replayer.conflicts)
 
-    def _attach(self, entry: OutboxEntry, *, undo_on_refusal: bool) -> asyncio.Future[Any] | None:
+    def attach(self, entry: OutboxEntry, *, undo_on_refusal: bool) -> asyncio.Future[Any] | None:
         """Online, this desk awaits the server's answer to its write: the write's one change
         notification is then the settled one (cause `desk`), not a pending one first."""
         if not self.reachable:
             return None
-        self._live.add(entry.id)
+        self.live.add(entry.id)
         return self.replayer.attach(entry.id, undo_on_refusal=undo_on_refusal)
 
-    async def _await_answer(
+    async def await_answer(
         self,
         entry: OutboxEntry,
         future: asyncio.Future[Any],
@@ -151,31 +152,31 @@ class SyncBackendBase(Backend):
     ) -> Any:
         """The server's answer within the write deadline, else `local_result` (pending)."""
         try:
-            return await asyncio.wait_for(asyncio.shield(future), self._write_deadline)
+            return await asyncio.wait_for(asyncio.shield(future), self.write_deadline)
         except TimeoutError:
-            if self._detach(entry, shown):
+            if self.detach(entry, shown):
                 return local_result  # slow, or queued behind others: it shows as pending
             return await future  # the answer is being delivered right now
         except asyncio.CancelledError:
-            self._detach(entry, shown)  # nobody waits any more: a refusal is kept, not undone
+            self.detach(entry, shown)  # nobody waits any more: a refusal is kept, not undone
             raise
 
-    def _detach(self, entry: OutboxEntry, shown: Appointment | None) -> bool:
+    def detach(self, entry: OutboxEntry, shown: Appointment | None) -> bool:
         """Stop awaiting the answer; the write then shows as pending until it settles."""
         if not self.replayer.detach(entry.id):
             return False
-        self._live.discard(entry.id)
+        self.live.discard(entry.id)
         if shown is not None:
-            self._emit([self._changed(shown.id, shown, "desk")])
+            self.emit([self.changed(shown.id, shown, "desk")])
         return True
 
-    async def _fetch_into_mirror(self, appointment_id: str) -> Appointment:
+    async def fetch_into_mirror(self, appointment_id: str) -> Appointment:
         """The server's version of one appointment, stored in the mirror unless busy here."""
-        appointment = await self._network(self.api.get_appointment(appointment_id))
-        await store_server_appointments(self._db, self.api, [appointment])
+        appointment = await self.network(self.api.get_appointment(appointment_id))
+        await store_server_appointments(self.db, self.api, [appointment])
         return appointment
 
-    async def _audit(self, action: str, patient_id: str | None, object_id: str | None) -> None:
+    async def audit(self, action: str, patient_id: str | None, object_id: str | None) -> None:
         """Record a lookup the server answered in the mirror's audit log (see `store.audit`).
 
         Standalone (`api` None) every call goes to `local`, which records its own.
@@ -183,17 +184,17 @@ class SyncBackendBase(Backend):
         trail = self.local.audit
         if trail is None:
             return
-        await self._db.write(
+        await self.db.write(
             lambda s: trail.record(s, action, patient_id=patient_id, object_id=object_id)
         )
 
-    def _spawn(self, coro: Awaitable[Any]) -> None:
+    def spawn(self, coro: Awaitable[Any]) -> None:
         """Run in the background, keeping a strong reference until it ends."""
         task = asyncio.ensure_future(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
-    async def _network(self, call: Awaitable[T]) -> T:
+    async def network(self, call: Awaitable[T]) -> T:
         """Await an API call, telling the connectivity monitor how it went."""
         try:
             result = await call
@@ -203,19 +204,19 @@ class SyncBackendBase(Backend):
         self.monitor.report_success()
         return result
 
-    async def _online(self, call: Awaitable[T]) -> T:
+    async def online(self, call: Awaitable[T]) -> T:
         """A call only the server can answer: `Offline` at once while it is unreachable."""
         if not self.reachable:
             if asyncio.iscoroutine(call):
                 call.close()  # never awaited: close it so no warning is raised
             raise Offline(OFFLINE_MESSAGE)
-        return await self._network(call)
+        return await self.network(call)
 
-    async def _online_or(self, call: Awaitable[T], fallback: Callable[[], Awaitable[T]]) -> T:
+    async def online_or(self, call: Awaitable[T], fallback: Callable[[], Awaitable[T]]) -> T:
         """The server's answer when reachable, else (or on a network failure) `fallback()`."""
         if self.reachable:
             try:
-                return await self._network(call)
+                return await self.network(call)
             except Exception as exc:
                 if classify(exc) != "network":
                     raise
