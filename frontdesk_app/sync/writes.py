@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from frontdesk_app.domain.errors import InvalidState, NotFound
+from frontdesk_app.domain.errors import InvalidState
 from frontdesk_app.domain.ids import is_temporary_patient
 from frontdesk_app.domain.models import (
     Appointment,
@@ -33,7 +33,7 @@ from frontdesk_app.domain.series import Series, SeriesCancelResult, SeriesResche
 from frontdesk_app.domain.visits import VISIT_EVENT, Visit, VisitChange
 from frontdesk_app.domain.waitlist import WAITLIST_EVENT, WaitlistEntry, WaitlistRequest
 from frontdesk_app.store.audit import WRITE_ACTIONS
-from frontdesk_app.sync import apply, mirror, outbox, patients, series, waitlist
+from frontdesk_app.sync import apply, outbox, patients, series, waitlist
 from frontdesk_app.sync.base import SyncCore
 from frontdesk_app.sync.entries import OutboxEntry
 from frontdesk_app.sync.mirror_reads import MirrorReads
@@ -136,16 +136,6 @@ class Writes:
         if entry.kind == "visit":
             return await self.reads.get_visit(current)
         return await self.core.local.get_appointment(current)
-
-    async def _known(self, appointment_id: str) -> str:
-        """The id to use locally; an appointment outside the mirror is fetched first."""
-        resolved = await self.core.db.read(lambda s: apply.resolve_id(s, appointment_id))
-        found = await self.core.db.read(lambda s: mirror.get_appointment(s, resolved))
-        if found is None:
-            if self.core.api is None or not self.core.reachable:
-                raise NotFound("No such appointment on this computer.")
-            await self.core.fetch_into_mirror(resolved)
-        return resolved
 
     async def create_appointment(
         self, request: AppointmentCreate, *, idempotency_key: str | None = None
