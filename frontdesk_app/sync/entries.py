@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from frontdesk_app.domain import transitions
 from frontdesk_app.domain.models import (
@@ -49,17 +49,7 @@ WriteRequest = (
     | SeriesCancel
     | SeriesReschedule
 )
-KINDS: tuple[Kind, ...] = (
-    "create",
-    "reschedule",
-    "cancel",
-    "patient",
-    "visit",
-    "waitlist",
-    "series",
-    "series_cancel",
-    "series_reschedule",
-)
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 @dataclass(frozen=True, slots=True)
