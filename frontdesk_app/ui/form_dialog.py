@@ -34,7 +34,10 @@ def lay_out(dialog: QDialog, *parts: Part, primary: QPushButton, spacing: int = 
     layout = QVBoxLayout(dialog)
     layout.setContentsMargins(18, 16, 18, 14)
     layout.setSpacing(spacing)
-    for part in parts:
+    stretched = any(isinstance(part, tuple) for part in parts)
+    for index, part in enumerate(parts):
+        if not stretched and index == len(parts) - 1:
+            layout.addStretch(1)  # spare height (a message closed) above the buttons, not inside
         if isinstance(part, tuple):
             layout.addWidget(part[0], part[1])
         elif isinstance(part, QLayout):

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -86,6 +87,9 @@ class PatientSearch(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.results)
         layout.addWidget(self.chosen)
+        # Never taller than what it shows: when its list of matches closes, a dialog's spare
+        # height goes below the form, not into a gap between the patient and the next field.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
