@@ -1,29 +1,24 @@
 """`LocalBackend`: the `Backend` interface over the embedded SQLite store and the domain rules.
 
-Writes run one at a time on a dedicated thread, each in one `BEGIN IMMEDIATE` transaction
-that checks the rules, changes the rows and appends the events together; reads run on a small
-pool of threads. The caller's event loop never waits on SQLite.
+Each operation is one `local.*_ops` function run through `StoreThreads` (`local/store_threads`):
+writes one at a time on a dedicated thread, each in one `BEGIN IMMEDIATE` transaction that
+checks the rules, changes the rows and appends the events together; reads on a small pool of
+threads. The caller's event loop never waits on SQLite.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import functools
 import logging
 import random
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from frontdesk_app.domain.backend import Backend
-from frontdesk_app.domain.errors import PayerUnavailable
-from frontdesk_app.domain.ids import ELIGIBILITY, new_id
 from frontdesk_app.domain.models import (
     Agent,
     AgentStatus,
@@ -71,13 +66,14 @@ from frontdesk_app.domain.waitlist import WaitlistEntry, WaitlistRequest, Waitli
 from frontdesk_app.local import (
     appointment_ops,
     call_ops,
+    eligibility_ops,
     patient_ops,
     series_ops,
     visit_ops,
     waitlist_ops,
 )
 from frontdesk_app.local.appointment_ops import Outcome
-from frontdesk_app.local.eligibility import MemberTerms, ServiceRule, evaluate
+from frontdesk_app.local.store_threads import AuditNote, Clock, R, StoreThreads
 from frontdesk_app.store.audit import WRITE_ACTIONS, AuditTrail
 from frontdesk_app.store.db import Store
 from frontdesk_app.store.repositories import appointments as appointments_repo
@@ -89,16 +85,8 @@ from frontdesk_app.store.repositories import waitlist as waitlist_repo
 
 log = logging.getLogger(__name__)
 
-P = ParamSpec("P")
-R = TypeVar("R")
-Clock = Callable[[], datetime]
-EventListener = Callable[[list[Event]], None]
-READ_THREADS = 4
-# What an audited write records: (action, patient id, object id); see `store.audit`.
-AuditNote = tuple[str, str | None, str | None]
 
-
-class LocalBackend(Backend):
+class LocalBackend(StoreThreads, Backend):
     """The clinic in a local SQLite file: the offline store, standalone mode and the sandbox.
 
     `idempotency_key` arguments are accepted and ignored: every call here acts exactly once
@@ -119,18 +107,11 @@ class LocalBackend(Backend):
         audit: AuditTrail | None = None,
         offer_timeout_s: float = call_ops.DEFAULT_OFFER_TIMEOUT_S,
     ) -> None:
-        self.store = store
+        super().__init__(store, clock=clock, audit=audit)
         # How long a transfer offered to an agent rings before it passes on (`call_ops`).
         self.offer_timeout_s = offer_timeout_s
-        # The desk's audit trail (None in the sandbox: a server audits its own callers).
-        self.audit = audit
-        self._clock = clock
         # Only the call simulator draws from it, on the single write thread.
         self._rng = rng or random.Random()
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="frontdesk-store-write")
-        self._readers = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="frontdesk-store-read")
-        self._listeners: list[EventListener] = []
-        self._closed = False
 
     @classmethod
     def open(
@@ -162,99 +143,6 @@ class LocalBackend(Backend):
             store.close()
             raise
         return cls(store, clock=clock, audit=audit, offer_timeout_s=offer_timeout_s)
-
-    # --- plumbing --------------------------------------------------------------------------
-
-    def add_event_listener(self, callback: EventListener) -> Callable[[], None]:
-        """Call `callback` on the event loop right after a write commits, with its events."""
-        self._listeners.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._listeners:
-                self._listeners.remove(callback)
-
-        return unsubscribe
-
-    async def _run(
-        self, pool: ThreadPoolExecutor, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs
-    ) -> R:
-        if self._closed:
-            raise RuntimeError("the backend is closed")
-        loop = asyncio.get_running_loop()
-        context = contextvars.copy_context()
-        call = functools.partial(context.run, fn, *args, **kwargs)
-        return await loop.run_in_executor(pool, call)
-
-    async def _read(self, fn: Callable[[Session], R]) -> R:
-        def work() -> R:
-            with self.store.read() as session:
-                return fn(session)
-
-        return await self._run(self._readers, work)
-
-    async def _write(
-        self,
-        fn: Callable[[Session, datetime], Outcome[R]],
-        note: Callable[[Outcome[R]], AuditNote | None] | None = None,
-    ) -> R:
-        """Run `fn` and append its events (and `note`'s audit entry) in one transaction, then
-        tell the listeners.
-
-        The listeners are scheduled on the caller's loop from the write thread as soon as the
-        transaction commits, before the caller resumes, and even when the caller was
-        cancelled meanwhile: a committed write is always announced.
-        """
-        loop = asyncio.get_running_loop()
-
-        def work() -> R:
-            now = self._clock()
-            with self.store.write() as session:
-                outcome = fn(session, now)
-                appended = events_repo.append(session, outcome.events, now=now)
-                noted = note(outcome) if note is not None and self.audit is not None else None
-                if noted is not None and self.audit is not None:
-                    action, patient_id, object_id = noted
-                    self.audit.record(session, action, patient_id=patient_id, object_id=object_id)
-            if appended:
-                try:
-                    loop.call_soon_threadsafe(self._notify, appended)
-                except RuntimeError:
-                    log.warning("event loop closed; %d events not announced", len(appended))
-            return outcome.result
-
-        return await self._run(self._writer, work)
-
-    async def _note(self, action: str, patient_id: str | None, object_id: str | None) -> None:
-        """Record a lookup in the audit log (on the write thread: reads never write)."""
-        audit = self.audit
-        if audit is None:
-            return
-
-        def work() -> None:
-            with self.store.write() as session:
-                audit.record(session, action, patient_id=patient_id, object_id=object_id)
-
-        await self._run(self._writer, work)
-
-    def _notify(self, appended: list[Event]) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(appended)
-            except Exception:
-                # A listener's bug must not undo or fail a write that has already committed.
-                log.exception("event listener failed")
-
-    async def aclose(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._listeners.clear()
-        await asyncio.to_thread(self._shutdown)
-
-    def _shutdown(self) -> None:
-        self._writer.shutdown(wait=True)
-        self._readers.shutdown(wait=True)
-        self.store.close()
 
     # --- appointments ----------------------------------------------------------------------
 
@@ -429,7 +317,7 @@ class LocalBackend(Backend):
         self, request: EligibilityRequest, *, idempotency_key: str | None = None
     ) -> EligibilityResult:
         return await self._write(
-            lambda s, now: _check_eligibility(s, request, now),
+            lambda s, now: eligibility_ops.check(s, request, now=now),
             lambda o: ("eligibility.check", o.result.patient_id, o.result.id),
         )
 
@@ -504,7 +392,7 @@ class LocalBackend(Backend):
     ) -> Transfer:
         return await self._write(
             self._expiring(lambda s, now: call_ops.accept(s, transfer_id, agent_id, now=now)),
-            lambda o: ("transfer.accept", caller_patient(o.result), o.result.transfer_id),
+            lambda o: ("transfer.accept", call_ops.caller_patient(o.result), o.result.transfer_id),
         )
 
     async def decline_transfer(
@@ -527,7 +415,11 @@ class LocalBackend(Backend):
     ) -> Transfer:
         return await self._write(
             lambda s, now: call_ops.complete(s, transfer_id, request, now=now),
-            lambda o: ("transfer.complete", caller_patient(o.result), o.result.transfer_id),
+            lambda o: (
+                "transfer.complete",
+                call_ops.caller_patient(o.result),
+                o.result.transfer_id,
+            ),
         )
 
     # --- events and the sandbox's extras ---------------------------------------------------
@@ -582,52 +474,3 @@ def _appointment_note(outcome: Outcome[Any]) -> AuditNote | None:
         if action is not None:
             return action, data.get("patient_id"), data.get("id")
     return None
-
-
-def caller_patient(transfer: Transfer) -> str | None:
-    """The patient a transferred call is about, when the AI identified them."""
-    return transfer.call.caller.patient_id if transfer.call is not None else None
-
-
-def _check_eligibility(
-    session: Session, request: EligibilityRequest, now: datetime
-) -> Outcome[EligibilityResult]:
-    """Answer from the payer's records and keep the answer; a payer that is down refuses."""
-    directory.get_patient(session, request.patient_id)
-    payer = directory.get_payer_row(session, request.payer_id)
-    if not payer.available:
-        raise PayerUnavailable(
-            f"{payer.name} is not answering eligibility checks right now; try again shortly.",
-            retry_after=float(payer.retry_after_seconds),
-        )
-    member = care.member(session, request.payer_id, request.member_id)
-    terms = (
-        None
-        if member is None
-        else MemberTerms(
-            patient_id=member.patient_id,
-            active=member.active,
-            coverage_start=member.coverage_start,
-            coverage_end=member.coverage_end,
-            copay=member.copay,
-            deductible_total=member.deductible_total,
-            deductible_met=member.deductible_met,
-            coinsurance_pct=member.coinsurance_pct,
-            in_network=member.in_network,
-        )
-    )
-    codes = [code.strip().upper() for code in request.service_codes]
-    rules = {
-        code: ServiceRule(covered=row.covered, requires_prior_auth=row.requires_prior_auth)
-        for code, row in care.service_rules(session, request.payer_id, codes).items()
-    }
-    result = evaluate(
-        request,
-        check_id=new_id(ELIGIBILITY),
-        payer_name=payer.name,
-        terms=terms,
-        rules=rules,
-        now=now,
-    )
-    care.record_check(session, result)
-    return Outcome(result, [])

@@ -318,3 +318,8 @@ def simulate(
     return Outcome(
         calls_repo.call_to_model(calls_repo.get_call_row(session, call.id)), moved.events
     )
+
+
+def caller_patient(transfer: Transfer) -> str | None:
+    """The patient a transferred call is about, when the AI identified them."""
+    return transfer.call.caller.patient_id if transfer.call is not None else None

@@ -31,7 +31,7 @@ from frontdesk_app.domain.models import (
     TransferRequest,
     TransferStatus,
 )
-from frontdesk_app.local.backend import caller_patient
+from frontdesk_app.local.call_ops import caller_patient
 from frontdesk_app.sync import cache, mirror
 from frontdesk_app.sync.base import SyncCore
 from frontdesk_app.sync.cache import Cached

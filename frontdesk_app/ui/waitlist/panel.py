@@ -34,7 +34,7 @@ from frontdesk_app.domain.errors import (
     FrontDeskError,
     SlotUnavailable,
 )
-from frontdesk_app.domain.models import Appointment, Event, Patient, Provider
+from frontdesk_app.domain.models import SYNC_EVENT, Appointment, Event, Patient, Provider
 from frontdesk_app.domain.scheduling import SLOT_STEP
 from frontdesk_app.domain.timeutil import format_local_range
 from frontdesk_app.domain.waitlist import (
@@ -378,12 +378,19 @@ class WaitlistPanel(QWidget):
         self._unsubscribe()
 
 
+FREEING = ("cancelled", "rescheduled")
+
+
 def _appointment_of(event: Event) -> Appointment | None:
-    """The appointment a change carries: the desk's change notification (`change_of`), or a
-    server's appointment event (a desk without the sync: standalone, or the API directly)."""
-    change = change_of(event)
-    if change is not None:
-        return change.appointment
+    """The cancelled or moved appointment a change carries: the desk's change notification, or
+    a server's appointment event (a desk without the sync: standalone, or the API directly).
+    Bookings — nearly every event while a queue drains — are passed by before any parsing."""
+    if event.type == SYNC_EVENT:
+        row = event.data.get("appointment")
+        if not isinstance(row, dict) or row.get("status") not in FREEING:
+            return None
+        change = change_of(event)
+        return change.appointment if change is not None else None
     if event.type in ("appointment.cancelled", "appointment.rescheduled"):
         try:
             return Appointment.model_validate(event.data)
