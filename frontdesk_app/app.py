@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import qasync
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from frontdesk_app import runtime
 from frontdesk_app.config import APP_NAME, Settings, config_dir, data_dir, load_settings
 from frontdesk_app.domain import threads
 from frontdesk_app.domain.backend import Backend
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 # later one shows its offline copy if the server has not answered almost at once.
 PULL_WAIT = 60.0
 OFFLINE_COPY_WAIT = 1.5
+SETTLE_AFTER_MS = 1000  # after the calendar's data is painted: the heap is settled (runtime.py)
 ENV_LABELS = {
     "bundled": "Demo clinic",
     "sandbox": "Sandbox",
@@ -304,12 +306,12 @@ class AppRunner:
             return False
         self.window.attach(self.services.backend, environment=self.services.label)
         self.session.store_opened()
-        self._log_when_the_calendar_shows()
+        self._when_the_calendar_shows()
         return True
 
-    def _log_when_the_calendar_shows(self) -> None:
-        """One log line when the calendar first shows data: for IT, and for the tests that
-        start the app as a desk does and wait for it."""
+    def _when_the_calendar_shows(self) -> None:
+        """When the calendar first shows data: one log line (for IT, and for the tests that
+        start the app as a desk does and wait for it), and the heap is settled."""
         calendar: Any = self.window.panel("calendar")
         if calendar is None:
             return
@@ -317,6 +319,9 @@ class AppRunner:
         def on_loaded(count: int) -> None:
             calendar.data_loaded.disconnect(on_loaded)
             log.info("calendar shown: %d appointments in view", count)
+            # Start-up is over: once this is painted, what it built is frozen out of later
+            # full collections, which would otherwise stall the window (see runtime.py).
+            QTimer.singleShot(SETTLE_AFTER_MS, _settle_heap)
 
         calendar.data_loaded.connect(on_loaded)
 
@@ -416,6 +421,10 @@ class AppRunner:
         if calendar.loaded:
             on_loaded(len(calendar.model))
         await shown.wait()
+
+
+def _settle_heap() -> None:
+    log.info("start-up heap settled: %d objects frozen", runtime.settle_heap())
 
 
 def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:

@@ -13,21 +13,16 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
-import sys
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from frontdesk_app import runtime
 from frontdesk_app.domain import threads
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 STOP_TIMEOUT = 30.0
-# Seconds a thread may hold the GIL while another waits for it. The GUI's thread makes many
-# short Qt calls, each of which lets the GIL go; at Python's default (5 ms) each may then wait
-# that long for the engine's thread to give it back, and a few such waits cost the window a
-# frame while a queue drains. 1 ms keeps its frames at little cost to the engine.
-SWITCH_INTERVAL = 0.001
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
@@ -61,8 +56,7 @@ class Engine:
     def start(self, timeout: float = 10.0) -> Engine:
         if self._thread is not None:
             return self
-        if sys.getswitchinterval() > SWITCH_INTERVAL:
-            sys.setswitchinterval(SWITCH_INTERVAL)
+        runtime.share_the_gil()  # the window's thread shares the GIL with this one
         self._thread = threading.Thread(target=self._main, name=self._name, daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):

@@ -31,6 +31,7 @@ from tests.bench.harness import Result
 
 NUMBERS = (3,)
 FRAME_MS = 16.0
+LONGEST_MS = 33.0  # two frames: the longest gap a person may meet (issue 18)
 EVENT_RATE = 50.0
 
 
@@ -58,8 +59,8 @@ def run(quick: bool = False) -> list[Result]:
             name=f"longest stall while {count:,} writes drain, {EVENT_RATE:g} events/s",
             value=longest,
             unit="ms",
-            target=f"≤ {FRAME_MS:g} ms",
-            met=longest <= FRAME_MS,
+            target=f"≤ {LONGEST_MS:g} ms, p99 ≤ {FRAME_MS:g} ms",
+            met=longest <= LONGEST_MS and found["gaps"]["p99_ms"] <= FRAME_MS,
             floor=FRAME_MS,
             floor_name="one frame",
             ratio=longest / FRAME_MS,
@@ -82,6 +83,7 @@ def worker(mirror: str, base_url: str, key: str, count: int) -> dict[str, Any]:
 
 
 async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[str, Any]:
+    from frontdesk_app import runtime
     from frontdesk_app.api import ApiBackend, ApiKey
     from frontdesk_app.domain.models import Event
     from frontdesk_app.local.backend import LocalBackend
@@ -89,7 +91,7 @@ async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[st
     from frontdesk_app.sync.engine import Engine
     from frontdesk_app.sync.facade import EngineBackend
     from tests.bench.bench_transfer import _first_agent
-    from tests.bench.qt_support import StallMeter, close_desk, open_desk
+    from tests.bench.qt_support import GcPauses, StallMeter, close_desk, open_desk
 
     agent = await _first_agent(base_url, key)
 
@@ -119,6 +121,7 @@ async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[st
         await window.bridge.wait_idle()
     await asyncio.sleep(1.0)
     meter = StallMeter()
+    collections = GcPauses()
     source = subprocess.Popen(
         [
             sys.executable,
@@ -140,12 +143,15 @@ async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[st
         ready = await asyncio.to_thread(source.stdout.readline)
         if not ready.startswith("READY"):
             raise RuntimeError("the event source did not start")
+        runtime.settle_heap()  # as the app does once the calendar has shown its data
         meter.start()
+        collections.start()
         started = time.perf_counter()
         await engine.run(backend.inner.start())
         drained = await backend.wait_synced(3000)
         drain_seconds = time.perf_counter() - started
         meter.stop()
+        collections.stop()
         if not drained or backend.state.pending:
             raise RuntimeError(f"drain incomplete: {backend.state.pending} pending")
         replayer = backend.inner.replayer
@@ -156,7 +162,7 @@ async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[st
         await close_desk(window)
         await backend.aclose()
     return {
-        "gaps": meter.summary(),
+        "gaps": {**meter.summary(), **collections.summary()},
         "drain_seconds": drain_seconds,
         "events_per_second": sum(received) / drain_seconds,
     }

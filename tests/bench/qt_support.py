@@ -6,6 +6,7 @@ Imported only by worker processes (offscreen Qt), never by the suite runner itse
 from __future__ import annotations
 
 import asyncio
+import gc
 import statistics
 import sys
 import time
@@ -125,4 +126,36 @@ class StallMeter:
             "median_ms": round(statistics.median(self.gaps) * 1000, 2),
             "ticks": len(self.gaps),
             "gaps_over_16ms": sum(1 for g in self.gaps if g > 0.016),
+        }
+
+
+class GcPauses:
+    """How long Python's garbage collector held the process (every thread waits for it), by
+    generation, while the meter runs: a long gap that is a collection shows here."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._began = 0.0
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append(time.perf_counter() - self._began)
+
+    def start(self) -> None:
+        gc.callbacks.append(self._on_gc)
+
+    def stop(self) -> None:
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+
+    def summary(self) -> dict[str, float]:
+        return {
+            f"gc{generation}_{what}": value
+            for generation, pauses in self.pauses.items()
+            for what, value in (
+                ("count", len(pauses)),
+                ("longest_ms", round(max(pauses, default=0.0) * 1000, 2)),
+            )
         }

@@ -774,3 +774,56 @@ def test_the_call_bar_stays_in_sight_on_every_panel(
     assert window.current_panel_key() == "calls"
     calls.keys.complete_current()
     qtbot.waitUntil(lambda: not bar.isVisible(), timeout=WAIT)
+
+
+def test_a_hidden_panel_makes_its_cards_when_shown_and_still_passes_on_a_rung_out_offer(
+    qtbot: QtBot, local_desk: Desk
+) -> None:
+    # While a queue drains, calls keep arriving: the cards (a dozen widgets each) are made
+    # only when the agent can see them; the offer's clock runs either way.
+    desk = local_desk
+    assert isinstance(desk.backend, LocalBackend)
+    desk.backend.offer_timeout_s = 2.0
+    agents = [a.id for a in run(qtbot, desk.backend.list_agents())]
+    for agent in agents:
+        run(qtbot, desk.backend.set_agent_status(agent, "away"))
+    panel = make_panel(qtbot, desk, agents[0])
+    set_status(qtbot, panel, "available")
+    panel.hide()
+    offered = transfer_of(qtbot, desk, simulate(qtbot, desk, priority="emergency"))
+    assert offered.status == "connected"
+    qtbot.waitUntil(lambda: panel.queue.get(offered.transfer_id) is not None, timeout=WAIT)
+    assert panel.card(offered.transfer_id) is None  # nobody sees it: no card yet
+    assert panel.notifier.sent  # but the agent is told at once
+    # Nobody answers: the desk asks, and the server passes the call back to the queue.
+    qtbot.waitUntil(lambda: offered.transfer_id in panel._asked_expiry, timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: (t := panel.queue.get(offered.transfer_id)) is not None and t.status == "queued",
+        timeout=WAIT,
+    )
+    assert panel.card(offered.transfer_id) is None
+    panel.show()
+    card = panel.card(offered.transfer_id)
+    assert card is not None and card.isVisibleTo(panel)
+    assert card.state.text() == "Waiting for any agent"
+    assert "EMERGENCY" in card.badge.text()
+
+
+def test_offers_run_out_only_for_this_agents_offers_past_their_time() -> None:
+    queue = TransferQueue("agt_me", "available")
+    now = datetime(2030, 1, 1, 9, 30, tzinfo=UTC)
+
+    def offer(tid: str, agent: str, expires: datetime) -> Transfer:
+        made = _transfer(tid, "normal", 0, status="connected", agent=agent)
+        return made.model_copy(update={"offer_expires_at": expires})
+
+    queue.apply(
+        [
+            offer("t_due", "agt_me", now - timedelta(seconds=1)),
+            offer("t_now", "agt_me", now),
+            offer("t_later", "agt_me", now + timedelta(seconds=5)),
+            offer("t_other", "agt_other", now - timedelta(seconds=9)),
+            _transfer("t_queued", "normal", 1),
+        ]
+    )
+    assert sorted(queue.offers_run_out(now)) == ["t_due", "t_now"]

@@ -15,7 +15,12 @@ from pytestqt.qtbot import QtBot
 
 from frontdesk_app.config import Settings
 from frontdesk_app.domain import clock
-from frontdesk_app.domain.models import AppointmentCancel, AppointmentCreate, AppointmentQuery
+from frontdesk_app.domain.models import (
+    AppointmentCancel,
+    AppointmentCreate,
+    AppointmentQuery,
+    Event,
+)
 from frontdesk_app.domain.waitlist import FreeSlot, WaitlistRequest
 from frontdesk_app.ui.panels import PanelContext
 from frontdesk_app.ui.waitlist.panel import WaitlistPanel
@@ -263,3 +268,66 @@ def test_a_refused_save_keeps_what_was_entered(
     dialog.submit()  # no patient chosen
     assert "patient" in dialog.message.title.lower() + dialog.message.text.lower()
     assert dialog.isVisible() and dialog.notes.toPlainText() == "call after 5pm"
+
+
+def test_freed_times_are_listed_once_per_delivery_and_a_hidden_panel_catches_up_when_shown(
+    qtbot: QtBot, desk: Desk, panel: WaitlistPanel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A draining queue brings cancellations many times a second: each redraw of the list ranks
+    # everyone waiting for every freed time, so it happens once per delivery, only when seen.
+    provider_id, start = _free_slot(qtbot, desk)
+    [holder] = _patients(qtbot, desk, 1)
+    free = run(qtbot, desk.backend.provider_availability(provider_id, start.date(), 30))
+    starts: list[datetime] = []
+    for s in (s.start_time for s in free.slots):
+        if not starts or s >= starts[-1] + timedelta(minutes=30):
+            starts.append(s)
+    cancelled = []
+    for begin in starts[:3]:
+        booked = run(
+            qtbot,
+            desk.backend.create_appointment(
+                AppointmentCreate(
+                    patient_id=holder,
+                    provider_id=provider_id,
+                    start_time=begin,
+                    duration_minutes=30,
+                    type="consultation",
+                )
+            ),
+        )
+        run(qtbot, desk.backend.cancel_appointment(booked.id, AppointmentCancel()))
+        cancelled.append(run(qtbot, desk.backend.get_appointment(booked.id)))
+    run(qtbot, desk.bridge.wait_idle())
+    events = [
+        Event(
+            id=f"evt_{i}",
+            seq=10_000 + i,
+            type="appointment.cancelled",
+            created_at=clock.now(),
+            data=a.model_dump(mode="json"),
+        )
+        for i, a in enumerate(cancelled)
+    ]
+    fills: list[int] = []
+    real_fill = panel.fill_slots
+    monkeypatch.setattr(panel, "fill_slots", lambda: (fills.append(1), real_fill()))
+    panel._on_events(events)
+    assert len(fills) == 1
+    assert panel.slot_list.count() == 1 + len(panel.freed)
+
+    panel.hide()
+    fills.clear()
+    later = [e.model_copy(update={"seq": e.seq + 100}) for e in events]
+    panel.freed.clear()
+    panel._on_events(later)
+    assert fills == []  # nobody sees it: not drawn
+    assert len(panel.freed) == 3
+    panel.show()
+    panel.on_shown()
+    assert fills == [1]
+    assert panel.slot_list.count() == 1 + len(panel.freed)
+    assert all(
+        f"{s.start.astimezone(ZONE):%H:%M}" in panel.slot_list.item(i + 1).text()
+        for i, s in enumerate(panel.freed)
+    )

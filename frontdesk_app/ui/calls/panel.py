@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -324,9 +324,9 @@ class CallsPanel(QWidget):
 
     def _place_pending(self) -> None:
         """Place the cards waiting to be, for at most `PLACE_BUDGET` (at least one card); the
-        rest on the next turn of the event loop."""
+        rest on the next turn of the event loop. A hidden panel keeps them until it is shown."""
         began = time.perf_counter()
-        while self._to_place:
+        while self._to_place and self.isVisible():
             tid = next(iter(self._to_place))
             self._place_card(self._to_place.pop(tid))
             if self._to_place and time.perf_counter() - began > PLACE_BUDGET:
@@ -516,19 +516,24 @@ class CallsPanel(QWidget):
         self._was_offline = offline
 
     def on_tick_timeout(self) -> None:
+        """Each second: the cards' waiting times (while the panel shows), the call bar, and
+        offers whose time is up (the server passes them on: show where each went)."""
         now = self._clock()
-        rang_out = False
-        for card_list in (self.mine_list, self.queue_list):
-            for card in card_list.cards.values():
-                card.refresh_wait(now)
-                tid = card.transfer.transfer_id
-                if card.seconds_left == 0 and tid not in self._asked_expiry:
-                    self._asked_expiry.add(tid)
-                    rang_out = True
+        if self.isVisible():
+            for card_list in (self.mine_list, self.queue_list):
+                for card in card_list.cards.values():
+                    card.refresh_wait(now)
         self.call_bar.refresh()
-        if rang_out:
-            # The offer's time is up: the server passes it on; show where it went.
+        ran_out = set(self.queue.offers_run_out(now)) - self._asked_expiry
+        if ran_out:
+            self._asked_expiry |= ran_out
             self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Cards are made and kept current only while they can be seen (a queue may be long).
+        self._place_pending()
+        self.on_tick_timeout()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from pydantic import ValidationError
@@ -92,6 +93,17 @@ class TransferQueue:
 
     def get(self, transfer_id: str) -> Transfer | None:
         return self._all.get(transfer_id)
+
+    def offers_run_out(self, now: datetime) -> list[str]:
+        """Offers to this agent whose time to accept is up (the server passes them on)."""
+        return [
+            t.transfer_id
+            for t in self._all.values()
+            if self.place_of(t) == "queue"
+            and t.status == "connected"
+            and t.offer_expires_at is not None
+            and t.offer_expires_at <= now
+        ]
 
     def waiting_count(self) -> int:
         """Callers waiting for any agent, shown even to an agent who is away."""

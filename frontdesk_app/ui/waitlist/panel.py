@@ -70,6 +70,7 @@ class WaitlistPanel(QWidget):
         self._patients: dict[str, Patient] = {}
         self._generation = 0
         self._opened = False
+        self._slots_stale = False  # freed times arrived while the panel was hidden
         self.active_dialog: WaitlistEntryDialog | None = None
         self.acting = WaitlistActions(self)
 
@@ -191,13 +192,14 @@ class WaitlistPanel(QWidget):
             raise SlotUnavailable("That time is not free.")
         return FreeSlot(provider_id, start, int((end - start).total_seconds() // 60))
 
-    def add_slot(self, slot: FreeSlot) -> None:
+    def add_slot(self, slot: FreeSlot, *, show: bool = True) -> None:
         self.freed = [
             s for s in self.freed if (s.provider_id, s.start) != (slot.provider_id, slot.start)
         ]
         self.freed.insert(0, slot)
         del self.freed[MAX_SLOTS:]
-        self.fill_slots()
+        if show:
+            self.fill_slots()
 
     def drop_slot(self, slot: FreeSlot) -> None:
         self.freed = [s for s in self.freed if s != slot]
@@ -216,6 +218,7 @@ class WaitlistPanel(QWidget):
         return f"{local:%a} {local.day} {local:%b} · {span}\n{who} · {fit}"
 
     def fill_slots(self) -> None:
+        self._slots_stale = False
         keep = self.selected_slot()
         now = clock.now()
         self.freed = [s for s in self.freed if s.start > now]
@@ -357,20 +360,31 @@ class WaitlistPanel(QWidget):
 
     # --- live changes ----------------------------------------------------------------------------
     def _on_events(self, events: list[Event]) -> None:
+        """Freed times join the list as they come; the list is redrawn once per delivery, and
+        only while the panel shows (a hidden panel catches up when it is shown): each line ranks
+        everyone waiting, and a draining queue brings cancellations many times a second."""
         now = clock.now()
+        freed = False
         for event in events:
             appointment = _appointment_of(event)
             if appointment is not None:
                 slot = freed_by(appointment, now=now)
                 if slot is not None:
-                    self.add_slot(slot)
+                    self.add_slot(slot, show=False)
+                    freed = True
             elif event.type == WAITLIST_EVENT and self._opened:
                 self._reload.start()
+        if freed:
+            self._slots_stale = True
+            if self.isVisible():
+                self.fill_slots()
 
     def on_shown(self) -> None:
         if not self._opened:
             self._opened = True
             self.reload()
+        elif self._slots_stale:
+            self.fill_slots()
         QTimer.singleShot(0, self.table.setFocus)
 
     def shutdown(self) -> None:
