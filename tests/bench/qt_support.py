@@ -21,6 +21,8 @@ from PySide6.QtWidgets import QApplication
 
 from frontdesk_app.config import Settings
 from frontdesk_app.domain.backend import Backend
+from frontdesk_app.ui.lock.controller import idle_timeout_ms
+from frontdesk_app.ui.lock.idle import IdleWatcher
 from frontdesk_app.ui.main_window import MainWindow
 from frontdesk_app.ui.panels import PanelSpec
 from tests.bench.harness import percentile
@@ -65,6 +67,8 @@ def open_desk(
     window = MainWindow(settings=settings, qsettings=qsettings, settings_path=home / "s.json")
     window.resize(1400, 900)
     window.show()
+    # The app's lock watches for input all the while (its cost is the app's).
+    IdleWatcher(idle_timeout_ms(settings), window).start()
     window.attach(backend, environment=environment, specs=specs)
     return window
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from PySide6.QtCore import QObject, QSettings, Qt
-from PySide6.QtGui import QAccessible, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QWidget
+from PySide6.QtCore import QObject, QPoint, QSettings, Qt
+from PySide6.QtGui import QAccessible, QGuiApplication, QKeySequence
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from frontdesk_app.api import ApiBackend, ApiKey
@@ -275,10 +276,34 @@ def test_input_keeps_the_desk_unlocked(
     controller = signed_in(qtbot, window, new_desk(window_folder(window)))
     assert controller.watcher.counting
     controller.watcher._timer.stop()
-    qtbot.keyClick(window, Qt.Key.Key_Shift)
+    # Input as the window system delivers it: to the window, then the widget under it.
+    handle = window.windowHandle()
+    assert handle is not None
+    QTest.keyClick(handle, Qt.Key.Key_Shift)
     assert controller.watcher.counting  # any key press or mouse move starts the count again
+    controller.watcher._timer.stop()
+    QTest.mouseMove(handle, QPoint(40, 40))
+    QTest.mouseMove(handle, QPoint(80, 60))
+    assert controller.watcher.counting
+    # A dialog is a window of its own: typing in it is activity too.
+    dialog = QDialog(window)
+    edit = QLineEdit(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is dialog.windowHandle(), timeout=WAIT)
+    controller.watcher._timer.stop()
+    dialog_handle = dialog.windowHandle()
+    assert dialog_handle is not None
+    QTest.keyClick(dialog_handle, Qt.Key.Key_A)
+    assert controller.watcher.counting
+    assert edit.text() == "a"  # the filter only watches: the key still reaches the field
+    dialog.close()
+    # Nothing else wakes it: repaints and timers are not input.
+    controller.watcher._timer.stop()
+    window.update()
+    qtbot.wait(50)
+    assert not controller.watcher.counting
     controller.watcher.pause()
-    qtbot.keyClick(window, Qt.Key.Key_Shift)
+    QTest.keyClick(handle, Qt.Key.Key_Shift)
     assert not controller.watcher.counting
     controller.watcher.resume()
     controller.on_window_settings_changed(Settings(idle_lock_minutes=2), False)
