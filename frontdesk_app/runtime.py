@@ -4,9 +4,12 @@ A desk's window shares one Python process (and one GIL) with the sync engine's t
 store's threads. Two settings keep the window's frames while a queue drains (measured by
 benchmark 3, see the README's Performance section):
 
-- **GIL switch interval, 1 ms** (`share_the_gil`, applied when the engine starts). The GUI's
-  thread makes many short calls that let the GIL go; at Python's default (5 ms) each may wait
-  that long for the engine's thread to give it back.
+- **GIL switch interval, 0.2 ms** (`share_the_gil`, applied when the engine starts). Each
+  time Qt calls into Python on the GUI's thread (a timer, a signal, a repaint) that thread
+  needs the GIL, and waits up to the switch interval for the engine's or the store's thread to
+  let it go — many times a frame while a queue drains. At Python's default (5 ms) the window
+  lost frames constantly; at 1 ms benchmark 3 measured a longest stall of 77–80 ms and a p99
+  of 16–17 ms, at 0.2 ms 33–54 ms and 14 ms, with the drain no slower (26–31 s).
 - **The heap built at start-up is frozen** (`settle_heap`, once the calendar first shows data).
   A full collection scans every tracked object, and every thread waits while it runs: over the
   ~145,000 objects a desk holds after start-up (modules, Qt wrappers, pydantic's schemas) a
@@ -21,7 +24,7 @@ from __future__ import annotations
 import gc
 import sys
 
-SWITCH_INTERVAL = 0.001  # seconds a thread may hold the GIL while another waits for it
+SWITCH_INTERVAL = 0.0002  # seconds a thread may hold the GIL while another waits for it
 
 
 def share_the_gil() -> None:
