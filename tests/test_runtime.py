@@ -39,8 +39,8 @@ def test_the_switch_interval_is_shortened_never_lengthened() -> None:
         sys.setswitchinterval(0.005)
         runtime.share_the_gil()
         assert sys.getswitchinterval() == pytest.approx(runtime.SWITCH_INTERVAL)
-        sys.setswitchinterval(0.0005)
+        sys.setswitchinterval(0.0001)
         runtime.share_the_gil()
-        assert sys.getswitchinterval() == pytest.approx(0.0005)
+        assert sys.getswitchinterval() == pytest.approx(0.0001)
     finally:
         sys.setswitchinterval(before)
