@@ -22,240 +22,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import logging
-import os
 import sys
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import qasync
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from frontdesk_app import runtime
 from frontdesk_app.config import APP_NAME, Settings, config_dir, data_dir, load_settings
 from frontdesk_app.domain import threads
-from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import AuthenticationFailed, FrontDeskError
 from frontdesk_app.ui.main_window import MainWindow
 from frontdesk_app.ui.resources import icon, stylesheet
 
 if TYPE_CHECKING:
-    from frontdesk_app.store.audit import AuditTrail
-    from frontdesk_app.store.db import Store
+    from frontdesk_app.app_services import Services
     from frontdesk_app.store.desk_keys import DeskKeys
     from frontdesk_app.ui.lock.controller import LockController
 
 log = logging.getLogger(__name__)
-# How long a start waits for the schedule: a first start has nothing to show without it; a
-# later one shows its offline copy if the server has not answered almost at once.
-PULL_WAIT = 60.0
-OFFLINE_COPY_WAIT = 1.5
 SETTLE_AFTER_MS = 1000  # after the calendar's data is painted: the heap is settled (runtime.py)
-ENV_LABELS = {
-    "bundled": "Demo clinic",
-    "sandbox": "Sandbox",
-    "production": "Production",
-    "custom": "Custom server",
-    "standalone": "Standalone",
-}
-Progress = Callable[[str, str], None]
-
-
-class SetupNeeded(FrontDeskError):
-    """The chosen API has no saved credentials (or they were refused): open the settings."""
-
-    code = "setup_needed"
-    title = "Sign-in details needed"
-
-
-@dataclass
-class Services:
-    """The backend the window holds, and what has to be stopped after it."""
-
-    backend: Backend
-    environment: str
-    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    # The desk's own (encrypted) store, where the audit log is kept.
-    store: Store | None = None
-
-    @property
-    def label(self) -> str:
-        return ENV_LABELS.get(self.environment, self.environment)
-
-    async def aclose(self) -> None:
-        await self.backend.aclose()
-        for close in reversed(self.closers):
-            try:
-                await close()
-            except Exception:
-                log.exception("closing a service failed")
-
-
-def effective_settings(settings: Settings, args: argparse.Namespace) -> Settings:
-    """Command-line choices override the saved settings for this run only."""
-    if getattr(args, "standalone", False):
-        return replace(settings, environment="standalone")
-    if getattr(args, "bundled", False):
-        return replace(settings, environment="bundled")
-    if getattr(args, "api_url", None):
-        return replace(settings, environment="custom", custom_url=args.api_url)
-    return settings
-
-
-async def start_services(
-    settings: Settings,
-    *,
-    db: str | None,
-    progress: Progress,
-    key: str | None,
-    audit: AuditTrail | None = None,
-) -> Services:
-    """Open the backend the settings ask for, the desk's stores with the store `key` (None
-    only where nobody was set up yet and there is no keyring: then only the demo clinic's
-    copy may open, unencrypted). Heavy modules are imported here, not above."""
-    env = settings.environment
-    trail = audit or _audit_trail(settings)
-    if env == "standalone":
-        progress("Opening the clinic…", "Working on this computer only.")
-        from frontdesk_app.local.backend import LocalBackend
-
-        path = Path(db) if db else data_dir() / "standalone.sqlite"
-        store_key = _required(key)
-        local = await asyncio.to_thread(
-            functools.partial(LocalBackend.open, path, demo=True, key=store_key, audit=trail)
-        )
-        return Services(local, env, store=local.store)
-
-    from frontdesk_app.api import ApiBackend, ApiKey, Credentials, load_credentials
-    from frontdesk_app.store.sealed_secrets import use_for_credentials
-    from frontdesk_app.sync.backend import OfflineFirstBackend
-    from frontdesk_app.sync.engine import Engine
-    from frontdesk_app.sync.facade import EngineBackend
-
-    async def forget_vault() -> None:
-        use_for_credentials(data_dir(), None)
-
-    credentials: Credentials | None
-    # Without a keyring the API's credentials are sealed under the store key in the desk file;
-    # that vault is open while these services are, and closed with them.
-    use_for_credentials(data_dir(), key)
-    closers: list[Callable[[], Awaitable[None]]] = [forget_vault]
-    if env == "bundled":
-        progress(
-            "Starting the demo clinic…",
-            "The sandbox runs on this computer. The first start creates a synthetic demo "
-            "clinic, which takes a few seconds.",
-        )
-        # Its own process: its threads and GIL are not the desk's, and a crash there is a
-        # restart (the desk is offline for a moment), not a dead desk.
-        from frontdesk_app.sandbox.process import SandboxProcess
-
-        server = await SandboxProcess(data_dir() / "bundled-sandbox.sqlite").start()
-        closers.append(server.stop)
-        base_url = server.base_url
-        credentials = ApiKey(server.api_key)
-    else:
-        base_url = _base_url(settings)
-        api_key = os.environ.get("FRONTDESK_API_KEY") if env == "custom" else None
-        credentials = (
-            ApiKey(api_key)
-            if api_key
-            else await asyncio.to_thread(
-                lambda: load_credentials(
-                    environment=env, auth_method=settings.auth_method, client_id=settings.client_id
-                )
-            )
-        )
-        if credentials is None:
-            raise SetupNeeded(
-                "FrontDesk has no API key or OAuth client saved for this server. "
-                "Enter them in Settings (Ctrl+,)."
-            )
-    progress("Connecting…", base_url)
-    mirror = Path(db) if db else data_dir() / f"mirror-{env}.sqlite"
-    # The API client, the replayer, the event stream and the puller live on the sync engine's
-    # thread; the window holds the facade (see domain/threads.py).
-    engine = Engine().start()
-
-    async def open_on_engine() -> OfflineFirstBackend:
-        api = ApiBackend(base_url=base_url, credentials=credentials)
-        try:
-            return await OfflineFirstBackend.open(mirror, api, key=mirror_key, audit=trail)
-        except BaseException:
-            await api.aclose()
-            raise
-
-    try:
-        mirror_key = await asyncio.to_thread(_mirror_key, mirror, env, key)
-        backend = await EngineBackend.open(engine, open_on_engine)
-    except BaseException:
-        await engine.stop()
-        for close in closers:
-            await close()
-        raise
-    services = Services(backend, env, closers, store=backend.local.store)
-    # With an offline copy from an earlier start the calendar opens from it at once (the pull
-    # catches up behind it, and the status bar says whether the server answers); only a desk
-    # that never pulled waits for the clinic's schedule.
-    has_copy = await backend.has_offline_copy()
-    if not has_copy:
-        progress("Fetching the clinic's schedule…", "Later starts only fetch what changed.")
-    wait = OFFLINE_COPY_WAIT if has_copy else PULL_WAIT
-    if not await backend.wait_pulled(wait, unless_down=has_copy):
-        log.info("schedule not fetched within %s s; opening with the local copy", wait)
-    if backend.state.detail and "sign" in backend.state.detail.lower():
-        await services.aclose()
-        raise AuthenticationFailed(backend.state.detail)
-    return services
-
-
-def _mirror_key(path: Path, env: str, key: str | None) -> str | None:
-    """The offline copy's key. Only the demo clinic's copy (synthetic data) may stay plain on
-    a computer where nobody was set up and there is no keyring, so that the demo still opens
-    there; it is encrypted in place as soon as the desk has a key. Real clinics' copies are
-    never left plain."""
-    from frontdesk_app.store.encryption import file_state
-
-    if key is not None or env != "bundled" or file_state(path) == "encrypted":
-        return _required(key)
-    log.warning("no store key yet: the demo clinic's offline copy is kept unencrypted")
-    return None
-
-
-def _required(key: str | None) -> str:
-    from frontdesk_app.store.encryption import KeyringUnavailable
-
-    if key is None:
-        raise KeyringUnavailable(
-            "This computer has no password store (keyring) to keep the clinic's key in, and "
-            "nobody has signed in yet. Set up the first person at the lock screen; the "
-            "clinic's data opens when they sign in."
-        )
-    return key
-
-
-def _audit_trail(settings: Settings) -> AuditTrail:
-    """Entries name the person logged in to this computer and the workstation."""
-    from frontdesk_app.store.audit import AuditTrail, current_actor
-
-    return AuditTrail(current_actor(settings.workstation_name))
-
-
-def _base_url(settings: Settings) -> str:
-    from frontdesk_app.api import InsecureBaseUrl, validate_base_url
-
-    url = settings.base_url()
-    if not url:
-        raise SetupNeeded("Enter the API's address in Settings (Ctrl+,).")
-    try:
-        return validate_base_url(url)
-    except InsecureBaseUrl as exc:
-        raise SetupNeeded(str(exc)) from None
 
 
 class AppRunner:
@@ -280,18 +69,21 @@ class AppRunner:
         self._restart: asyncio.Task[None] | None = None
         window.closing.connect(self.closed.set)
         window.settings_changed.connect(self._on_settings_changed)
+        from frontdesk_app.app_services import audit_trail
         from frontdesk_app.ui.lock.session import DeskSession
 
         self.session = DeskSession(
             window,
             desk,
             lock,
-            _audit_trail(settings),
+            audit_trail(settings),
             store=lambda: self.services.store if self.services is not None else None,
             reopen=self._reopen_encrypted,
         )
 
     async def connect(self) -> bool:
+        from frontdesk_app.app_services import start_services
+
         try:
             key = await self.session.store_key(self.settings.environment)
             self.services = await start_services(
@@ -328,6 +120,8 @@ class AppRunner:
     def _explain_failure(self, exc: BaseException) -> None:
         if isinstance(exc, FrontDeskError):
             self.window.set_starting(exc.title, exc.message, failed=True)
+            from frontdesk_app.app_services import SetupNeeded
+
             if isinstance(exc, SetupNeeded | AuthenticationFailed) and not self.args.smoke:
                 self.window.open_settings()
         else:
@@ -473,6 +267,17 @@ def _install_lock(
     return controller
 
 
+def _effective_settings(settings: Settings, args: argparse.Namespace) -> Settings:
+    """Command-line choices override the saved settings for this run only."""
+    if getattr(args, "standalone", False):
+        return replace(settings, environment="standalone")
+    if getattr(args, "bundled", False):
+        return replace(settings, environment="bundled")
+    if getattr(args, "api_url", None):
+        return replace(settings, environment="custom", custom_url=args.api_url)
+    return settings
+
+
 def run(args: argparse.Namespace) -> int:
     from frontdesk_app.logs import configure_logging
 
@@ -487,13 +292,16 @@ def run(args: argparse.Namespace) -> int:
     app.setStyleSheet(stylesheet())
     # The app decides when to quit (after the backend has closed), not the last window.
     app.setQuitOnLastWindowClosed(False)
-    settings = effective_settings(load_settings(), args)
+    settings = _effective_settings(load_settings(), args)
     qsettings = QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, qsettings=qsettings)
     window.show()
     # Paint the first frame now: everything after this (FastAPI, httpx, SQLAlchemy) is imported
     # inside the first coroutine, and the window must not wait for those imports to appear.
     app.processEvents()
+    # Only now the rest: the event loop's bridge, the models, the services (app_services).
+    import qasync
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     _install_error_hooks(window, loop)

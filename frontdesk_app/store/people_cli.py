@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from frontdesk_app.store.key_prompt import Ask, ask_in_terminal
+if TYPE_CHECKING:
+    from frontdesk_app.store.key_prompt import Ask
 
 
 def register(subparsers: Any) -> None:
@@ -75,6 +76,14 @@ def _list(args: argparse.Namespace) -> int:
     return _run(show)
 
 
+def _ask_in_terminal(prompt: str, secret: bool) -> str:
+    # Imported when asked: this module registers its commands with every `frontdesk` start,
+    # and the key prompt brings the keyring with it.
+    from frontdesk_app.store.key_prompt import ask_in_terminal
+
+    return ask_in_terminal(prompt, secret)
+
+
 def _new_secret(ask: Ask) -> str:
     from frontdesk_app.store.desk_keys import NotAllowed
     from frontdesk_app.store.secret_rules import weakness
@@ -93,7 +102,7 @@ def _print_code(code: str) -> None:
     print(f"    {code}")
 
 
-def _set_up(args: argparse.Namespace, ask: Ask = ask_in_terminal) -> int:
+def _set_up(args: argparse.Namespace, ask: Ask = _ask_in_terminal) -> int:
     def work() -> int:
         from frontdesk_app.store.desk_keys import NotAllowed
 
@@ -110,7 +119,7 @@ def _set_up(args: argparse.Namespace, ask: Ask = ask_in_terminal) -> int:
     return _run(work)
 
 
-def _disable(args: argparse.Namespace, ask: Ask = ask_in_terminal) -> int:
+def _disable(args: argparse.Namespace, ask: Ask = _ask_in_terminal) -> int:
     def work() -> int:
         from frontdesk_app.store.desk_keys import NotAllowed
 
@@ -132,7 +141,7 @@ def _disable(args: argparse.Namespace, ask: Ask = ask_in_terminal) -> int:
     return _run(work)
 
 
-def _recover(args: argparse.Namespace, ask: Ask = ask_in_terminal) -> int:
+def _recover(args: argparse.Namespace, ask: Ask = _ask_in_terminal) -> int:
     def work() -> int:
         desk = _desk()
         key = desk.recover(ask("Recovery code: ", True))

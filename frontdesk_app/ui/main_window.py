@@ -26,16 +26,16 @@ from PySide6.QtWidgets import (
 
 from frontdesk_app import __version__
 from frontdesk_app.config import Settings, save_settings
-from frontdesk_app.domain.backend import Backend
 from frontdesk_app.ui.async_bridge import AsyncBridge
 from frontdesk_app.ui.errors import ErrorSink
-from frontdesk_app.ui.events import EventFeed
 from frontdesk_app.ui.message_bar import MessageBar
-from frontdesk_app.ui.panels import PanelContext, PanelSpec, panel_specs
 from frontdesk_app.ui.resources import icon
 from frontdesk_app.ui.status_bar import FrontDeskStatusBar
 
 if TYPE_CHECKING:
+    from frontdesk_app.domain.backend import Backend
+    from frontdesk_app.ui.events import EventFeed
+    from frontdesk_app.ui.panels import PanelContext, PanelSpec
     from frontdesk_app.ui.patients.finder import PatientFinderAction
 
 log = logging.getLogger(__name__)
@@ -183,6 +183,11 @@ class MainWindow(QMainWindow):
         specs: list[PanelSpec] | None = None,
     ) -> None:
         """Build every registered panel over `backend` (the window is already showing)."""
+        # Imported here, not with the window: the models and the panels load after its first
+        # frame is painted (see app.run).
+        from frontdesk_app.ui.events import EventFeed
+        from frontdesk_app.ui.panels import PanelContext, panel_specs
+
         feed = events or EventFeed(backend)
         self.context = PanelContext(
             backend=backend,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from frontdesk_app.app import OFFLINE_COPY_WAIT
+from frontdesk_app.app_services import OFFLINE_COPY_WAIT
 from tests.acceptance.desk import Desk, explain, kill_hard
 from tests.faults.support import ROOT, SandboxProcess
 

@@ -72,7 +72,7 @@ async def desk(
     sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gui_thread: None
 ) -> AsyncIterator[EngineBackend]:
     """The app's composition (a custom server: the session's sandbox), on this 'GUI' thread."""
-    from frontdesk_app.app import start_services
+    from frontdesk_app.app_services import start_services
 
     home = tmp_path / "home"
     home.mkdir()

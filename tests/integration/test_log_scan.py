@@ -106,7 +106,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 async def _app_session(home: Path, private_out: list[Private], secrets: set[str]) -> None:
-    from frontdesk_app.app import start_services
+    from frontdesk_app.app_services import start_services
     from frontdesk_app.store.key_prompt import unattended_key
 
     settings = Settings(environment="bundled", workstation_name="Front desk 1")

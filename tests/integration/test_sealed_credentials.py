@@ -41,7 +41,7 @@ def no_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 async def test_a_desk_without_a_keyring_connects_with_its_sealed_api_key(
     sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_keyring: None
 ) -> None:
-    from frontdesk_app.app import SetupNeeded, start_services
+    from frontdesk_app.app_services import SetupNeeded, start_services
 
     home = tmp_path / "home"
     home.mkdir()

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from frontdesk_app import app, secrets
+from frontdesk_app import app_services as app
+from frontdesk_app import secrets
 from frontdesk_app.config import Settings
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.store import audit
