@@ -655,10 +655,8 @@ def test_changed_insurance_is_flagged_not_prefilled(qtbot: QtBot, local_desk: De
 # --- a queue that never hides urgency or strands a caller ------------------------------------
 
 
-def test_an_offer_counts_down_on_the_card_and_returns_to_the_queue_when_it_rings_out(
-    qtbot: QtBot, local_desk: Desk
-) -> None:
-    desk = local_desk
+def _available_with_short_offers(qtbot: QtBot, desk: Desk) -> CallsPanel:
+    """Every agent away but the panel's, who is available; offers ring out after 2 s."""
     assert isinstance(desk.backend, LocalBackend)
     desk.backend.offer_timeout_s = 2.0
     agents = [a.id for a in run(qtbot, desk.backend.list_agents())]
@@ -666,6 +664,14 @@ def test_an_offer_counts_down_on_the_card_and_returns_to_the_queue_when_it_rings
         run(qtbot, desk.backend.set_agent_status(agent, "away"))
     panel = make_panel(qtbot, desk, agents[0])
     set_status(qtbot, panel, "available")
+    return panel
+
+
+def test_an_offer_counts_down_on_the_card_and_returns_to_the_queue_when_it_rings_out(
+    qtbot: QtBot, local_desk: Desk
+) -> None:
+    desk = local_desk
+    panel = _available_with_short_offers(qtbot, desk)
     call = simulate(qtbot, desk, priority="emergency")
     transfer = transfer_of(qtbot, desk, call)
     assert transfer.status == "connected"
@@ -782,13 +788,7 @@ def test_a_hidden_panel_makes_its_cards_when_shown_and_still_passes_on_a_rung_ou
     # While a queue drains, calls keep arriving: the cards (a dozen widgets each) are made
     # only when the agent can see them; the offer's clock runs either way.
     desk = local_desk
-    assert isinstance(desk.backend, LocalBackend)
-    desk.backend.offer_timeout_s = 2.0
-    agents = [a.id for a in run(qtbot, desk.backend.list_agents())]
-    for agent in agents:
-        run(qtbot, desk.backend.set_agent_status(agent, "away"))
-    panel = make_panel(qtbot, desk, agents[0])
-    set_status(qtbot, panel, "available")
+    panel = _available_with_short_offers(qtbot, desk)
     panel.hide()
     offered = transfer_of(qtbot, desk, simulate(qtbot, desk, priority="emergency"))
     assert offered.status == "connected"

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from frontdesk_app.config import Settings
 from frontdesk_app.domain import clock
 from frontdesk_app.domain.models import (
+    Appointment,
     AppointmentCancel,
     AppointmentCreate,
     AppointmentQuery,
@@ -103,15 +104,15 @@ def _shown_patients(panel: WaitlistPanel) -> list[str]:
     return [row.entry.patient_id for row in panel.rows]
 
 
-def _freed_by_a_cancel(qtbot: QtBot, desk: Desk, panel: WaitlistPanel) -> FreeSlot:
-    """Book someone into a free afternoon slot, cancel it: the panel offers the freed time."""
-    provider_id, start = _free_slot(qtbot, desk)
-    [holder] = _patients(qtbot, desk, 1)
+def _book_and_cancel(
+    qtbot: QtBot, desk: Desk, patient_id: str, provider_id: str, start: datetime
+) -> Appointment:
+    """A 30-minute consultation booked and cancelled: the cancelled appointment."""
     booked = run(
         qtbot,
         desk.backend.create_appointment(
             AppointmentCreate(
-                patient_id=holder,
+                patient_id=patient_id,
                 provider_id=provider_id,
                 start_time=start,
                 duration_minutes=30,
@@ -120,6 +121,14 @@ def _freed_by_a_cancel(qtbot: QtBot, desk: Desk, panel: WaitlistPanel) -> FreeSl
         ),
     )
     run(qtbot, desk.backend.cancel_appointment(booked.id, AppointmentCancel()))
+    return run(qtbot, desk.backend.get_appointment(booked.id))
+
+
+def _freed_by_a_cancel(qtbot: QtBot, desk: Desk, panel: WaitlistPanel) -> FreeSlot:
+    """Book someone into a free afternoon slot, cancel it: the panel offers the freed time."""
+    provider_id, start = _free_slot(qtbot, desk)
+    [holder] = _patients(qtbot, desk, 1)
+    _book_and_cancel(qtbot, desk, holder, provider_id, start)
     slot = FreeSlot(provider_id, start, 30)
     # The cancel's event reaches the panel: the freed time is listed on the left.
     qtbot.waitUntil(lambda: slot in panel.freed, timeout=WAIT)
@@ -284,20 +293,7 @@ def test_freed_times_are_listed_once_per_delivery_and_a_hidden_panel_catches_up_
             starts.append(s)
     cancelled = []
     for begin in starts[:3]:
-        booked = run(
-            qtbot,
-            desk.backend.create_appointment(
-                AppointmentCreate(
-                    patient_id=holder,
-                    provider_id=provider_id,
-                    start_time=begin,
-                    duration_minutes=30,
-                    type="consultation",
-                )
-            ),
-        )
-        run(qtbot, desk.backend.cancel_appointment(booked.id, AppointmentCancel()))
-        cancelled.append(run(qtbot, desk.backend.get_appointment(booked.id)))
+        cancelled.append(_book_and_cancel(qtbot, desk, holder, provider_id, begin))
     run(qtbot, desk.bridge.wait_idle())
     events = [
         Event(

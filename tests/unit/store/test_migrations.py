@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +17,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk_app.store.db import Store
-from frontdesk_app.store.migrate import current_revision, downgrade, head_revision, upgrade_to_head
+from frontdesk_app.store.migrate import (
+    HEAD,
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade_to_head,
+)
 from frontdesk_app.store.tables import Base
 
 # Other packages ship tables in the store's migrations too (the sync outbox does) and check
@@ -95,6 +103,28 @@ def test_reopening_a_current_store_changes_nothing(tmp_path: Path) -> None:
     Store.open(path).close()
     with Store.open(path) as store:
         assert current_revision(store) == head_revision()
+
+
+def test_head_is_the_newest_migration_shipped() -> None:
+    # A new migration moves HEAD with it: a store at the old head would otherwise open as
+    # current and never be upgraded.
+    assert head_revision() == HEAD
+
+
+def test_a_current_store_opens_without_alembic(tmp_path: Path) -> None:
+    path = tmp_path / "current.sqlite"
+    Store.open(path).close()
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from frontdesk_app.store.db import Store\n"
+        f"Store.open(Path({str(path)!r})).close()\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert found.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize(("full", "level"), [(False, 1), (True, 2)])
