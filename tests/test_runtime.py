@@ -26,7 +26,7 @@ def test_settling_freezes_what_exists_and_collects_cyclic_garbage_first(unfrozen
     garbage = weakref.ref(Node())  # cyclic garbage: collected before the freeze, not kept
     kept = {"a": [1]}
     frozen = runtime.settle_heap()
-    assert frozen > 1000 and frozen == gc.get_freeze_count()
+    assert frozen > 1000  # (objects freed since leave the count: no equality here)
     assert garbage() is None
     assert not any(o is kept for o in gc.get_objects())  # alive: frozen, no longer scanned
     later = [{"b": 2}]
