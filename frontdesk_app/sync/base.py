@@ -135,6 +135,14 @@ class SyncCore:
     def refresh_counts(self) -> None:
         self.hub.update(pending=self.replayer.pending, conflicts=self.replayer.conflicts)
 
+    def hand_over(self, entry: OutboxEntry) -> asyncio.Future[Any] | None:
+        """A write just committed goes to the replayer; online, this desk awaits its answer
+        (the future; None offline). A refusal then undoes the change."""
+        future = self.attach(entry, undo_on_refusal=True)
+        self.replayer.add(entry)
+        self.refresh_counts()
+        return future
+
     def attach(self, entry: OutboxEntry, *, undo_on_refusal: bool) -> asyncio.Future[Any] | None:
         """Online, this desk awaits the server's answer to its write: the write's one change
         notification is then the settled one (cause `desk`), not a pending one first."""

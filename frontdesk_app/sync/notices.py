@@ -34,6 +34,9 @@ class Notices:
             self.core.hub.update(last_sync=self.core.clock())
         elif notice.kind == "retrying":
             return
+        # Settled, refused or parked: nobody awaits this write's answer any more.
+        cause: Cause = "desk" if notice.entry.id in self.core.live else "replayer"
+        self.core.live.discard(notice.entry.id)
         settled = notice.settled
         if notice.entry.kind == patients.KIND:
             if settled is not None and settled.patient is not None:
@@ -56,10 +59,8 @@ class Notices:
         if notice.entry.kind == waitlist.KIND:
             return
         if notice.entry.kind in series.KINDS:
-            self._on_series_notice(notice)
+            self._on_series_notice(notice, cause)
             return
-        cause: Cause = "desk" if notice.entry.id in self.core.live else "replayer"
-        self.core.live.discard(notice.entry.id)
         if settled is None:  # parked as a conflict: the copy keeps the desk's version
             self.core.spawn(self.core.announce([notice.entry.appointment_id], cause))
             return
@@ -74,10 +75,8 @@ class Notices:
                 self._link_in_audit(settled.remapped_from, appointment)
         self.core.emit([event])
 
-    def _on_series_notice(self, notice: ReplayNotice) -> None:
+    def _on_series_notice(self, notice: ReplayNotice, cause: Cause) -> None:
         """A series write settled, refused or parked: each of its appointments' change."""
-        cause: Cause = "desk" if notice.entry.id in self.core.live else "replayer"
-        self.core.live.discard(notice.entry.id)
         settled = notice.settled
         if settled is None:  # parked as a conflict: the copy keeps the desk's version
             self.core.spawn(self.core.announce(list(touched(notice.entry)[1:]), cause))

@@ -132,13 +132,7 @@ class SeriesWrites:
             result, queued = await self.core.db.write(queue)
             if queued is None:
                 return result, None, None
-            future = (
-                self.core.replayer.attach(queued.id, undo_on_refusal=True)
-                if self.core.reachable
-                else None
-            )
-            self.core.replayer.add(queued)
-            self.core.refresh_counts()
+            future = self.core.hand_over(queued)
             ids = touched(queued)[1:]
             self.core.spawn(self.core.announce(list(ids), "desk"))
             return result, queued, future

@@ -87,10 +87,7 @@ class Writes:
         self, queue: Callable[[Session], apply.Queued], event_type: str
     ) -> tuple[apply.Queued, asyncio.Future[Any] | None]:
         queued = await self.core.db.write(queue)
-        entry = queued.entry
-        future = self.core.attach(entry, undo_on_refusal=True)
-        self.core.replayer.add(entry)
-        self.core.refresh_counts()
+        future = self.core.hand_over(queued.entry)
         if future is None:  # offline: the change shows at once, as waiting to sync
             events = [self.core.changed(queued.appointment.id, queued.appointment, "desk")]
             if isinstance(queued.result, Visit):
@@ -210,13 +207,7 @@ class Writes:
 
         async def commit() -> tuple[patients.QueuedPatient, asyncio.Future[Any] | None]:
             queued = await self.core.db.write(queue_and_audit)
-            future = (
-                self.core.replayer.attach(queued.entry.id, undo_on_refusal=True)
-                if self.core.reachable
-                else None
-            )
-            self.core.replayer.add(queued.entry)
-            self.core.refresh_counts()
+            future = self.core.hand_over(queued.entry)
             self.core.emit(
                 [self.core.local_event("patient.created", queued.patient.model_dump(mode="json"))]
             )
@@ -276,13 +267,7 @@ class Writes:
 
         async def commit() -> tuple[WaitlistEntry, OutboxEntry, asyncio.Future[Any] | None]:
             saved, queued = await self.core.db.write(queue_and_audit)
-            future = (
-                self.core.replayer.attach(queued.id, undo_on_refusal=True)
-                if self.core.reachable
-                else None
-            )
-            self.core.replayer.add(queued)
-            self.core.refresh_counts()
+            future = self.core.hand_over(queued)
             self.core.emit([self.core.local_event(WAITLIST_EVENT, saved.model_dump(mode="json"))])
             return saved, queued, future
 

@@ -295,11 +295,13 @@ class CallsPanel(QWidget):
         self._changes += 1
         if not any(e.type in CALL_EVENTS for e in events):
             return  # appointments and the like: nothing here changes (the queue may be long)
-        self.queue.apply_events(events)
+        change = self.queue.apply_events(events)
         self.keys.tell_missed_offers(events)
         self.control.set_status(self.queue.status if self.agent_id else None)
-        # The waiting count changes even when nothing visible to this agent did.
-        self._update_sections()
+        if not change:
+            # The waiting count changes even when nothing visible to this agent did (a change
+            # has updated the sections already, as its cards were placed).
+            self._update_sections()
 
     def on_queue_changed(self, change: QueueChange) -> None:
         for tid in change.removed:

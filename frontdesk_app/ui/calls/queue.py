@@ -111,11 +111,13 @@ class TransferQueue:
 
     def waiting_by_priority(self) -> dict[TransferPriority, int]:
         """How many callers wait for any agent, per priority, most pressing first."""
+        # Counted, then ordered by priority: called for every batch of call events, so the
+        # queue itself is not sorted for it.
         counts: dict[TransferPriority, int] = {}
-        for transfer in sorted(self._all.values(), key=sort_key):
+        for transfer in self._all.values():
             if transfer.status == "queued":
                 counts[transfer.priority] = counts.get(transfer.priority, 0) + 1
-        return counts
+        return dict(sorted(counts.items(), key=lambda item: PRIORITY_RANK.get(item[0], 2)))
 
     # --- updating ---
 

@@ -54,6 +54,7 @@ async def test_online_the_server_registers_and_flags_a_likely_duplicate(desk: De
     # Refused while the person waited: nothing is left behind in the mirror or the queue.
     assert [p.id for p in (await desk.backend.search_patients("Brennagh")).data] == [made.id]
     assert desk.backend.state.pending == 0
+    assert desk.backend.core.live == set()  # nothing is left waiting for an answer
 
     anyway = await desk.backend.create_patient(newcomer(phone="555 999 0000", allow_duplicate=True))
     assert anyway.id != made.id and not is_temporary_patient(anyway.id)

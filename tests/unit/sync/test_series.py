@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from frontdesk_app.domain.changes import change_of
 from frontdesk_app.domain.ids import is_temporary
 from frontdesk_app.domain.models import AppointmentCreate
 from frontdesk_app.domain.series import (
@@ -166,3 +167,18 @@ async def test_moving_the_following_offline_is_one_write_and_keeps_their_days(de
     assert [a.start_time.astimezone(zone).date() for a in on_server] == [
         a.start_time.astimezone(zone).date() for a in booked.appointments
     ]
+
+
+async def test_a_series_booked_online_settles_as_this_desks_change(desk: Desk) -> None:
+    # The desk awaited the server's answer: its appointments' settled changes are the desk's
+    # (as for a single booking), and nothing is left waiting for an answer.
+    booked = await desk.backend.save_series("ser_carol000002", _series(desk))
+    assert {desk.backend.sync_status(a.id) for a in booked.appointments} == {"synced"}
+    settled = [
+        change
+        for change in (change_of(e) for e in desk.events)
+        if change is not None and change.sync_status == "synced"
+    ]
+    assert {c.appointment_id for c in settled} == {a.id for a in booked.appointments}
+    assert {c.cause for c in settled} == {"desk"}
+    assert desk.backend.core.live == set()

@@ -48,6 +48,7 @@ async def test_entries_save_on_the_server_and_offline_are_queued_and_sent_once(
     assert saved.status == "waiting"
     assert (await desk.server.get_waitlist_entry("wl_alice000001")).notes == "any earlier morning"
     assert any(e.type == WAITLIST_EVENT for e in desk.events)
+    assert desk.backend.core.live == set()  # answered: nothing left waiting for an answer
 
     desk.unplug()
     await desk.backend.save_waitlist_entry("wl_bob00000001", _wish(desk.clinic.bob, None))
