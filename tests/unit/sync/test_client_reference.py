@@ -7,6 +7,7 @@ the booking its first attempt made.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -100,6 +101,11 @@ async def _lose_the_answer_of_a_booking(desk: Desk, network: LosingSwitch) -> st
     """Book online; the server books it, the answer is lost and the desk goes offline."""
     network.lose_next_booking = True
     pending = await desk.backend.create_appointment(_booking(desk))
+    # The desk stops waiting after its write deadline (0.5 s here), which a busy machine can
+    # pass before the server has answered: the loss is awaited, bounded, not assumed.
+    deadline = asyncio.get_running_loop().time() + SETTLE
+    while not network.offline and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
     assert network.offline  # the booking reached the server and the answer was lost
     entries = desk.backend.replayer.entries() if desk.backend.replayer else []
     assert [e.appointment_id for e in entries] == [pending.id]
