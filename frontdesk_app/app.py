@@ -35,6 +35,7 @@ from frontdesk_app import runtime
 from frontdesk_app.config import APP_NAME, Settings, config_dir, data_dir, load_settings
 from frontdesk_app.domain import threads
 from frontdesk_app.domain.errors import AuthenticationFailed, FrontDeskError
+from frontdesk_app.ui.collector import GuiCollector
 from frontdesk_app.ui.main_window import MainWindow
 from frontdesk_app.ui.resources import icon, stylesheet
 
@@ -292,6 +293,9 @@ def run(args: argparse.Namespace) -> int:
     app.setStyleSheet(stylesheet())
     # The app decides when to quit (after the backend has closed), not the last window.
     app.setQuitOnLastWindowClosed(False)
+    # Before any other thread starts: cyclic garbage is collected on this thread only.
+    collector = GuiCollector(app)
+    collector.start()
     settings = _effective_settings(load_settings(), args)
     qsettings = QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, qsettings=qsettings)
@@ -329,4 +333,5 @@ def run(args: argparse.Namespace) -> int:
         icon.cache_clear()
         loop.close()
         asyncio.set_event_loop(None)
+        collector.stop()
     return code

@@ -17,12 +17,20 @@ benchmark 3, see the README's Performance section):
   Frozen, those objects are no longer scanned (full collections then take about 20 ms); they
   are still freed by reference counting, and only cyclic garbage among them is kept (the
   window's panels live as long as the process).
+- **Cyclic garbage is collected on the GUI's thread only** (`due_generation`, run by
+  `ui/collector.py`). Python starts a collection in whichever thread passes the allocation
+  threshold: on the engine's or the store's thread it would run the destructors of widgets
+  caught in a reference cycle there, off the thread Qt requires (a crash, seen once in the test
+  suite). Automatic collection is off; the GUI's thread checks the same thresholds Python
+  would, several times a second, and collects the generation that is due.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import sys
+import threading
 
 SWITCH_INTERVAL = 0.0002  # seconds a thread may hold the GIL while another waits for it
 
@@ -40,3 +48,36 @@ def settle_heap() -> int:
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
+
+
+def due_generation(counts: tuple[int, int, int], thresholds: tuple[int, int, int]) -> int | None:
+    """The generation Python's own collector would collect now (the oldest whose count passed
+    its threshold, younger ones included), or None. `counts` is `gc.get_count()`: allocations
+    less deallocations since generation 0 was collected, then collections of the generation
+    below; `thresholds` is `gc.get_threshold()`; a threshold of 0 never triggers."""
+    due = None
+    for generation, (count, threshold) in enumerate(zip(counts, thresholds, strict=True)):
+        if threshold <= 0 or count <= threshold:
+            break
+        due = generation
+    return due
+
+
+BACKGROUND_NICE = 5  # how much lower a background thread's scheduling priority is (Linux)
+
+
+def background_thread() -> None:
+    """Called first on a desk's background thread (the engine's, the store's writer, the sync
+    database's): the operating system gives the CPU to the GUI's thread first when both are
+    ready to run. Linux only, where a thread's nice value is its own; elsewhere nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    # Relative to the main (the GUI's) thread, not to this one's: a thread inherits the nice
+    # value of the thread that started it, and a pool started from the engine's must not end
+    # up lower still.
+    main = threading.main_thread().native_id or 0
+    try:
+        nice = os.getpriority(os.PRIO_PROCESS, main) + BACKGROUND_NICE
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except OSError:  # not permitted here (never fatal: it is only the order of scheduling)
+        return

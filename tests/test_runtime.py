@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
 import sys
+import threading
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +48,87 @@ def test_the_switch_interval_is_shortened_never_lengthened() -> None:
         assert sys.getswitchinterval() == pytest.approx(0.0001)
     finally:
         sys.setswitchinterval(before)
+
+
+@pytest.mark.parametrize(
+    ("counts", "due"),
+    [
+        ((700, 10, 10), None),  # at a threshold is not past it
+        ((701, 0, 0), 0),
+        ((701, 11, 0), 1),
+        ((701, 11, 11), 2),
+        ((5, 11, 11), None),  # an older generation is only collected with the younger
+        ((701, 3, 11), 0),  # ... and only when the one below it is due too
+    ],
+)
+def test_the_due_generation_is_the_one_python_would_collect(
+    counts: tuple[int, int, int], due: int | None
+) -> None:
+    assert runtime.due_generation(counts, (700, 10, 10)) == due
+
+
+def test_a_threshold_of_zero_never_collects() -> None:
+    assert runtime.due_generation((10**6, 10**6, 10**6), (0, 10, 10)) is None
+    assert runtime.due_generation((10**6, 10**6, 10**6), (700, 0, 10)) == 0
+
+
+def _own_nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice is Linux's")
+def test_background_threads_yield_the_cpu_to_the_gui_thread() -> None:
+    seen: dict[str, int] = {}
+
+    def background() -> None:
+        runtime.background_thread()
+        seen["background"] = _own_nice()
+
+    def started_by_a_background_thread() -> None:
+        runtime.background_thread()
+        inner = threading.Thread(target=background)  # inherits this thread's nice value
+        inner.start()
+        inner.join(10)
+
+    worker = threading.Thread(target=started_by_a_background_thread)
+    worker.start()
+    worker.join(10)
+    # Once lower than the GUI's thread, never lower still.
+    assert seen["background"] == _own_nice() + runtime.BACKGROUND_NICE
+    # The GUI's (this) thread keeps its priority.
+    assert _own_nice() == os.getpriority(os.PRIO_PROCESS, 0)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice is Linux's")
+def test_the_engine_and_the_store_writer_run_as_background_threads(tmp_path: Path) -> None:
+    from frontdesk_app.local.backend import LocalBackend
+    from frontdesk_app.sync.engine import Engine
+
+    async def main() -> tuple[int, int]:
+        engine = Engine().start()
+        try:
+            on_engine = await engine.run(_async_nice())
+        finally:
+            await engine.stop()
+        before = set(threading.enumerate())  # (other tests' stores may still be closing)
+        backend = LocalBackend.open(tmp_path / "clinic.sqlite", demo=True)
+        try:
+            agent = (await backend.list_agents())[0]
+            await backend.set_agent_status(agent.id, "away")  # a write: the writer thread runs
+            [writer] = [
+                t
+                for t in set(threading.enumerate()) - before
+                if t.name.startswith("frontdesk-store-write")
+            ]
+            assert writer.native_id is not None
+            on_writer = os.getpriority(os.PRIO_PROCESS, writer.native_id)
+        finally:
+            await backend.aclose()
+        return on_engine, on_writer
+
+    expected = _own_nice() + runtime.BACKGROUND_NICE
+    assert asyncio.run(main()) == (expected, expected)
+
+
+async def _async_nice() -> int:
+    return _own_nice()

@@ -14,6 +14,10 @@ The desk's process has these threads (the bundled sandbox is a child process of 
   GUI's coroutines await through `asyncio.to_thread`-style hand-offs.
 - **worker** — short-lived pool threads for blocking work (keyring, file copies).
 
+Python's cyclic garbage collector runs on the **gui** thread only (`ui/collector.py`): a
+collection started on another thread would destroy Qt objects caught in a cycle off their own
+thread.
+
 A thread says what it is with `mark(role)`; nothing is marked in a library use of the package
 (tests of one layer, the CLI), and then no check fires.
 """

@@ -16,6 +16,7 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
+from frontdesk_app import runtime
 from frontdesk_app.domain.models import Event
 from frontdesk_app.local.appointment_ops import Outcome
 from frontdesk_app.store.audit import AuditTrail
@@ -41,7 +42,9 @@ class StoreThreads:
         # The desk's audit trail (None in the sandbox: a server audits its own callers).
         self.audit = audit
         self._clock = clock
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="frontdesk-store-write")
+        self._writer = ThreadPoolExecutor(
+            1, thread_name_prefix="frontdesk-store-write", initializer=runtime.background_thread
+        )
         self._readers = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="frontdesk-store-read")
         self._listeners: list[EventListener] = []
         self._closed = False

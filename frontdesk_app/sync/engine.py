@@ -92,6 +92,7 @@ class Engine:
         loop = _new_loop()
         asyncio.set_event_loop(loop)
         threads.mark("engine")
+        runtime.background_thread()
         self._loop = loop
         self._ready.set()
         try:

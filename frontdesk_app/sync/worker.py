@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from frontdesk_app import runtime
 from frontdesk_app.store.db import Store
 
 R = TypeVar("R")
@@ -38,7 +39,9 @@ class SyncDb:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="frontdesk-sync-db")
+        self._pool = ThreadPoolExecutor(
+            1, thread_name_prefix="frontdesk-sync-db", initializer=runtime.background_thread
+        )
         self._queue: list[_Job] = []
         self._writer: asyncio.Task[None] | None = None
         self._closed = False

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from frontdesk_app.config import Settings
 from frontdesk_app.domain.backend import Backend
+from frontdesk_app.ui.collector import GuiCollector
 from frontdesk_app.ui.lock.controller import idle_timeout_ms
 from frontdesk_app.ui.lock.idle import IdleWatcher
 from frontdesk_app.ui.main_window import MainWindow
@@ -35,6 +36,8 @@ TICK_MS = 5
 def run_qt(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run `main()` on a qasync loop over a fresh QApplication, as the app does."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collector = GuiCollector(app)  # as the app: cyclic garbage collected on this thread only
+    collector.start()
     loop = qasync.QEventLoop(app)
     executor = ThreadPoolExecutor(4, thread_name_prefix="bench-default")
     loop.set_default_executor(executor)
@@ -51,6 +54,7 @@ def run_qt(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         loop.close()
         asyncio.set_event_loop(None)
         executor.shutdown(wait=True)
+        collector.stop()
 
 
 def open_desk(

@@ -14,6 +14,19 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from frontdesk_app.ui.collector import GuiCollector
+
+
+@pytest.fixture(scope="package", autouse=True)
+def gui_collector(qapp: QApplication) -> Iterator[GuiCollector]:
+    """As in the app: cyclic garbage is collected on this (the GUI's) thread only, never on a
+    sandbox's, a store's or the engine's thread, where it would destroy widgets off their
+    thread. Stopping collects what the Qt tests left, here, before Python collects again."""
+    collector = GuiCollector(qapp)
+    collector.start()
+    yield collector
+    collector.stop()
+
 
 @pytest.fixture(scope="package")
 def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
