@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import sys
 from dataclasses import replace
@@ -42,7 +43,7 @@ from frontdesk_app.ui.resources import icon, stylesheet
 if TYPE_CHECKING:
     from frontdesk_app.app_services import Services
     from frontdesk_app.store.desk_keys import DeskKeys
-    from frontdesk_app.ui.lock.controller import LockController
+    from frontdesk_app.ui.lock.controller import Backlog, LockController
 
 log = logging.getLogger(__name__)
 SETTLE_AFTER_MS = 1000  # after the calendar's data is painted: the heap is settled (runtime.py)
@@ -59,6 +60,7 @@ class AppRunner:
         *,
         desk: DeskKeys,
         lock: LockController | None = None,
+        backlog: Backlog | None = None,
     ) -> None:
         self.window = window
         self.args = args
@@ -80,6 +82,7 @@ class AppRunner:
             audit_trail(settings),
             store=lambda: self.services.store if self.services is not None else None,
             reopen=self._reopen_encrypted,
+            backlog=backlog,
         )
 
     async def connect(self) -> bool:
@@ -173,8 +176,6 @@ class AppRunner:
         await self.connect()
 
     async def main(self) -> int:
-        if getattr(self.args, "sign_in_stdin", False):
-            self.session.sign_in_from_stdin()
         if self.args.smoke:
             return await self.smoke()
         await self.connect()
@@ -216,6 +217,59 @@ class AppRunner:
         if calendar.loaded:
             on_loaded(len(calendar.model))
         await shown.wait()
+
+
+# What a desk imports between its lock page and the calendar, in that order (app_services and
+# MainWindow.attach import the same; a test holds the names to real modules).
+WARM_UP_FIRST = ("frontdesk_app.ui.lock.session", "frontdesk_app.app_services")
+WARM_UP_SERVICES = {
+    "standalone": ("frontdesk_app.local.backend",),
+    "remote": (
+        "frontdesk_app.local.backend",
+        "frontdesk_app.api",
+        "frontdesk_app.store.sealed_secrets",
+        "frontdesk_app.sync.backend",
+        "frontdesk_app.sync.engine",
+        "frontdesk_app.sync.facade",
+    ),
+}
+WARM_UP_WINDOW = ("frontdesk_app.ui.events", "frontdesk_app.ui.panels")
+
+
+def warm_up_modules(environment: str) -> tuple[str, ...]:
+    services = WARM_UP_SERVICES["standalone" if environment == "standalone" else "remote"]
+    return (*WARM_UP_FIRST, *services, *WARM_UP_WINDOW)
+
+
+async def warm_up(modules: tuple[str, ...]) -> None:
+    """Import `modules` one per turn of the event loop: the lock page keeps answering between
+    two (a module takes up to ~0.2 s), and a sign-in's key derivation runs on its thread
+    meanwhile, where it would otherwise wait for these imports or be followed by them. Only
+    earlier than where the app imports them anyway, never different."""
+    for name in modules:
+        await asyncio.sleep(0)
+        importlib.import_module(name)
+
+
+async def _desk(
+    window: MainWindow,
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    desk: DeskKeys,
+    lock: LockController,
+    backlog: Backlog,
+) -> int:
+    """The desk's life once the lock page is up: the rest of the app loads in turns of the
+    loop while a sign-in (its key derivation on a thread of its own) goes on, then runs."""
+    from frontdesk_app.ui.audit_menu import add_audit_action, add_people_action, set_audit_sink
+
+    await warm_up(warm_up_modules(settings.environment))
+    runner = AppRunner(window, args, settings, desk=desk, lock=lock, backlog=backlog)
+    add_audit_action(window, runner.open_audit)
+    add_people_action(window, runner.session.open_people)
+    set_audit_sink(runner.session.record_view)
+    return await runner.main()
 
 
 def _settle_heap() -> None:
@@ -310,16 +364,20 @@ def run(args: argparse.Namespace) -> int:
     asyncio.set_event_loop(loop)
     _install_error_hooks(window, loop)
     from frontdesk_app.store.desk_keys import DeskKeys
-    from frontdesk_app.ui.audit_menu import add_audit_action, add_people_action, set_audit_sink
+    from frontdesk_app.ui.audit_menu import set_audit_sink
+    from frontdesk_app.ui.lock.controller import Backlog
 
     desk = DeskKeys(data_dir())
     lock = _install_lock(window, settings, desk, smoke=bool(args.smoke))
-    runner = AppRunner(window, args, settings, desk=desk, lock=lock)
-    add_audit_action(window, runner.open_audit)
-    add_people_action(window, runner.session.open_people)
-    set_audit_sink(runner.session.record_view)
+    backlog = Backlog(lock)  # a sign-in while the app loads is heard by its session later
+    if getattr(args, "sign_in_stdin", False):
+        lock.sign_in_from_stdin()
     try:
-        code = int(loop.run_until_complete(runner.main()))
+        code = int(
+            loop.run_until_complete(
+                _desk(window, args, settings, desk=desk, lock=lock, backlog=backlog)
+            )
+        )
     except KeyboardInterrupt:
         code = 130
     finally:
@@ -329,7 +387,7 @@ def run(args: argparse.Namespace) -> int:
         window.hide()
         window.deleteLater()
         app.processEvents()
-        del window, runner
+        del window
         icon.cache_clear()
         loop.close()
         asyncio.set_event_loop(None)

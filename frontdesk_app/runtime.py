@@ -63,6 +63,14 @@ def due_generation(counts: tuple[int, int, int], thresholds: tuple[int, int, int
     return due
 
 
+def full_collection_worth_it(pending: int, long_lived: int) -> bool:
+    """Python's own guard on full collections: only once the objects that reached the oldest
+    generation since the last full collection (`pending`) are more than a quarter of those
+    that survived it (`long_lived`) — else a growing heap (start-up) is scanned again and
+    again."""
+    return pending > long_lived // 4
+
+
 BACKGROUND_NICE = 5  # how much lower a background thread's scheduling priority is (Linux)
 
 

@@ -132,3 +132,9 @@ def test_the_engine_and_the_store_writer_run_as_background_threads(tmp_path: Pat
 
 async def _async_nice() -> int:
     return _own_nice()
+
+
+def test_a_full_collection_waits_for_a_quarter_more_long_lived_objects() -> None:
+    assert not runtime.full_collection_worth_it(pending=250, long_lived=1000)
+    assert runtime.full_collection_worth_it(pending=251, long_lived=1000)
+    assert runtime.full_collection_worth_it(pending=1, long_lived=0)  # nothing survived yet

@@ -8,9 +8,10 @@ reference cycle — deleting Qt objects off the thread that owns them, which cra
 
 So automatic collection is switched off while the collector runs, and a timer on the GUI's
 thread checks the counts Python keeps, twenty times a second, and collects the generation that
-Python itself would have (`runtime.due_generation`). Memory is freed a little later than
-before (at most one check interval); reference counting still frees everything not in a cycle
-at once. `stop()` collects once more on this thread and gives collection back to Python.
+Python itself would have (`runtime.due_generation`, and Python's guard that a full collection
+waits until a quarter more objects reached the oldest generation). Memory is freed a little
+later than before (at most one check interval); reference counting still frees everything not
+in a cycle at once. `stop()` collects once more on this thread and gives collection back to Python.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
-from frontdesk_app.runtime import due_generation
+from frontdesk_app.runtime import due_generation, full_collection_worth_it
 
 CHECK_MS = 50  # how often the GUI's thread looks at the counts (a frame is 16 ms)
 
@@ -31,6 +32,8 @@ class GuiCollector(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.collect_if_due)
         self._was_enabled = False
+        self._long_lived = 0  # objects in the oldest generation after the last full collection
+        self._look_again_at = 0  # its count at which a skipped full collection is weighed again
         self.collections = [0, 0, 0]  # per generation, since start (for tests and benchmarks)
 
     @property
@@ -56,9 +59,27 @@ class GuiCollector(QObject):
             gc.enable()
 
     def collect_if_due(self) -> int | None:
-        """Collect the generation that is due, if any; returns it."""
-        generation = due_generation(gc.get_count(), gc.get_threshold())
-        if generation is not None:
-            gc.collect(generation)
-            self.collections[generation] += 1
+        """Collect the generation that is due, if any; returns it. A full collection also
+        waits, as in Python, until enough has reached the oldest generation since the last
+        (`runtime.full_collection_worth_it`); meanwhile the middle one is collected."""
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        generation = due_generation(counts, thresholds)
+        if generation == 2 and not self._full_collection_due(counts[2], thresholds[2]):
+            generation = 1
+        if generation is None:
+            return None
+        gc.collect(generation)
+        self.collections[generation] += 1
+        if generation == 2:
+            self._long_lived = len(gc.get_objects(2))
+            self._look_again_at = 0
         return generation
+
+    def _full_collection_due(self, count: int, threshold: int) -> bool:
+        if count < self._look_again_at:
+            return False
+        pending = len(gc.get_objects(2)) - self._long_lived  # (listing is far cheaper than a scan)
+        if full_collection_worth_it(pending, self._long_lived):
+            return True
+        self._look_again_at = count + threshold
+        return False

@@ -58,3 +58,32 @@ def test_stopping_restores_what_python_did_before() -> None:
         assert gc.isenabled()
     finally:
         gc.disable()
+
+
+def _every_generation_due(junk: list[list[int]]) -> None:
+    """With thresholds of 1: each generation's count past it (as Python counts them)."""
+    for _ in range(10):  # bounded: another test's threads may free objects meanwhile
+        for generation in (1, 1, 0, 0):
+            junk.append([])
+            gc.collect(generation)
+        junk.extend([] for _ in range(200))
+        if all(count > 1 for count in gc.get_count()):
+            return
+    raise AssertionError(f"counts never all past 1: {gc.get_count()}")
+
+
+def test_a_full_collection_waits_until_the_oldest_generation_has_grown() -> None:
+    collector = GuiCollector()  # (its checks called here, not on its timer)
+    threshold = gc.get_threshold()
+    junk: list[list[int]] = []
+    try:
+        gc.set_threshold(1, 1, 1)
+        _every_generation_due(junk)
+        assert collector.collect_if_due() == 2  # the first: what survives it is the measure
+        # Due again by the counts, but only a few objects reached the oldest generation:
+        # Python would collect the middle generation, not scan the whole heap again.
+        _every_generation_due(junk)
+        assert collector.collect_if_due() == 1
+        assert collector.collections == [0, 1, 1]
+    finally:
+        gc.set_threshold(*threshold)

@@ -6,7 +6,7 @@ a transferred call still rings while locked, without naming the caller."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,7 +34,12 @@ from frontdesk_app.sync.connectivity import Backoff
 from frontdesk_app.ui.audit_menu import set_audit_sink
 from frontdesk_app.ui.calendar.panel import CalendarPanel, calendar_panel_spec
 from frontdesk_app.ui.calls.panel import CallsPanel, calls_panel_spec
-from frontdesk_app.ui.lock.controller import LockController, idle_timeout_ms
+from frontdesk_app.ui.lock.controller import (
+    TOLD_TO_THE_APP,
+    Backlog,
+    LockController,
+    idle_timeout_ms,
+)
 from frontdesk_app.ui.main_window import MainWindow
 from frontdesk_app.ui.settings_dialog import SettingsDialog
 from tests.fixtures.desk import ADMIN_PIN, FAST, set_up_desk
@@ -568,3 +573,33 @@ def test_what_people_look_at_and_print_is_noted_for_the_audit_log(
         set_audit_sink(None)
     assert noted == [("daysheet.export", None, calendar.anchor.isoformat())]
     assert (tmp_path / "sheet.pdf").stat().st_size > 0
+
+
+def test_a_sign_in_before_the_app_listens_is_told_to_it_in_order(
+    qtbot: QtBot, loop: object, tmp_path: Path
+) -> None:
+    """`--sign-in-stdin` (or a quick person) signs in while the app still loads: the session
+    made afterwards still gets the key, the person and the audit's sign-in, in order."""
+    window = make_window(tmp_path, Settings(environment="standalone", clinic_timezone=ZONE.key))
+    desk, key, admin, _code = set_up_desk(window_folder(window) / "desk")
+    controller = LockController(window, desk, timeout_ms=60_000)
+    controller.install()
+    backlog = Backlog(controller)
+    heard: list[tuple[str, tuple[object, ...]]] = []
+
+    def listener(name: str) -> Callable[..., None]:
+        return lambda *args: heard.append((name, args))
+
+    assert controller.submit_sign_in("dana admin", PIN)
+    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
+    assert heard == []
+    backlog.tell({name: listener(name) for name in TOLD_TO_THE_APP})
+    assert heard == [
+        ("key_opened", (key,)),
+        ("person_changed", (admin,)),
+        ("activity", ("sign_in", admin.id)),
+    ]
+    controller.lock()  # told once: later ones reach only who listens now
+    backlog.tell({name: listener(name) for name in TOLD_TO_THE_APP})
+    assert len(heard) == 3
+    close(qtbot, window)

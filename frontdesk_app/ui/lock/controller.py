@@ -22,7 +22,12 @@ waiting and how urgent it is, without who.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -58,6 +63,47 @@ def idle_timeout_ms(settings: Settings) -> int:
     except (TypeError, ValueError):
         minutes = DEFAULT_MINUTES
     return max(1, min(minutes, MAX_MINUTES)) * 60_000
+
+
+# The signals the app's session listens to, in the order a sign-in says them.
+TOLD_TO_THE_APP = ("key_opened", "person_changed", "activity")
+
+
+class Backlog:
+    """What a lock says before the app listens (a sign-in while the rest of the app still
+    loads), kept in order and told again, once, to the listeners `tell` is given."""
+
+    def __init__(self, lock: LockController) -> None:
+        self._lock = lock
+        self._said: list[tuple[str, tuple[Any, ...]]] = []
+        self._told = False
+        # Bound methods (PySide6 disconnects those, not partials), one per signal.
+        self._slots: dict[str, Callable[..., None]] = {
+            "key_opened": self._keep_key,
+            "person_changed": self._keep_person,
+            "activity": self._keep_activity,
+        }
+        for name in TOLD_TO_THE_APP:
+            getattr(lock, name).connect(self._slots[name])
+
+    def _keep_key(self, key: str) -> None:
+        self._said.append(("key_opened", (key,)))
+
+    def _keep_person(self, person: object) -> None:
+        self._said.append(("person_changed", (person,)))
+
+    def _keep_activity(self, action: str, person_id: str) -> None:
+        self._said.append(("activity", (action, person_id)))
+
+    def tell(self, listeners: Mapping[str, Callable[..., None]]) -> None:
+        if self._told:
+            return
+        self._told = True
+        for name in TOLD_TO_THE_APP:
+            getattr(self._lock, name).disconnect(self._slots[name])
+        said, self._said = self._said, []
+        for name, args in said:
+            listeners[name](*args)
 
 
 class LockController(QObject):
@@ -226,6 +272,26 @@ class LockController(QObject):
         self.page.set_people(self.desk.people(), match[0].id)
         self.on_page_sign_in_requested(match[0].id, secret)
         return True
+
+    def sign_in_from_stdin(self) -> None:
+        """`--sign-in-stdin`: a name and a PIN or password, one line each, signed in as if
+        chosen and typed on the lock screen (the same wrong-try hold-off and audit). Read on
+        a thread of its own from now on, so that the sign-in starts as soon as the event loop
+        runs, while the rest of the app loads."""
+        loop = asyncio.get_event_loop()
+
+        def read() -> None:
+            got = [sys.stdin.readline().rstrip("\r\n") for _ in range(2)]
+
+            def deliver() -> None:
+                if shiboken6.isValid(self) and not self.submit_sign_in(*got):
+                    log.warning("sign-in from standard input: nobody of that name can sign in")
+
+            with contextlib.suppress(RuntimeError):  # the app closed first
+                loop.call_soon_threadsafe(deliver)
+
+        # A daemon thread: a stdin nobody writes to must not keep the process from exiting.
+        threading.Thread(target=read, name="sign-in-stdin", daemon=True).start()
 
     async def _sign_in(self, person_id: str, secret: str) -> None:
         try:

@@ -4,7 +4,7 @@ The store key comes from the keyring slot at once where there is one, else from 
 sign-in (or set-up) on the lock screen; after that the keyring slot is put back if its entry
 was deleted. What people do at the window (sign-in, lock, people added, patients and calls
 looked at) goes into the audit log with the person signed in; entries made before the store
-is open wait for it. `--sign-in-stdin` is also served here.
+is open wait for it.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +22,7 @@ from frontdesk_app.store.audit import AuditTrail, SignedIn, record_now
 from frontdesk_app.store.db import Store
 from frontdesk_app.store.desk_keys import DeskKeys
 from frontdesk_app.store.key_prompt import unattended_key
-from frontdesk_app.ui.lock.controller import LockController
+from frontdesk_app.ui.lock.controller import TOLD_TO_THE_APP, Backlog, LockController
 from frontdesk_app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -43,6 +41,7 @@ class DeskSession:
         *,
         store: Callable[[], Store | None],
         reopen: Callable[[], None],
+        backlog: Backlog | None = None,
     ) -> None:
         self.window = window
         self.desk = desk
@@ -54,10 +53,16 @@ class DeskSession:
         self._opened: asyncio.Future[str] = asyncio.get_event_loop().create_future()
         self._background: set[asyncio.Future[None]] = set()
         self._unrecorded: list[Unrecorded] = []
+        listeners: dict[str, Callable[..., None]] = {
+            "key_opened": self._on_key_opened,
+            "person_changed": self._on_person_changed,
+            "activity": self._on_lock_activity,
+        }
         if lock is not None:
-            lock.key_opened.connect(self._on_key_opened)
-            lock.person_changed.connect(self._on_person_changed)
-            lock.activity.connect(self._on_lock_activity)
+            for name in TOLD_TO_THE_APP:
+                getattr(lock, name).connect(listeners[name])
+        if backlog is not None:  # a sign-in before this session listened: heard now, in order
+            backlog.tell(listeners)
 
     # --- the store key ------------------------------------------------------------------------
 
@@ -101,30 +106,6 @@ class DeskSession:
         if self.key is None and store is not None and not store.encrypted:
             self.key = key
             self._reopen()
-
-    def sign_in_from_stdin(self) -> None:
-        """`--sign-in-stdin`: a name and a PIN or password, one line each, signed in as if
-        chosen and typed on the lock screen (the same wrong-try hold-off and audit)."""
-        self._spawn(self._sign_in_from_stdin())
-
-    async def _sign_in_from_stdin(self) -> None:
-        loop = asyncio.get_running_loop()
-        lines: asyncio.Future[list[str]] = loop.create_future()
-
-        def read() -> None:
-            got = [sys.stdin.readline().rstrip("\r\n") for _ in range(2)]
-
-            def deliver() -> None:
-                if not lines.done():
-                    lines.set_result(got)
-
-            loop.call_soon_threadsafe(deliver)
-
-        # A daemon thread: a stdin nobody writes to must not keep the process from exiting.
-        threading.Thread(target=read, name="sign-in-stdin", daemon=True).start()
-        name, secret = await lines
-        if self.lock is None or not self.lock.submit_sign_in(name, secret):
-            log.warning("sign-in from standard input: nobody of that name can sign in here")
 
     # --- the audit log of what people do at the window ----------------------------------------
 
