@@ -42,6 +42,7 @@ from frontdesk_app.ui.resources import icon, stylesheet
 
 if TYPE_CHECKING:
     from frontdesk_app.app_services import Services
+    from frontdesk_app.sandbox.process import SandboxProcess
     from frontdesk_app.store.desk_keys import DeskKeys
     from frontdesk_app.ui.lock.controller import Backlog, LockController
 
@@ -61,6 +62,7 @@ class AppRunner:
         desk: DeskKeys,
         lock: LockController | None = None,
         backlog: Backlog | None = None,
+        sandbox: asyncio.Task[SandboxProcess] | None = None,
     ) -> None:
         self.window = window
         self.args = args
@@ -68,6 +70,8 @@ class AppRunner:
         self.desk = desk
         self.lock = lock
         self.services: Services | None = None
+        # The bundled sandbox, started with the window; the first connect takes it.
+        self._early_sandbox = sandbox
         self.closed = asyncio.Event()
         self._restart: asyncio.Task[None] | None = None
         window.closing.connect(self.closed.set)
@@ -90,12 +94,14 @@ class AppRunner:
 
         try:
             key = await self.session.store_key(self.settings.environment)
+            sandbox = await self._take_early_sandbox(keep=self.settings.environment == "bundled")
             self.services = await start_services(
                 self.settings,
                 db=self.args.db,
                 progress=self.window.set_starting,
                 key=key,
                 audit=self.session.trail,
+                sandbox=sandbox,
             )
         except (FrontDeskError, OSError, RuntimeError) as exc:
             self._explain_failure(exc)
@@ -155,6 +161,7 @@ class AppRunner:
         view.search()
 
     async def disconnect(self) -> None:
+        await self._take_early_sandbox(keep=False)  # closed before the first connect took it
         await self.window.detach()
         if self.services is not None:
             services, self.services = self.services, None
@@ -174,6 +181,17 @@ class AppRunner:
         await self.disconnect()
         self.window.set_starting("Reconnecting…")
         await self.connect()
+
+    async def _take_early_sandbox(self, *, keep: bool) -> asyncio.Task[SandboxProcess] | None:
+        """The sandbox started with the window, once: for a bundled connect (`keep`), else
+        stopped (the settings changed before the first connect, or the desk closes first)."""
+        early, self._early_sandbox = self._early_sandbox, None
+        if early is None or keep:
+            return early
+        server = (await asyncio.gather(early, return_exceptions=True))[0]
+        if not isinstance(server, BaseException):
+            await server.stop()
+        return None
 
     async def main(self) -> int:
         if self.args.smoke:
@@ -264,12 +282,25 @@ async def _desk(
     loop while a sign-in (its key derivation on a thread of its own) goes on, then runs."""
     from frontdesk_app.ui.audit_menu import add_audit_action, add_people_action, set_audit_sink
 
+    sandbox = _start_bundled_sandbox(settings)
     await warm_up(warm_up_modules(settings.environment))
-    runner = AppRunner(window, args, settings, desk=desk, lock=lock, backlog=backlog)
+    runner = AppRunner(
+        window, args, settings, desk=desk, lock=lock, backlog=backlog, sandbox=sandbox
+    )
     add_audit_action(window, runner.open_audit)
     add_people_action(window, runner.session.open_people)
     set_audit_sink(runner.session.record_view)
     return await runner.main()
+
+
+def _start_bundled_sandbox(settings: Settings) -> asyncio.Task[SandboxProcess] | None:
+    """A bundled desk's sandbox starts with the window, in its own process, while the person
+    signs in and the app loads (it needs no key: the demo clinic's file is plain)."""
+    if settings.environment != "bundled":
+        return None
+    from frontdesk_app.sandbox.process import bundled_sandbox
+
+    return asyncio.ensure_future(bundled_sandbox(data_dir()).start())
 
 
 def _settle_heap() -> None:

@@ -22,6 +22,7 @@ from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import AuthenticationFailed, FrontDeskError
 
 if TYPE_CHECKING:
+    from frontdesk_app.sandbox.process import SandboxProcess
     from frontdesk_app.store.audit import AuditTrail
     from frontdesk_app.store.db import Store
 
@@ -75,10 +76,12 @@ async def start_services(
     progress: Progress,
     key: str | None,
     audit: AuditTrail | None = None,
+    sandbox: Awaitable[SandboxProcess] | None = None,
 ) -> Services:
     """Open the backend the settings ask for, the desk's stores with the store `key` (None
     only where nobody was set up yet and there is no keyring: then only the demo clinic's
-    copy may open, unencrypted). Heavy modules are imported here, not above."""
+    copy may open, unencrypted). Heavy modules are imported here, not above. `sandbox`: the
+    bundled sandbox, already starting (the app starts it with its window)."""
     env = settings.environment
     trail = audit or audit_trail(settings)
     if env == "standalone":
@@ -114,9 +117,10 @@ async def start_services(
         )
         # Its own process: its threads and GIL are not the desk's, and a crash there is a
         # restart (the desk is offline for a moment), not a dead desk.
-        from frontdesk_app.sandbox.process import SandboxProcess
+        from frontdesk_app.sandbox.process import bundled_sandbox
 
-        server = await SandboxProcess(data_dir() / "bundled-sandbox.sqlite").start()
+        # Started with the window where the app could (`sandbox`), else here.
+        server = await (sandbox or bundled_sandbox(data_dir()).start())
         closers.append(server.stop)
         base_url = server.base_url
         credentials = ApiKey(server.api_key)

@@ -32,6 +32,14 @@ MAX_RESTARTS = 5
 RESTART_PAUSE = 1.0
 
 
+BUNDLED_DB = "bundled-sandbox.sqlite"  # the bundled demo clinic, in the desk's data folder
+
+
+def bundled_sandbox(data: Path) -> SandboxProcess:
+    """The sandbox a bundled desk runs, over the demo clinic in its data folder `data`."""
+    return SandboxProcess(data / BUNDLED_DB)
+
+
 class SandboxFailed(RuntimeError):
     """The bundled sandbox did not start (its own log file says why)."""
 
