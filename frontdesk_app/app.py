@@ -63,6 +63,7 @@ class AppRunner:
         lock: LockController | None = None,
         backlog: Backlog | None = None,
         sandbox: asyncio.Task[SandboxProcess] | None = None,
+        closed: asyncio.Event | None = None,
     ) -> None:
         self.window = window
         self.args = args
@@ -72,9 +73,11 @@ class AppRunner:
         self.services: Services | None = None
         # The bundled sandbox, started with the window; the first connect takes it.
         self._early_sandbox = sandbox
-        self.closed = asyncio.Event()
         self._restart: asyncio.Task[None] | None = None
-        window.closing.connect(self.closed.set)
+        # Given when the window could close before this runner existed (while the app loads).
+        self.closed = closed or asyncio.Event()
+        if closed is None:
+            window.closing.connect(self.closed.set)
         window.settings_changed.connect(self._on_settings_changed)
         from frontdesk_app.app_services import audit_trail
         from frontdesk_app.ui.lock.session import DeskSession
@@ -196,8 +199,11 @@ class AppRunner:
     async def main(self) -> int:
         if self.args.smoke:
             return await self.smoke()
-        await self.connect()
+        connecting = asyncio.ensure_future(self.connect())
         await self.closed.wait()
+        if not connecting.done():  # closed before the desk opened: at the lock page, say
+            connecting.cancel()
+        await asyncio.gather(connecting, return_exceptions=True)
         if self._restart is not None:
             await asyncio.gather(self._restart, return_exceptions=True)
         await self.disconnect()
@@ -282,10 +288,19 @@ async def _desk(
     loop while a sign-in (its key derivation on a thread of its own) goes on, then runs."""
     from frontdesk_app.ui.audit_menu import add_audit_action, add_people_action, set_audit_sink
 
+    closed = asyncio.Event()
+    window.closing.connect(closed.set)  # (a person may close the window while the app loads)
     sandbox = _start_bundled_sandbox(settings)
     await warm_up(warm_up_modules(settings.environment))
     runner = AppRunner(
-        window, args, settings, desk=desk, lock=lock, backlog=backlog, sandbox=sandbox
+        window,
+        args,
+        settings,
+        desk=desk,
+        lock=lock,
+        backlog=backlog,
+        sandbox=sandbox,
+        closed=closed,
     )
     add_audit_action(window, runner.open_audit)
     add_people_action(window, runner.session.open_people)
