@@ -283,6 +283,7 @@ async def _desk(
     desk: DeskKeys,
     lock: LockController,
     backlog: Backlog,
+    early: SandboxProcess | None,
 ) -> int:
     """The desk's life once the lock page is up: the rest of the app loads in turns of the
     loop while a sign-in (its key derivation on a thread of its own) goes on, then runs."""
@@ -290,7 +291,7 @@ async def _desk(
 
     closed = asyncio.Event()
     window.closing.connect(closed.set)  # (a person may close the window while the app loads)
-    sandbox = _start_bundled_sandbox(settings)
+    sandbox = asyncio.ensure_future(early.start()) if early is not None else None
     await warm_up(warm_up_modules(settings.environment))
     runner = AppRunner(
         window,
@@ -308,14 +309,15 @@ async def _desk(
     return await runner.main()
 
 
-def _start_bundled_sandbox(settings: Settings) -> asyncio.Task[SandboxProcess] | None:
-    """A bundled desk's sandbox starts with the window, in its own process, while the person
-    signs in and the app loads (it needs no key: the demo clinic's file is plain)."""
+def _launch_bundled_sandbox(settings: Settings) -> SandboxProcess | None:
+    """A bundled desk's sandbox starts before its window, in its own process (another core),
+    and boots while the window paints, the person signs in and the app loads (it needs no key:
+    the demo clinic's file is plain). It exits with the desk (its standard input closes)."""
     if settings.environment != "bundled":
         return None
     from frontdesk_app.sandbox.process import bundled_sandbox
 
-    return asyncio.ensure_future(bundled_sandbox(data_dir()).start())
+    return bundled_sandbox(data_dir()).launch()
 
 
 def _settle_heap() -> None:
@@ -397,6 +399,7 @@ def run(args: argparse.Namespace) -> int:
     collector = GuiCollector(app)
     collector.start()
     settings = _effective_settings(load_settings(), args)
+    early = _launch_bundled_sandbox(settings)
     qsettings = QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, qsettings=qsettings)
     window.show()
@@ -421,7 +424,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         code = int(
             loop.run_until_complete(
-                _desk(window, args, settings, desk=desk, lock=lock, backlog=backlog)
+                _desk(window, args, settings, desk=desk, lock=lock, backlog=backlog, early=early)
             )
         )
     except KeyboardInterrupt:

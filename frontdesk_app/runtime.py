@@ -22,7 +22,9 @@ benchmark 3, see the README's Performance section):
   threshold: on the engine's or the store's thread it would run the destructors of widgets
   caught in a reference cycle there, off the thread Qt requires (a crash, seen once in the test
   suite). Automatic collection is off; the GUI's thread checks the same thresholds Python
-  would, several times a second, and collects the generation that is due.
+  would, twenty times a second, and collects the generation that is due — a full collection
+  only once a quarter more objects reached the oldest generation (`full_collection_worth_it`),
+  as Python does.
 """
 
 from __future__ import annotations

@@ -76,12 +76,20 @@ class SandboxProcess:
         self.api_key = ""
         self.restarts = 0
         self._process: subprocess.Popen[bytes] | None = None
+        self._launched: subprocess.Popen[bytes] | None = None  # booting, not yet listening
         self._watcher: asyncio.Task[None] | None = None
         self._stopping = threading.Event()
 
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    def launch(self) -> SandboxProcess:
+        """Start the child now, without waiting: it boots in its own process while the caller
+        goes on (the app's window paints meanwhile); `start()` then waits until it listens."""
+        if self._launched is None and self._process is None:
+            self._launched = self._popen()
+        return self
 
     async def start(self) -> SandboxProcess:
         await asyncio.to_thread(self._spawn)
@@ -100,15 +108,18 @@ class SandboxProcess:
 
     # --- the child ---------------------------------------------------------------------------
 
-    def _spawn(self) -> None:
+    def _popen(self) -> subprocess.Popen[bytes]:
         # The command is this program itself with fixed arguments: no outside input.
-        process = subprocess.Popen(  # noqa: S603
+        return subprocess.Popen(  # noqa: S603
             sandbox_command(self.db, port=self.port),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # it logs to its own files under the log folder
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+
+    def _spawn(self) -> None:
+        process, self._launched = self._launched or self._popen(), None
         line = _first_line(process, START_TIMEOUT)
         if not line:
             code = process.wait(STOP_TIMEOUT)
@@ -123,6 +134,8 @@ class SandboxProcess:
 
     def _end(self) -> None:
         process, self._process = self._process, None
+        if process is None:  # launched, never waited for
+            process, self._launched = self._launched, None
         if process is None:
             return
         # Closing its standard input asks it to stop gracefully; terminate if it lingers.

@@ -45,3 +45,33 @@ async def test_a_sandbox_that_dies_is_restarted_on_the_same_port(
     finally:
         await server.stop()
     assert not server.running
+
+
+async def test_a_launched_sandbox_boots_while_the_caller_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`launch()` (the app calls it before its window) returns at once; `start()` then waits
+    for the same child to listen, and starts no second one."""
+    monkeypatch.setenv("FRONTDESK_HOME", str(tmp_path / "home"))
+    server = SandboxProcess(tmp_path / "clinic.sqlite").launch()
+    booting = server._launched
+    assert booting is not None and booting.poll() is None and not server.running
+    assert server.launch()._launched is booting  # once
+    await server.start()
+    try:
+        assert server._process is booting and server._launched is None
+        assert await _payers(server.base_url, server.api_key) == 200
+    finally:
+        await server.stop()
+    assert not server.running and booting.poll() is not None
+
+
+async def test_a_launched_sandbox_never_waited_for_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FRONTDESK_HOME", str(tmp_path / "home"))
+    server = SandboxProcess(tmp_path / "clinic.sqlite").launch()
+    booting = server._launched
+    assert booting is not None
+    await server.stop()
+    assert booting.poll() is not None and server._launched is None
