@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.keyrings.MemoryKeyring")
 os.environ.setdefault("FRONTDESK_TESTING", "1")
 
-pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.store"]
+pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.keyrings", "tests.fixtures.store"]
 
 
 @pytest.fixture(autouse=True)

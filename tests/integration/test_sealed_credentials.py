@@ -3,11 +3,8 @@ under the store key, and the next start, signed in again, connects with it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
-import keyring.backends.fail
 import pytest
 
 from frontdesk_app import secrets
@@ -22,19 +19,6 @@ from tests.fixtures.desk import FAST
 pytestmark = pytest.mark.integration
 
 PIN = "482913"
-
-
-@pytest.fixture
-def no_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
-    monkeypatch.setattr(secrets, "_chosen_explicitly", lambda: False)
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
-        secrets.use_vault(None)
 
 
 @pytest.mark.asyncio

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
-import keyring.backends.fail
 import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from frontdesk_app import secrets
 from frontdesk_app.app import AppRunner
 from frontdesk_app.config import Settings
 from frontdesk_app.ui.lock.controller import LockController
@@ -26,19 +22,6 @@ pytestmark = [
     pytest.mark.ui,
     pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
 ]
-
-
-@pytest.fixture
-def no_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No keyring slot: the store key waits for a person to sign in."""
-    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
-    monkeypatch.setattr(secrets, "_chosen_explicitly", lambda: False)
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
 
 
 def test_closing_at_the_lock_page_ends_the_desk(

@@ -7,7 +7,6 @@ the API key had nowhere to go, so such a desk could not talk to a real server.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -29,20 +28,6 @@ from frontdesk_app.store.sealed_secrets import SealedSecrets, use_for_credential
 from tests.fixtures.desk import FAST
 
 API_KEY = "fdk_live_7Gq2mXv9LpR4sT1wZ8yB"
-
-
-@pytest.fixture
-def no_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A Linux desk with no password store running, nothing chosen by an administrator."""
-    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
-    monkeypatch.setattr(secrets, "_chosen_explicitly", lambda: False)
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(previous)
-        secrets.use_vault(None)
 
 
 def test_sealed_secrets_open_only_with_the_store_key(tmp_path: Path) -> None:
