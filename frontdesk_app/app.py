@@ -62,7 +62,7 @@ class AppRunner:
         desk: DeskKeys,
         lock: LockController | None = None,
         backlog: Backlog | None = None,
-        sandbox: asyncio.Task[SandboxProcess] | None = None,
+        sandbox: SandboxProcess | None = None,
         closed: asyncio.Event | None = None,
     ) -> None:
         self.window = window
@@ -71,7 +71,7 @@ class AppRunner:
         self.desk = desk
         self.lock = lock
         self.services: Services | None = None
-        # The bundled sandbox, started with the window; the first connect takes it.
+        # The bundled sandbox, launched before the window; the first connect takes it.
         self._early_sandbox = sandbox
         self._restart: asyncio.Task[None] | None = None
         # Given when the window could close before this runner existed (while the app loads).
@@ -185,15 +185,13 @@ class AppRunner:
         self.window.set_starting("Reconnecting…")
         await self.connect()
 
-    async def _take_early_sandbox(self, *, keep: bool) -> asyncio.Task[SandboxProcess] | None:
-        """The sandbox started with the window, once: for a bundled connect (`keep`), else
+    async def _take_early_sandbox(self, *, keep: bool) -> SandboxProcess | None:
+        """The sandbox launched before the window, once: for a bundled connect (`keep`), else
         stopped (the settings changed before the first connect, or the desk closes first)."""
         early, self._early_sandbox = self._early_sandbox, None
         if early is None or keep:
             return early
-        server = (await asyncio.gather(early, return_exceptions=True))[0]
-        if not isinstance(server, BaseException):
-            await server.stop()
+        await early.stop()
         return None
 
     async def main(self) -> int:
@@ -291,7 +289,6 @@ async def _desk(
 
     closed = asyncio.Event()
     window.closing.connect(closed.set)  # (a person may close the window while the app loads)
-    sandbox = asyncio.ensure_future(early.start()) if early is not None else None
     await warm_up(warm_up_modules(settings.environment))
     runner = AppRunner(
         window,
@@ -300,7 +297,7 @@ async def _desk(
         desk=desk,
         lock=lock,
         backlog=backlog,
-        sandbox=sandbox,
+        sandbox=early,
         closed=closed,
     )
     add_audit_action(window, runner.open_audit)

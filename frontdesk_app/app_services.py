@@ -76,12 +76,12 @@ async def start_services(
     progress: Progress,
     key: str | None,
     audit: AuditTrail | None = None,
-    sandbox: Awaitable[SandboxProcess] | None = None,
+    sandbox: SandboxProcess | None = None,
 ) -> Services:
     """Open the backend the settings ask for, the desk's stores with the store `key` (None
     only where nobody was set up yet and there is no keyring: then only the demo clinic's
     copy may open, unencrypted). Heavy modules are imported here, not above. `sandbox`: the
-    bundled sandbox, already starting (the app starts it with its window)."""
+    bundled sandbox, already booting (the app launches it before its window)."""
     env = settings.environment
     trail = audit or audit_trail(settings)
     if env == "standalone":
@@ -119,8 +119,8 @@ async def start_services(
         # restart (the desk is offline for a moment), not a dead desk.
         from frontdesk_app.sandbox.process import bundled_sandbox
 
-        # Started with the window where the app could (`sandbox`), else here.
-        server = await (sandbox or bundled_sandbox(data_dir()).start())
+        # Launched before the window where the app could (`sandbox`), else here.
+        server = await (sandbox or bundled_sandbox(data_dir())).start()
         closers.append(server.stop)
         base_url = server.base_url
         credentials = ApiKey(server.api_key)

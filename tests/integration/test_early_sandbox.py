@@ -1,5 +1,5 @@
-"""A bundled desk starts its sandbox with its window (`app._start_bundled_sandbox`), and the
-services use that one — no second child — and stop it when they close."""
+"""A bundled desk launches its sandbox before its window (`app._launch_bundled_sandbox`), and
+the services use that one — no second child — and stop it when they close."""
 
 from __future__ import annotations
 
@@ -23,9 +23,8 @@ async def test_the_services_take_the_sandbox_started_with_the_window(
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("FRONTDESK_HOME", str(home))
-    early = bundled_sandbox(home)
+    early = bundled_sandbox(home).launch()
     assert early.db == home / BUNDLED_DB
-    starting = early.start()
 
     def a_second_one(_data: Path) -> SandboxProcess:
         raise AssertionError("a second sandbox was started")
@@ -36,7 +35,7 @@ async def test_the_services_take_the_sandbox_started_with_the_window(
         db=str(tmp_path / "mirror.sqlite"),
         progress=lambda _a, _b: None,
         key=None,
-        sandbox=starting,
+        sandbox=early,
     )
     try:
         assert early.running
