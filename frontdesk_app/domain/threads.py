@@ -18,6 +18,10 @@ Python's cyclic garbage collector runs on the **gui** thread only (`ui/collector
 collection started on another thread would destroy Qt objects caught in a cycle off their own
 thread.
 
+While the **gui** thread is in a stretch of work (a calendar repaint, a delivery of changes, a
+collection), the **engine** loop and the sync database's thread step aside between their
+pieces of work, for a bounded time (`runtime.GuiTurn`): one GIL, given to the window first.
+
 A thread says what it is with `mark(role)`; nothing is marked in a library use of the package
 (tests of one layer, the CLI), and then no check fires.
 """

@@ -94,6 +94,7 @@ class Engine:
         threads.mark("engine")
         runtime.background_thread()
         self._loop = loop
+        runtime.GUI_TURN.attach(loop)  # steps aside while the window works
         self._ready.set()
         try:
             loop.run_forever()
@@ -107,6 +108,7 @@ class Engine:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(loop.shutdown_default_executor())
         finally:
+            runtime.GUI_TURN.detach(loop)
             threads.unmark()
             asyncio.set_event_loop(None)
             loop.close()

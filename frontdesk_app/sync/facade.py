@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from frontdesk_app import runtime
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.changes import SyncStatus, latest_changes
 from frontdesk_app.domain.models import (
@@ -115,7 +116,8 @@ class _Relay:
             self._scheduled = False
         self._last = self._loop.time()
         if batch and not self.closed:
-            self._deliver(self._merge(batch))
+            with runtime.GUI_TURN.foreground():  # the engine steps aside meanwhile
+                self._deliver(self._merge(batch))
 
 
 class EngineBackend(Backend):

@@ -95,6 +95,7 @@ class SyncDb:
         outcomes: list[tuple[bool, Any]] = []
         with self.store.write() as session:
             for job in batch:
+                runtime.GUI_TURN.step_aside()  # between two writes, while the window works
                 try:
                     with session.begin_nested():
                         outcomes.append((True, job.context.run(job.fn, session)))

@@ -20,7 +20,7 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
-from frontdesk_app.runtime import due_generation, full_collection_worth_it
+from frontdesk_app.runtime import GUI_TURN, due_generation, full_collection_worth_it
 
 CHECK_MS = 50  # how often the GUI's thread looks at the counts (a frame is 16 ms)
 
@@ -68,7 +68,8 @@ class GuiCollector(QObject):
             generation = 1
         if generation is None:
             return None
-        gc.collect(generation)
+        with GUI_TURN.foreground():  # a finaliser may let the GIL go: not to the engine
+            gc.collect(generation)
         self.collections[generation] += 1
         if generation == 2:
             self._long_lived = len(gc.get_objects(2))

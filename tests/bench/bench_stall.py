@@ -12,6 +12,12 @@ the drain itself takes minutes; the gaps' 99th percentile and count over 16 ms s
 the longest is typical.
 
     .venv/bin/python -m tests.bench.bench_stall [--quick]   # BENCH_STALL_WRITES=N to vary
+
+The details list the longest gaps with the GUI thread's own CPU time in each. Two switches for
+looking into them (neither for a measured run): `BENCH_NO_TURN=1` runs the desk without the
+background stepping aside for the window (`runtime.GuiTurn`), to compare;
+`BENCH_STALL_STACKS=1` adds `stall_diagnosis` (which threads ran during each long gap, and
+where the GUI's thread was).
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ def run(quick: bool = False) -> list[Result]:
                 **found["gaps"],
                 "drain_seconds": round(found["drain_seconds"], 1),
                 "events_per_second_received": round(found["events_per_second"], 1),
+                "stepped_aside": found["stepped_aside"],
             },
         )
     ]
@@ -94,6 +101,7 @@ async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[st
     from tests.bench.qt_support import GcPauses, StallMeter, close_desk, open_desk
 
     agent = await _first_agent(base_url, key)
+    runtime.GUI_TURN.enabled = not os.environ.get("BENCH_NO_TURN")
 
     async def build() -> OfflineFirstBackend:
         # As the app opens its mirror: encrypted (in place here, before timing), audited, and
@@ -165,6 +173,7 @@ async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[st
         "gaps": {**meter.summary(), **collections.summary()},
         "drain_seconds": drain_seconds,
         "events_per_second": sum(received) / drain_seconds,
+        "stepped_aside": runtime.GUI_TURN.stepped_aside,
     }
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import statistics
 import sys
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import qasync
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -27,6 +28,9 @@ from frontdesk_app.ui.lock.idle import IdleWatcher
 from frontdesk_app.ui.main_window import MainWindow
 from frontdesk_app.ui.panels import PanelSpec
 from tests.bench.harness import percentile
+
+if TYPE_CHECKING:
+    from tests.bench.stall_diagnosis import Diagnosis
 
 T = TypeVar("T")
 ZONE = "America/New_York"
@@ -104,27 +108,42 @@ class StallMeter:
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._on_tick)
         self._last = 0.0
+        self._last_cpu = 0.0
         self.gaps: list[float] = []
+        self.cpu: list[float] = []  # the GUI thread's own CPU time within each gap
+        self._diagnosis: Diagnosis | None = None
 
     def start(self) -> None:
         self.gaps = []
+        self.cpu = []
         self._last = time.perf_counter()
+        self._last_cpu = time.thread_time()
         self._timer.start()
+        if os.environ.get("BENCH_STALL_STACKS"):
+            from tests.bench.stall_diagnosis import Diagnosis
+
+            self._diagnosis = Diagnosis(lambda: self._last)
+            self._diagnosis.start()
 
     def stop(self) -> None:
         self._timer.stop()
         self._on_tick()
+        if self._diagnosis is not None:
+            self._diagnosis.stop()
 
     def _on_tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         self.gaps.append(now - self._last)
-        self._last = now
+        self.cpu.append(cpu - self._last_cpu)
+        if self._diagnosis is not None:
+            self._diagnosis.tick(now - self._last)
+        self._last, self._last_cpu = now, cpu
 
     @property
     def longest(self) -> float:
         return max(self.gaps, default=0.0)
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, Any]:
         """Milliseconds: the longest gap, its 99th percentile and median; tick counts."""
         if not self.gaps:
             return {"longest_ms": 0.0, "p99_ms": 0.0, "median_ms": 0.0, "ticks": 0}
@@ -134,22 +153,34 @@ class StallMeter:
             "median_ms": round(statistics.median(self.gaps) * 1000, 2),
             "ticks": len(self.gaps),
             "gaps_over_16ms": sum(1 for g in self.gaps if g > 0.016),
+            # The five longest gaps with the GUI thread's own CPU time in each: a gap that is
+            # mostly CPU was the GUI thread's work; one that is not, a wait (GIL, core, I/O).
+            "longest_gaps_ms_cpu_ms": [
+                (round(g * 1000, 1), round(c * 1000, 1))
+                for g, c in sorted(zip(self.gaps, self.cpu, strict=True), reverse=True)[:5]
+            ],
+            **(self._diagnosis.report() if self._diagnosis is not None else {}),
         }
 
 
 class GcPauses:
     """How long Python's garbage collector held the process (every thread waits for it), by
-    generation, while the meter runs: a long gap that is a collection shows here."""
+    generation, while the meter runs: a long gap that is a collection shows here. The slowest
+    collections are listed with the collecting thread's own CPU time: a collection that took
+    far longer than its CPU waited (a finaliser let the GIL go, or the core was taken)."""
 
     def __init__(self) -> None:
         self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
-        self._began = 0.0
+        self.timed: list[tuple[float, float, int]] = []  # (seconds, CPU seconds, generation)
+        self._began = self._cpu = 0.0
 
     def _on_gc(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
-            self._began = time.perf_counter()
-        else:
-            self.pauses[info["generation"]].append(time.perf_counter() - self._began)
+            self._began, self._cpu = time.perf_counter(), time.thread_time()
+            return
+        took = time.perf_counter() - self._began
+        self.pauses[info["generation"]].append(took)
+        self.timed.append((took, time.thread_time() - self._cpu, info["generation"]))
 
     def start(self) -> None:
         gc.callbacks.append(self._on_gc)
@@ -158,8 +189,8 @@ class GcPauses:
         if self._on_gc in gc.callbacks:
             gc.callbacks.remove(self._on_gc)
 
-    def summary(self) -> dict[str, float]:
-        return {
+    def summary(self) -> dict[str, Any]:
+        found: dict[str, Any] = {
             f"gc{generation}_{what}": value
             for generation, pauses in self.pauses.items()
             for what, value in (
@@ -167,3 +198,8 @@ class GcPauses:
                 ("longest_ms", round(max(pauses, default=0.0) * 1000, 2)),
             )
         }
+        found["slowest_gc_ms_cpu_ms_generation"] = [
+            (round(took * 1000, 1), round(cpu * 1000, 1), generation)
+            for took, cpu, generation in sorted(self.timed, reverse=True)[:3]
+        ]
+        return found

@@ -325,3 +325,21 @@ def test_a_period_painted_ahead_is_shown_by_a_copy_and_kept_true_to_changes(
     changed = image(shown)
     assert 0 < shown.painted_area - painted <= (shown.grid.column_width + 6) * 2000
     assert changed == fresh(shown)
+
+
+def test_the_calendar_paints_in_a_stretch_the_background_steps_aside_for(
+    shown: CalendarView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from frontdesk_app.runtime import GUI_TURN
+
+    busy: list[bool] = []
+    paint = shown._paint.paint
+
+    def watched(*args: object) -> None:
+        busy.append(GUI_TURN.busy)
+        paint(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shown._paint, "paint", watched)
+    shown.viewport().repaint()
+    assert busy and all(busy)
+    assert not GUI_TURN.busy

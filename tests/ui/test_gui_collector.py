@@ -87,3 +87,24 @@ def test_a_full_collection_waits_until_the_oldest_generation_has_grown() -> None
         assert collector.collections == [0, 1, 1]
     finally:
         gc.set_threshold(*threshold)
+
+
+def test_a_collection_is_a_stretch_the_background_steps_aside_for(
+    gui_collector: GuiCollector,
+) -> None:
+    from frontdesk_app.runtime import GUI_TURN
+
+    busy: list[bool] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        busy.append(GUI_TURN.busy)
+
+    kept = [[] for _ in range(gc.get_threshold()[0] * 2)]  # generation 0 is due
+    gc.callbacks.append(watch)
+    try:
+        assert gui_collector.collect_if_due() is not None
+    finally:
+        gc.callbacks.remove(watch)
+    assert busy == [True, True]  # at the collection's start and its end
+    assert not GUI_TURN.busy
+    kept.clear()

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from frontdesk_app.domain.timeutil import utc_now
+from frontdesk_app.runtime import GUI_TURN
 from frontdesk_app.ui.calendar import keyboard
 from frontdesk_app.ui.calendar.body_painter import BadgeProvider
 from frontdesk_app.ui.calendar.cards import Card
@@ -294,7 +295,8 @@ class CalendarView(QAbstractScrollArea):
     # --- painting, tooltips and accessibility -------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         self.paint_count += 1
-        self._paint.paint(self.viewport(), event.rect(), self._view_state(), self.font())
+        with GUI_TURN.foreground():  # the engine steps aside meanwhile (runtime.GuiTurn)
+            self._paint.paint(self.viewport(), event.rect(), self._view_state(), self.font())
 
     def _view_state(self) -> ViewState:
         return ViewState(
