@@ -29,6 +29,7 @@ from frontdesk_app.config import Settings, save_settings
 from frontdesk_app.ui.async_bridge import AsyncBridge
 from frontdesk_app.ui.errors import ErrorSink
 from frontdesk_app.ui.message_bar import MessageBar
+from frontdesk_app.ui.panel_tabs import PanelTabs
 from frontdesk_app.ui.resources import icon
 from frontdesk_app.ui.status_bar import FrontDeskStatusBar
 
@@ -84,8 +85,6 @@ class MainWindow(QMainWindow):
         self.bridge = AsyncBridge(self.errors)
         self.context: PanelContext | None = None
         self.patient_finder: PatientFinderAction | None = None
-        self._panels: dict[str, QWidget] = {}
-        self._specs: dict[str, PanelSpec] = {}
         self._panel_actions: list[QAction] = []
 
         self.message = MessageBar()
@@ -94,6 +93,7 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.setAccessibleName("Panels")
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self._panels = PanelTabs(self.tabs, self.errors)
         self.starting = self._starting_page()
         self.tabs.addTab(self.starting, "Starting")
         central = QWidget()
@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
             self.view_menu.removeAction(action)
             self.removeAction(action)
         self._panel_actions.clear()
-        for spec in self._specs.values():
+        for spec in self._panels.specs.values():
             action = QAction(spec.title, self)
             if spec.icon:
                 action.setIcon(icon(spec.icon))
@@ -182,7 +182,8 @@ class MainWindow(QMainWindow):
         events: EventFeed | None = None,
         specs: list[PanelSpec] | None = None,
     ) -> None:
-        """Build every registered panel over `backend` (the window is already showing)."""
+        """Build the registered panels over `backend` (the window is already showing): the
+        one on show now, the others just after (`ui/panel_tabs.py`)."""
         # Imported here, not with the window: the models and the panels load after its first
         # frame is painted (see app.run).
         from frontdesk_app.ui.events import EventFeed
@@ -203,27 +204,22 @@ class MainWindow(QMainWindow):
         last = str(self._qsettings.value("window/panel", "calendar"))
         self.tabs.blockSignals(True)
         self.tabs.removeTab(self.tabs.indexOf(self.starting))
-        for spec in panel_specs() if specs is None else specs:
-            try:
-                widget = spec.factory(self.context)
-            except Exception as exc:  # one broken panel must not keep the desk closed
-                self.errors.report(exc, context=f"opening the {spec.title} panel")
-                continue
-            self._panels[spec.key] = widget
-            self._specs[spec.key] = spec
-            index = self.tabs.addTab(widget, icon(spec.icon) if spec.icon else icon(""), spec.title)
-            self.tabs.setTabToolTip(index, f"{spec.title} (Ctrl+{spec.slot})")
+        # The panel on show is built now, the others once it has shown its data (panel_tabs).
+        self._panels.build(panel_specs() if specs is None else specs, self.context, first=last)
         self.tabs.blockSignals(False)
         self._rebuild_view_menu()
         from frontdesk_app.ui.patients.finder import PatientFinderAction
 
         self.patient_finder = PatientFinderAction(self.context)  # Ctrl+K from any panel
         feed.start()
-        self.show_panel(last if last in self._panels else next(iter(self._panels), ""))
+        self.show_panel(last if last in self._panels.specs else next(iter(self._panels.specs), ""))
 
+    # --- panels ------------------------------------------------------------------------------
     async def detach(self) -> None:
         """Shut the panels down and forget the backend (before it is closed)."""
-        for widget in self._panels.values():
+        panels = list(self._panels.built.values())
+        self._panels.clear()  # first: nothing still waiting is built from now on
+        for widget in panels:
             shutdown = getattr(widget, "shutdown", None)
             if callable(shutdown):
                 try:
@@ -245,12 +241,11 @@ class MainWindow(QMainWindow):
                 page.deleteLater()
         self.tabs.addTab(self.starting, "Starting")
         self.tabs.blockSignals(False)
-        self._panels.clear()
-        self._specs.clear()
         self._rebuild_view_menu()
         self.context = None
 
     def panel(self, key: str) -> QWidget | None:
+        """The panel `key` (built now if it was still waiting for its turn)."""
         return self._panels.get(key)
 
     def show_panel(self, key: str) -> QWidget | None:
@@ -261,17 +256,17 @@ class MainWindow(QMainWindow):
         return widget
 
     def _on_tabs_current_changed(self, index: int) -> None:
-        widget = self.tabs.widget(index)
-        for key, panel in self._panels.items():
-            if panel is widget:
-                self._qsettings.setValue("window/panel", key)
-                on_shown = getattr(panel, "on_shown", None)
-                if callable(on_shown):
-                    on_shown()
+        key = self._panels.key_of(self.tabs.widget(index))
+        if key is None:
+            return
+        panel = self._panels.get(key)  # a tab clicked before its panel's turn: built now
+        self._qsettings.setValue("window/panel", key)
+        on_shown = getattr(panel, "on_shown", None)
+        if callable(on_shown):
+            on_shown()
 
     def current_panel_key(self) -> str | None:
-        widget = self.tabs.currentWidget()
-        return next((k for k, w in self._panels.items() if w is widget), None)
+        return self._panels.key_of(self.tabs.currentWidget())
 
     # --- remembered state --------------------------------------------------------------------
     def remembered(self, key: str, default: Any = None) -> Any:
@@ -334,7 +329,7 @@ class MainWindow(QMainWindow):
             return None
         from frontdesk_app.ui.conflicts_dialog import ConflictListDialog
 
-        calendar = self._panels.get("calendar")
+        calendar = self.panel("calendar")
         model = getattr(calendar, "model", None)
         providers = {p.id: p.name for p in model.providers} if model is not None else {}
         patients = model.patient_labels() if model is not None else {}

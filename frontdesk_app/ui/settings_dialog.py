@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import zoneinfo
 from dataclasses import replace
 from pathlib import Path
@@ -156,7 +157,8 @@ class SettingsDialog(QDialog):
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
         buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self._cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self._saving: asyncio.Task[None] | None = None
         self.save_button.clicked.connect(self.submit)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -228,28 +230,24 @@ class SettingsDialog(QDialog):
             except InsecureBaseUrl as exc:
                 raise ValidationFailed(str(exc)) from None
 
-    def _store_secrets(self, settings: Settings) -> None:
-        if settings.environment not in NEEDS_CREDENTIALS:
-            return
-        from frontdesk_app.api import ApiKey, OAuthClient, save_credentials
-
-        key = self.api_key.text().strip()
-        secret = self.client_secret.text().strip()
-        if settings.auth_method == "api_key" and key:
-            save_credentials(ApiKey(key), environment=settings.environment)
-        elif settings.auth_method == "oauth" and secret and settings.client_id:
-            save_credentials(
-                OAuthClient(settings.client_id, secret), environment=settings.environment
-            )
-
     def submit(self) -> None:
+        """Check what was entered, then save it off the GUI thread (a keyring may take its
+        time, or ask the person to unlock it); the dialog waits, everything entered kept."""
+        if self._saving is not None and not self._saving.done():
+            return
         settings = self.chosen()
         try:
             self.validate(settings)
-            self._store_secrets(settings)
         except FrontDeskError as exc:
             self.message.show_error(exc)
             return
+        self._set_saving(True)
+        self._saving = asyncio.ensure_future(self._save(settings))
+
+    async def _save(self, settings: Settings) -> None:
+        key, secret = self.api_key.text().strip(), self.client_secret.text().strip()
+        try:
+            await asyncio.to_thread(_store, settings, self._path, key, secret)
         except SecretStoreUnavailable as exc:
             self.message.show_message("No password store", str(exc), level="error")
             return
@@ -260,7 +258,15 @@ class SettingsDialog(QDialog):
                 level="error",
             )
             return
-        save_settings(settings, self._path)
+        except OSError:
+            self.message.show_message(
+                "The settings could not be saved",
+                "The settings file could not be written; nothing was changed. Try again.",
+                level="error",
+            )
+            return
+        finally:
+            self._set_saving(False)
         before = self._original
         reconnect = (
             settings.environment != before.environment
@@ -268,7 +274,32 @@ class SettingsDialog(QDialog):
             or settings.auth_method != before.auth_method
             or settings.client_id != before.client_id
             or settings.clinic_timezone != before.clinic_timezone
-            or bool(self.api_key.text().strip() or self.client_secret.text().strip())
+            or bool(key or secret)
         )
         self.saved.emit(settings, reconnect)
         self.accept()
+
+    def reject(self) -> None:
+        if self._saving is not None and not self._saving.done():
+            return  # Esc while saving: the dialog stays until the save has an answer
+        super().reject()
+
+    def _set_saving(self, saving: bool) -> None:
+        self.save_button.setEnabled(not saving)
+        self.save_button.setText("Saving…" if saving else "Save")
+        self._cancel.setEnabled(not saving)
+
+
+def _store(settings: Settings, path: Path | None, key: str, secret: str) -> None:
+    """On a worker thread: the secret into the keyring (or the desk's sealed vault), then
+    the settings file, which never holds a secret."""
+    if settings.environment in NEEDS_CREDENTIALS:
+        from frontdesk_app.api import ApiKey, OAuthClient, save_credentials
+
+        if settings.auth_method == "api_key" and key:
+            save_credentials(ApiKey(key), environment=settings.environment)
+        elif settings.auth_method == "oauth" and secret and settings.client_id:
+            save_credentials(
+                OAuthClient(settings.client_id, secret), environment=settings.environment
+            )
+    save_settings(settings, path)

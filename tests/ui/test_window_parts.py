@@ -251,7 +251,9 @@ def test_conflict_items_read_the_sync_layers_shape() -> None:
 # --- settings --------------------------------------------------------------------------------
 
 
-def test_settings_keep_secrets_in_the_keyring_only(qtbot: QtBot, tmp_path: Path) -> None:
+def test_settings_keep_secrets_in_the_keyring_only(
+    qtbot: QtBot, loop: object, tmp_path: Path
+) -> None:
     path = tmp_path / "settings.json"
     dialog = SettingsDialog(Settings(), settings_path=path)
     qtbot.addWidget(dialog)
@@ -266,7 +268,8 @@ def test_settings_keep_secrets_in_the_keyring_only(qtbot: QtBot, tmp_path: Path)
     dialog.api_key.setText("fdk_live_secretvalue123")
     dialog.zone.setCurrentText("America/Chicago")
     dialog.submit()
-    assert saved and saved[0][1] is True
+    qtbot.waitUntil(lambda: bool(saved), timeout=5000)
+    assert saved[0][1] is True
     stored = json.loads(path.read_text())
     assert (
         stored["environment"] == "custom" and stored["custom_url"] == "https://clinic.example.org"
@@ -274,6 +277,41 @@ def test_settings_keep_secrets_in_the_keyring_only(qtbot: QtBot, tmp_path: Path)
     assert "fdk_live_secretvalue123" not in path.read_text()
     assert keyring.get_password("FrontDesk", "custom/api_key") == "fdk_live_secretvalue123"
     assert load_settings(path).clinic_timezone == "America/Chicago"
+
+
+def test_settings_are_saved_off_the_gui_thread_and_the_dialog_waits_for_it(
+    qtbot: QtBot, loop: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import frontdesk_app.api
+
+    release = threading.Event()
+    threads: list[str] = []
+
+    def slow_keyring(credentials: object, *, environment: str) -> None:
+        threads.append(threading.current_thread().name)
+        release.wait(5)
+
+    monkeypatch.setattr(frontdesk_app.api, "save_credentials", slow_keyring)
+    dialog = SettingsDialog(Settings(), settings_path=tmp_path / "settings.json")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.environment.setCurrentIndex(dialog.environment.findData("custom"))
+    dialog.custom_url.setText("https://clinic.example.org")
+    dialog.api_key.setText("fdk_live_secretvalue123")
+    saved: list[Settings] = []
+    dialog.saved.connect(lambda s, _r: saved.append(s))
+    dialog.submit()
+    qtbot.waitUntil(lambda: bool(threads), timeout=5000)
+    assert threads[0] != threading.main_thread().name  # the keyring, on a worker thread
+    # Meanwhile the window answers; the dialog waits, and Esc does not drop the save.
+    assert not dialog.save_button.isEnabled() and dialog.save_button.text() == "Saving…"
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible() and not saved
+    release.set()
+    qtbot.waitUntil(lambda: bool(saved), timeout=5000)
+    assert not dialog.isVisible() and saved[0].custom_url == "https://clinic.example.org"
 
 
 # --- small widgets and the search ------------------------------------------------------------
