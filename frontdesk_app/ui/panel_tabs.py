@@ -98,9 +98,6 @@ class PanelTabs:
                     return key
         return None
 
-    def waiting(self) -> list[str]:
-        return list(self._waiting)
-
     def clear(self) -> None:
         """Forget every panel (the tabs themselves are the window's to remove)."""
         self._generation += 1
@@ -114,23 +111,24 @@ class PanelTabs:
         generation = self._generation
         started = False
 
-        def start(*_: object) -> None:
+        def start(delay_ms: int) -> None:
             nonlocal started
             if not started and generation == self._generation:
                 started = True
-                QTimer.singleShot(AFTER_DATA_MS, lambda: self._build_next(generation))
+                # With the tabs as context: a timer outliving the window never fires.
+                QTimer.singleShot(delay_ms, self._tabs, lambda: self._build_next(generation))
 
         loaded = getattr(first, "data_loaded", None)
         if loaded is not None:
-            loaded.connect(start)
-        QTimer.singleShot(LATER_MS, start)
+            loaded.connect(lambda *_: start(AFTER_DATA_MS))
+        QTimer.singleShot(LATER_MS, self._tabs, lambda: start(0))
 
     def _build_next(self, generation: int) -> None:
         if generation != self._generation or not self._waiting:
             return
         self.get(next(iter(self._waiting)))
         if self._waiting:
-            QTimer.singleShot(0, lambda: self._build_next(generation))
+            QTimer.singleShot(0, self._tabs, lambda: self._build_next(generation))
 
     def _add_tab(self, spec: PanelSpec, page: QWidget, index: int = -1) -> None:
         tab_icon = icon(spec.icon) if spec.icon else icon("")
