@@ -190,7 +190,8 @@ class GuiTurn:
             return
         wait = self._began + self.park_max - time.monotonic()
         if wait > 0:
-            self.stepped_aside += 1
+            with self._lock:  # (two background threads may step aside at once)
+                self.stepped_aside += 1
             self._idle.wait(wait)
 
     def _loop_steps_aside(self, loop: asyncio.AbstractEventLoop) -> None:
