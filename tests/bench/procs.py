@@ -31,6 +31,8 @@ _folders: list[tempfile.TemporaryDirectory[str]] = []
 def child_env(home: Path | None = None, **extra: str) -> dict[str, str]:
     """The environment of a benchmark child: offscreen Qt, a memory keyring, its own home."""
     env = dict(os.environ)
+    # An installed desk runs compiled modules: a warm start must not compile them again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["QT_QPA_PLATFORM"] = "offscreen"
     env["PYTHON_KEYRING_BACKEND"] = "tests.keyrings.MemoryKeyring"
     env.setdefault("PYTHONPATH", str(ROOT))

@@ -23,6 +23,8 @@ LONG = 0.025  # seconds: the gaps looked into
 SAMPLE = 0.002  # seconds between two looks
 DEPTH = 6  # frames of the GUI's stack kept per sample
 KEEP = 10  # gaps and stacks reported
+LATE = 0.010  # seconds: the sampler itself this late says where the others were
+IDLE = ("wait", "select", "poll", "_worker", "sleep", "get", "readline", "accept")
 
 
 class Diagnosis(threading.Thread):
@@ -39,6 +41,7 @@ class Diagnosis(threading.Thread):
         self._queued_before = _gui_queued(self._gui)
         self.gaps: list[tuple[float, float, dict[str, float]]] = []  # (ms, queued ms, by thread)
         self.stacks: dict[str, int] = {}
+        self.holders: dict[str, float] = {}  # where the other threads were, ms this one was late
 
     def tick(self, gap: float) -> None:
         now = _threads_cpu()
@@ -56,8 +59,13 @@ class Diagnosis(threading.Thread):
             self._before, self._queued_before = now, queued
 
     def run(self) -> None:
+        expected = time.perf_counter() + SAMPLE
         while not self._halt.wait(SAMPLE):
-            if time.perf_counter() - self._last_tick() < LONG:
+            now = time.perf_counter()
+            late, expected = now - expected, now + SAMPLE
+            if late > LATE:
+                self._note_holders(late)
+            if now - self._last_tick() < LONG:
                 continue
             frame = sys._current_frames().get(self._gui.ident or 0)
             where = " < ".join(
@@ -65,6 +73,20 @@ class Diagnosis(threading.Thread):
                 for f in _outer(frame)
             )
             self.stacks[where] = self.stacks.get(where, 0) + 1
+
+    def _note_holders(self, late: float) -> None:
+        """This thread waited `late` past its time (for the GIL, or a core): where the other
+        busy threads are now, just after whatever held it let go."""
+        names = {t.ident: t.name for t in threading.enumerate()}
+        for ident, frame in sys._current_frames().items():
+            if ident in (self.ident, self._gui.ident) or _idle(frame):
+                continue
+            where = " < ".join(
+                f"{Path(f.f_code.co_filename).name}:{f.f_lineno}:{f.f_code.co_name}"
+                for f in _outer(frame)[:3]
+            )
+            key = f"{names.get(ident, ident)}: {where}"
+            self.holders[key] = self.holders.get(key, 0.0) + late * 1000
 
     def stop(self) -> None:
         self._halt.set()
@@ -78,6 +100,9 @@ class Diagnosis(threading.Thread):
             "diagnosis_stacks": sorted(((n, w) for w, n in self.stacks.items()), reverse=True)[
                 :KEEP
             ],
+            "diagnosis_late_sampler_ms_by_place": sorted(
+                ((round(ms, 1), w) for w, ms in self.holders.items()), reverse=True
+            )[:KEEP],
         }
 
 
@@ -98,6 +123,11 @@ def _gui_queued(gui: threading.Thread) -> float:
     """Seconds the GUI's thread has waited so far, ready to run, for a core."""
     with open(f"/proc/self/task/{gui.native_id}/schedstat") as stat:
         return int(stat.read().split()[1]) / 1e9
+
+
+def _idle(frame: FrameType) -> bool:
+    """A thread parked in a wait (it held nothing)."""
+    return frame.f_code.co_name in IDLE or frame.f_code.co_name.startswith(("_wait", "wait"))
 
 
 def _outer(frame: FrameType | None) -> list[FrameType]:

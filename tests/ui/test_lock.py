@@ -6,6 +6,8 @@ a transferred call still rings while locked, without naming the caller."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -602,4 +604,32 @@ def test_a_sign_in_before_the_app_listens_is_told_to_it_in_order(
     controller.lock()  # told once: later ones reach only who listens now
     backlog.tell({name: listener(name) for name in TOLD_TO_THE_APP})
     assert len(heard) == 3
+    close(qtbot, window)
+
+
+def test_the_key_derivation_starts_at_once_not_behind_the_loops_next_turn(
+    qtbot: QtBot, loop: object, tmp_path: Path
+) -> None:
+    """While the app loads, the loop's next turn may be a long import: a sign-in's key
+    derivation is on its worker thread as soon as it is asked for, without waiting for a
+    turn of the loop (this test never gives the loop one until it has seen it start)."""
+    window = make_window(tmp_path, Settings(environment="standalone", clinic_timezone=ZONE.key))
+    desk = new_desk(window_folder(window))
+    started = threading.Event()
+    derive = desk.sign_in
+
+    def sign_in(person_id: str, secret: str) -> str:
+        started.set()
+        return derive(person_id, secret)
+
+    desk.sign_in = sign_in  # type: ignore[method-assign]
+    controller = LockController(window, desk, timeout_ms=60_000)
+    controller.install()
+    assert controller.submit_sign_in("dana admin", PIN)
+    for _ in range(200):  # the loop gets no turn here (sleep and look: faketime-safe)
+        if started.is_set():
+            break
+        time.sleep(0.01)
+    assert started.is_set()
+    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
     close(qtbot, window)

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -51,9 +52,17 @@ from frontdesk_app.ui.lock.idle import IdleWatcher
 from frontdesk_app.ui.lock.page import LockPage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_MINUTES = 5
 MAX_MINUTES = 240
+
+
+def _on_a_thread_now(work: Callable[[], T]) -> asyncio.Future[T]:
+    """`work` (a key derivation: argon2id, a few tenths of a second) handed to a worker thread
+    now, not at the awaiting coroutine's first step: while the app loads, the loop's next turn
+    may be a module import of 0.3 s, and the derivation would wait behind it."""
+    return asyncio.get_event_loop().run_in_executor(None, work)
 
 
 def idle_timeout_ms(settings: Settings) -> int:
@@ -261,7 +270,8 @@ class LockController(QObject):
         if self._busy() or self._hold.isActive() or not person_id:
             return
         self.page.set_busy(True)
-        self._task = asyncio.ensure_future(self._sign_in(person_id, secret))
+        work = _on_a_thread_now(functools.partial(self.desk.sign_in, person_id, secret))
+        self._task = asyncio.ensure_future(self._sign_in(person_id, work))
 
     def submit_sign_in(self, name: str, secret: str) -> bool:
         """Sign in as the person called `name` (as if chosen and typed on the lock page);
@@ -293,9 +303,9 @@ class LockController(QObject):
         # A daemon thread: a stdin nobody writes to must not keep the process from exiting.
         threading.Thread(target=read, name="sign-in-stdin", daemon=True).start()
 
-    async def _sign_in(self, person_id: str, secret: str) -> None:
+    async def _sign_in(self, person_id: str, work: asyncio.Future[str]) -> None:
         try:
-            key = await asyncio.to_thread(self.desk.sign_in, person_id, secret)
+            key = await work
         except (WrongSecret, HeldOff) as exc:
             if isinstance(exc, WrongSecret):
                 log.info("sign-in refused: %s (wrong PIN or password)", person_id)
@@ -345,13 +355,13 @@ class LockController(QObject):
         if self._busy() or not self._acceptable(secret, repeated):
             return
         self.page.set_busy(True, "Setting up…")
-        self._task = asyncio.ensure_future(self._set_up(name, secret, None))
+        self._task = asyncio.ensure_future(self._set_up(self._setting_up(name, secret, None)))
 
     def on_page_recover_requested(self, code: str, name: str, secret: str, repeated: str) -> None:
         if self._busy() or self._hold.isActive() or not self._acceptable(secret, repeated):
             return
         self.page.set_busy(True)
-        self._task = asyncio.ensure_future(self._set_up(name, secret, code))
+        self._task = asyncio.ensure_future(self._set_up(self._setting_up(name, secret, code)))
 
     def _acceptable(self, secret: str, repeated: str) -> bool:
         if secret != repeated:
@@ -363,13 +373,18 @@ class LockController(QObject):
             return False
         return True
 
-    async def _set_up(self, name: str, secret: str, code: str | None) -> None:
+    def _setting_up(
+        self, name: str, secret: str, code: str | None
+    ) -> asyncio.Future[tuple[str, Person, str]]:
         def work() -> tuple[str, Person, str]:
             key = self.desk.recover(code) if code is not None else self.key
             return self.desk.set_up(name, secret, key=key)
 
+        return _on_a_thread_now(work)
+
+    async def _set_up(self, work: asyncio.Future[tuple[str, Person, str]]) -> None:
         try:
-            key, person, new_code = await asyncio.to_thread(work)
+            key, person, new_code = await work
         except (FrontDeskError, OSError) as exc:
             self._refuse(exc)
             return
