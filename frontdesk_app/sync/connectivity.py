@@ -58,6 +58,7 @@ class ConnectivityMonitor:
         self._probe_timeout = probe_timeout
         self._rng = rng or random.Random()
         self._online = False
+        self._known = False  # until the first answer or failure: then listeners hear either
         self._detail: str | None = None
         self._server_failures = 0
         self._listeners: list[ChangeListener] = []
@@ -143,9 +144,9 @@ class ConnectivityMonitor:
             self._down_event.set()
             if self._online:
                 self._wake.set()  # just went down: the probe loop takes over
-        if online == self._online and detail == self._detail:
+        if self._known and online == self._online and detail == self._detail:
             return
-        self._online, self._detail = online, detail
+        self._online, self._detail, self._known = online, detail, True
         log.info(
             "API %s%s", "reachable" if online else "unreachable", f" ({detail})" if detail else ""
         )
