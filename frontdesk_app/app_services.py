@@ -15,13 +15,14 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from frontdesk_app.config import Settings, data_dir
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import AuthenticationFailed, FrontDeskError
 
 if TYPE_CHECKING:
+    from frontdesk_app.api import Credentials
     from frontdesk_app.sandbox.process import SandboxProcess
     from frontdesk_app.store.audit import AuditTrail
     from frontdesk_app.store.db import Store
@@ -95,7 +96,7 @@ async def start_services(
         )
         return Services(local, env, store=local.store)
 
-    from frontdesk_app.api import ApiBackend, ApiKey, Credentials, load_credentials
+    from frontdesk_app.api import ApiBackend, ApiKey
     from frontdesk_app.store.sealed_secrets import use_for_credentials
     from frontdesk_app.sync.backend import OfflineFirstBackend
     from frontdesk_app.sync.engine import Engine
@@ -104,43 +105,40 @@ async def start_services(
     async def forget_vault() -> None:
         use_for_credentials(data_dir(), None)
 
-    credentials: Credentials | None
+    credentials: Credentials
     # Without a keyring the API's credentials are sealed under the store key in the desk file;
     # that vault is open while these services are, and closed with them.
     use_for_credentials(data_dir(), key)
     closers: list[Callable[[], Awaitable[None]]] = [forget_vault]
-    if env == "bundled":
-        progress(
-            "Starting the demo clinic…",
-            "The sandbox runs on this computer. The first start creates a synthetic demo "
-            "clinic, which takes a few seconds.",
-        )
-        # Its own process: its threads and GIL are not the desk's, and a crash there is a
-        # restart (the desk is offline for a moment), not a dead desk.
-        from frontdesk_app.sandbox.process import bundled_sandbox
+    starting: asyncio.Future[SandboxProcess] | None = None
+    server: SandboxProcess | None = None
+    try:
+        if env == "bundled":
+            progress(
+                "Starting the demo clinic…",
+                "The sandbox runs on this computer. The first start creates a synthetic demo "
+                "clinic, which takes a few seconds.",
+            )
+            # Its own process: its threads and GIL are not the desk's, and a crash there is a
+            # restart (the desk is offline for a moment), not a dead desk.
+            from frontdesk_app.sandbox.process import bundled_sandbox
 
-        # Launched before the window where the app could (`sandbox`), else here.
-        server = await (sandbox or bundled_sandbox(data_dir())).start()
-        closers.append(server.stop)
-        base_url = server.base_url
-        credentials = ApiKey(server.api_key)
-    else:
-        base_url = _base_url(settings)
-        api_key = os.environ.get("FRONTDESK_API_KEY") if env == "custom" else None
-        credentials = (
-            ApiKey(api_key)
-            if api_key
-            else await asyncio.to_thread(
-                lambda: load_credentials(
-                    environment=env, auth_method=settings.auth_method, client_id=settings.client_id
-                )
-            )
-        )
-        if credentials is None:
-            raise SetupNeeded(
-                "FrontDesk has no API key or OAuth client saved for this server. "
-                "Enter them in Settings (Ctrl+,)."
-            )
+            # Launched before the window where the app could (`sandbox`), else here.
+            server = (sandbox or bundled_sandbox(data_dir())).launch()
+            closers.append(server.stop)
+            starting = asyncio.ensure_future(server.start())
+            if not server.address_known:  # it says its address once it listens
+                await starting
+            base_url = server.base_url
+            credentials = ApiKey(server.api_key)
+        else:
+            base_url = _base_url(settings)
+            credentials = await _credentials(settings)
+    except BaseException:
+        # The sandbox is stopped; the credentials' vault stays open, as Settings saves a key
+        # there after `SetupNeeded` (a desk without a keyring).
+        await _close_all(closers[1:], starting)
+        raise
     progress("Connecting…", base_url)
     mirror = Path(db) if db else data_dir() / f"mirror-{env}.sqlite"
     # The API client, the replayer, the event stream and the puller live on the sync engine's
@@ -160,23 +158,75 @@ async def start_services(
         backend = await EngineBackend.open(engine, open_on_engine)
     except BaseException:
         await engine.stop()
-        for close in closers:
-            await close()
+        await _close_all(closers, starting)
         raise
     services = Services(backend, env, closers, store=backend.local.store)
     # With an offline copy from an earlier start the calendar opens from it at once (the pull
     # catches up behind it, and the status bar says whether the server answers); only a desk
     # that never pulled waits for the clinic's schedule.
     has_copy = await backend.has_offline_copy()
+    if starting is not None and server is not None:
+        if not has_copy:  # a first start needs the demo clinic up (or its failure, said)
+            try:
+                await starting
+            except BaseException:
+                await services.aclose()
+                raise
+        starting.add_done_callback(functools.partial(_unless_it_started, server))
     if not has_copy:
         progress("Fetching the clinic's schedule…", "Later starts only fetch what changed.")
-    wait = OFFLINE_COPY_WAIT if has_copy else PULL_WAIT
-    if not await backend.wait_pulled(wait, unless_down=has_copy):
+    # The bundled sandbox's copy is the demo clinic as this desk left it (nobody else writes
+    # there): it opens without waiting for the sandbox to boot.
+    wait = (0.0 if env == "bundled" else OFFLINE_COPY_WAIT) if has_copy else PULL_WAIT
+    if wait and not await backend.wait_pulled(wait, unless_down=has_copy):
         log.info("schedule not fetched within %s s; opening with the local copy", wait)
     if backend.state.detail and "sign" in backend.state.detail.lower():
         await services.aclose()
         raise AuthenticationFailed(backend.state.detail)
     return services
+
+
+async def _credentials(settings: Settings) -> Credentials:
+    from frontdesk_app.api import ApiKey, load_credentials
+
+    env = settings.environment
+    api_key = os.environ.get("FRONTDESK_API_KEY") if env == "custom" else None
+    if api_key:
+        return ApiKey(api_key)
+    credentials = await asyncio.to_thread(
+        lambda: load_credentials(
+            environment=env, auth_method=settings.auth_method, client_id=settings.client_id
+        )
+    )
+    if credentials is None:
+        raise SetupNeeded(
+            "FrontDesk has no API key or OAuth client saved for this server. "
+            "Enter them in Settings (Ctrl+,)."
+        )
+    return credentials
+
+
+async def _close_all(
+    closers: list[Callable[[], Awaitable[None]]], starting: asyncio.Future[Any] | None
+) -> None:
+    """What was opened before a failure, in reverse (the sandbox's start is stopped first)."""
+    for close in reversed(closers):
+        await close()
+    if starting is not None:
+        await asyncio.gather(starting, return_exceptions=True)
+
+
+def _unless_it_started(server: SandboxProcess, starting: asyncio.Future[Any]) -> None:
+    """The bundled sandbox's start, finished behind a desk already open on its copy: one that
+    failed is said in the log (the status bar says the desk is offline)."""
+    if starting.cancelled():
+        return
+    failure = starting.exception()
+    if failure is not None and not server.stopping:
+        log.error(
+            "the bundled sandbox did not start (%s); the desk works on its offline copy",
+            type(failure).__name__,
+        )
 
 
 def _mirror_key(path: Path, env: str, key: str | None) -> str | None:

@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -128,6 +129,20 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="stop when standard input closes (the desk that started it has exited)",
     )
+    parser.add_argument(
+        "--listen-fd",
+        type=int,
+        default=None,
+        metavar="FD",
+        help="serve on this inherited listening socket instead of --host/--port (a desk "
+        "starting its bundled sandbox)",
+    )
+    parser.add_argument(
+        "--api-key-stdin",
+        action="store_true",
+        help="take the first line of standard input as this server's API key (made by the "
+        "desk that starts it)",
+    )
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning"))
     parser.set_defaults(handler=run_sandbox)
     commands = parser.add_subparsers(dest="sandbox_command", metavar="SUBCOMMAND")
@@ -239,6 +254,12 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _inherited(fd: int | None) -> socket.socket | None:
+    """The listening socket the desk handed down (its address and queue outlive this
+    process: a restarted sandbox serves the connections that waited meanwhile)."""
+    return None if fd is None else socket.socket(fileno=fd)
+
+
 def _stop_when_stdin_closes() -> None:
     """A child of the desk stops with it: its stdin (a pipe from the desk) reaches end of file
     when the desk exits, however it exits. Stopping is the same graceful path as SIGTERM."""
@@ -258,6 +279,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
     from frontdesk_app.logs import configure_logging, scrubbed_stream_handler
     from frontdesk_app.sandbox.config import SandboxConfig
+    from frontdesk_app.sandbox.key_format import well_formed
     from frontdesk_app.sandbox.server import SandboxServer, is_loopback
 
     # The request log names no patient; the scrubber is the second line of defence.
@@ -276,6 +298,11 @@ def run_sandbox(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     db_path = Path(args.db) if args.db else default_db()
+    # Before the stdin watcher starts: the key is the first line there.
+    given_key = sys.stdin.readline().strip() if args.api_key_stdin else None
+    if given_key is not None and not well_formed(given_key):
+        print("The API key given on standard input is not a sandbox key.", file=sys.stderr)
+        return 2
     config = SandboxConfig(
         rate_limit_per_min=args.rate_limit,
         rate_burst=args.burst,
@@ -292,6 +319,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
         port=args.port,
         config=config,
         state_path=args.state,
+        listen_socket=_inherited(args.listen_fd),
+        api_key=given_key,
     )
 
     def ready(srv: SandboxServer) -> None:

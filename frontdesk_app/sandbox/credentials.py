@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from frontdesk_app.domain.ids import CLIENT, new_id
+from frontdesk_app.sandbox.key_format import API_KEY_PREFIX, new_api_key, well_formed
 from frontdesk_app.sandbox.state import (
     StateDB,
     api_keys,
@@ -39,7 +40,6 @@ SCOPES: tuple[str, ...] = (
     "calls",
     "webhooks",
 )
-API_KEY_PREFIX = "fdk_test_"
 # Prefixes, not secrets: they tell a person what kind of value they hold.
 CLIENT_SECRET_PREFIX = "fdk_cs_"  # noqa: S105
 TOKEN_PREFIX = "fdk_at_"  # noqa: S105
@@ -122,21 +122,52 @@ def create_key(
     db: StateDB, *, name: str = "sandbox key", scopes: Iterable[str] | None = None
 ) -> NewKey:
     chosen = normalize_scopes(scopes)
-    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = new_api_key()
     key_id = new_id(KEY_ID_PREFIX, 16)
-    db.transaction(
-        lambda conn: conn.execute(
-            api_keys.insert().values(
-                id=key_id,
-                key_hash=hash_secret(key),
-                prefix=key[: len(API_KEY_PREFIX) + 4],
-                name=name,
-                scopes=dump_scopes(chosen),
-                created_at=now(),
+    db.transaction(lambda conn: _insert_key(conn, key_id, key, name, chosen))
+    return NewKey(key_id, key, chosen)
+
+
+def register_key(db: StateDB, api_key: str, *, name: str) -> str:
+    """Take a key made elsewhere (the desk makes its bundled sandbox's key before that child
+    starts), with every scope; its id. The same key again is the same key; any other live key
+    of that `name` is revoked, so that only the latest start's key opens the sandbox."""
+    if not well_formed(api_key):
+        raise ValueError("not a sandbox API key")
+
+    def work(conn: Connection) -> tuple[str, bool]:
+        digest = hash_secret(api_key)
+        live = conn.execute(
+            select(api_keys.c.id, api_keys.c.key_hash).where(
+                api_keys.c.name == name, api_keys.c.revoked_at.is_(None)
             )
+        ).all()
+        kept = next((row.id for row in live if row.key_hash == digest), None)
+        others = [row.id for row in live if row.key_hash != digest]
+        if others:
+            conn.execute(update(api_keys).where(api_keys.c.id.in_(others)).values(revoked_at=now()))
+        if kept is None:
+            kept = new_id(KEY_ID_PREFIX, 16)
+            _insert_key(conn, kept, api_key, name, normalize_scopes(None))
+        return str(kept), bool(others)
+
+    key_id, revoked = db.transaction(work)
+    if revoked:
+        _mark_revocation(db)
+    return key_id
+
+
+def _insert_key(conn: Connection, key_id: str, key: str, name: str, scopes: frozenset[str]) -> None:
+    conn.execute(
+        api_keys.insert().values(
+            id=key_id,
+            key_hash=hash_secret(key),
+            prefix=key[: len(API_KEY_PREFIX) + 4],
+            name=name,
+            scopes=dump_scopes(scopes),
+            created_at=now(),
         )
     )
-    return NewKey(key_id, key, chosen)
 
 
 def _revoke_key(conn: Connection, key_or_id: str) -> str | None:

@@ -31,6 +31,7 @@ from frontdesk_app.sandbox.deps import SandboxContext
 from frontdesk_app.sandbox.state import StateDB
 
 T = TypeVar("T")
+DESK_KEY_NAME = "desk key"  # the key a desk made for the sandbox it started
 log = logging.getLogger("frontdesk_app.sandbox")
 BackendFactory = Callable[[], Backend]
 __all__ = ["SandboxServer", "is_loopback"]
@@ -84,7 +85,12 @@ class SandboxServer:
         backend_factory: BackendFactory | None = None,
         clock: Callable[[], Any] | None = None,
         graceful_seconds: int = 2,
+        listen_socket: socket.socket | None = None,
+        api_key: str | None = None,
     ) -> None:
+        """`listen_socket`: serve on this listening socket (a desk's, inherited) instead of
+        binding `host`:`port`; `api_key`: a key made by whoever started this server (the desk),
+        taken as its key before it serves (see `credentials.register_key`)."""
         self.db_path = Path(db_path)
         self.state_path = Path(state_path) if state_path else state_path_for(self.db_path)
         self.demo = demo
@@ -95,6 +101,8 @@ class SandboxServer:
         self._clock = clock
         self._graceful = graceful_seconds
         self._api_key: str | None = None
+        self._given_socket = listen_socket
+        self._given_key = api_key
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: _Uvicorn | None = None
@@ -115,7 +123,12 @@ class SandboxServer:
 
     @property
     def api_key(self) -> str:
-        """A key with every scope, created on first start and kept across restarts."""
+        """A key with every scope, created on first start and kept across restarts (or the
+        key given, registered)."""
+        if self._api_key is None and self._given_key is not None:
+            key = self._given_key
+            self._with_state(lambda db: creds.register_key(db, key, name=DESK_KEY_NAME))
+            self._api_key = key
         if self._api_key is None:
             self._api_key = self.create_key(name="development key").api_key
         return self._api_key
@@ -160,7 +173,7 @@ class SandboxServer:
         if self.running:
             return self
         ready = threading.Event()
-        sock = self._bind()
+        sock = self._listening()
         failures: list[BaseException] = []
         factory = _loop_factory()
 
@@ -185,7 +198,7 @@ class SandboxServer:
     def serve_forever(self, on_ready: Callable[[SandboxServer], None] | None = None) -> None:
         """Run in the calling (main) thread until Ctrl-C or SIGTERM."""
         ready = threading.Event()
-        sock = self._bind()
+        sock = self._listening()
 
         async def serve() -> None:
             task = asyncio.create_task(self._serve(sock, ready))
@@ -231,7 +244,18 @@ class SandboxServer:
 
     # --- internals -----------------------------------------------------------------------------
 
+    def _listening(self) -> socket.socket:
+        """The socket to serve on; a key given is valid before the first request is answered."""
+        sock = self._bind()
+        if self._given_key is not None:
+            _ = self.api_key
+        return sock
+
     def _bind(self) -> socket.socket:
+        if self._given_socket is not None:
+            sock, self._given_socket = self._given_socket, None
+            self._port = sock.getsockname()[1]
+            return sock
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         # A restart on the same port must not wait for TIME_WAIT connections to expire.

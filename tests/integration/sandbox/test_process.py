@@ -75,3 +75,27 @@ async def test_a_launched_sandbox_never_waited_for_is_stopped(
     assert booting is not None
     await server.stop()
     assert booting.poll() is not None and server._launched is None
+
+
+@pytest.mark.skipif(not sandbox_process.HANDS_DOWN_SOCKETS, reason="the child binds here")
+async def test_a_launched_sandbox_is_reachable_at_once_and_its_key_is_not_on_its_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk made the socket and the key: a request sent the moment the child is launched
+    waits in the socket's queue and is answered once it serves; the key travels on its
+    standard input, not on a command line other users of the computer can read."""
+    monkeypatch.setenv("FRONTDESK_HOME", str(tmp_path / "home"))
+    server = SandboxProcess(tmp_path / "clinic.sqlite").launch()
+    try:
+        assert server.address_known and not server.running
+        booting = server._launched
+        assert booting is not None
+        assert server.api_key not in " ".join(str(a) for a in booting.args)
+        asked = asyncio.ensure_future(_payers(server.base_url, server.api_key))
+        await server.start()
+        assert await asyncio.wait_for(asked, 60) == 200
+    finally:
+        await server.stop()
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=5) as client:
+        with pytest.raises(httpx.ConnectError):  # stopped: the address refuses
+            await client.get("/v1/payers")

@@ -14,7 +14,9 @@ from frontdesk_app.sandbox.credentials import (
     create_client,
     create_key,
     normalize_scopes,
+    register_key,
 )
+from frontdesk_app.sandbox.key_format import API_KEY_PREFIX, new_api_key
 from frontdesk_app.sandbox.state import StateDB
 
 
@@ -80,3 +82,27 @@ def test_secrets_are_not_stored(db: StateDB, tmp_path: Path) -> None:
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert key.api_key.encode() not in raw
     assert client.client_secret.encode() not in raw
+
+
+def test_a_key_made_by_the_desk_is_taken_once_and_replaces_its_last_start(db: StateDB) -> None:
+    """The desk makes its bundled sandbox's key before that child runs: the child takes it
+    (every scope); the same key again is the same key; the next start's key revokes it."""
+    first, second = new_api_key(), new_api_key()
+    other = create_key(db, scopes=["calls"])  # a key someone made by hand stays
+    key_id = register_key(db, first, name="desk key")
+    assert register_key(db, first, name="desk key") == key_id
+    store = CredentialStore(db, token_ttl_seconds=60)
+
+    async def scenario() -> None:
+        principal = await store.authenticate(first)
+        assert principal is not None and principal.scopes == set(SCOPES)
+        register_key(db, second, name="desk key")
+        fresh = CredentialStore(db, token_ttl_seconds=60)
+        assert await fresh.authenticate(first) is None
+        assert await fresh.authenticate(second) is not None
+        assert await fresh.authenticate(other.api_key) is not None
+
+    asyncio.run(scenario())
+    for wrong in ("", "fdk_test_short", "sk_live_" + "a" * 43, API_KEY_PREFIX + "é" * 43):
+        with pytest.raises(ValueError, match="not a sandbox API key"):
+            register_key(db, wrong, name="desk key")
