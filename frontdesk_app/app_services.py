@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from frontdesk_app.sandbox.process import SandboxProcess
     from frontdesk_app.store.audit import AuditTrail
     from frontdesk_app.store.db import Store
+    from frontdesk_app.sync.facade import EngineBackend
 
 log = logging.getLogger(__name__)
 PULL_WAIT = 60.0
@@ -161,17 +162,30 @@ async def start_services(
         await _close_all(closers, starting)
         raise
     services = Services(backend, env, closers, store=backend.local.store)
-    # With an offline copy from an earlier start the calendar opens from it at once (the pull
-    # catches up behind it, and the status bar says whether the server answers); only a desk
-    # that never pulled waits for the clinic's schedule.
+    try:
+        await _until_open(backend, env, progress, server, starting)
+    except BaseException:  # a refusal, or the window closed meanwhile (cancelled)
+        await services.aclose()
+        if starting is not None:
+            await asyncio.gather(starting, return_exceptions=True)
+        raise
+    return services
+
+
+async def _until_open(
+    backend: EngineBackend,
+    env: str,
+    progress: Progress,
+    server: SandboxProcess | None,
+    starting: asyncio.Future[SandboxProcess] | None,
+) -> None:
+    """Until the desk can open: at once on an offline copy from an earlier start (the pull
+    catches up behind it, and the status bar says whether the server answers); a desk that
+    never pulled waits for the clinic's schedule (and for the bundled sandbox to be up)."""
     has_copy = await backend.has_offline_copy()
     if starting is not None and server is not None:
         if not has_copy:  # a first start needs the demo clinic up (or its failure, said)
-            try:
-                await starting
-            except BaseException:
-                await services.aclose()
-                raise
+            await starting
         starting.add_done_callback(functools.partial(_unless_it_started, server))
     if not has_copy:
         progress("Fetching the clinic's schedule…", "Later starts only fetch what changed.")
@@ -181,9 +195,7 @@ async def start_services(
     if wait and not await backend.wait_pulled(wait, unless_down=has_copy):
         log.info("schedule not fetched within %s s; opening with the local copy", wait)
     if backend.state.detail and "sign" in backend.state.detail.lower():
-        await services.aclose()
         raise AuthenticationFailed(backend.state.detail)
-    return services
 
 
 async def _credentials(settings: Settings) -> Credentials:

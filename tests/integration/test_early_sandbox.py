@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -161,3 +162,88 @@ async def test_a_first_bundled_start_whose_sandbox_cannot_start_says_so(
     gate.write_text("fail")
     with pytest.raises(process.SandboxFailed):
         await _open_bundled(home, tmp_path / "mirror.sqlite")
+
+
+@pytest.mark.asyncio
+async def test_a_start_given_up_while_the_sandbox_boots_stops_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window closed (the connect cancelled) while a first start waits for the sandbox:
+    its child is stopped, not left running behind a desk that is gone."""
+    from frontdesk_app.app_services import start_services
+
+    home, gate = tmp_path / "home", tmp_path / "gate"
+    home.mkdir()
+    monkeypatch.setenv("FRONTDESK_HOME", str(home))
+    _held_at_a_gate(monkeypatch, gate)
+    early = bundled_sandbox(home).launch()
+    booting = early._launched
+    assert booting is not None
+    opening = asyncio.ensure_future(
+        start_services(
+            Settings(environment="bundled"),
+            db=str(tmp_path / "mirror.sqlite"),
+            progress=lambda _a, _b: None,
+            key=None,
+            sandbox=early,
+        )
+    )
+    for _ in range(600):  # bounded: 60 s, until it waits for the child
+        if (tmp_path / "mirror.sqlite").exists():
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)
+    assert not opening.done()
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    assert booting.poll() is not None and early.stopping and not early.running
+
+
+@pytest.mark.asyncio
+async def test_a_start_given_up_while_waiting_for_the_first_pull_closes_the_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first start waits for the clinic's schedule from a server that does not answer; the
+    window closes meanwhile: the sync engine (its thread, the mirror) is closed with it."""
+    import socket
+
+    from frontdesk_app.app_services import start_services
+    from frontdesk_app.store.encryption import generate_key
+
+    monkeypatch.setenv("FRONTDESK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FRONTDESK_API_KEY", "fdk_test_" + "a" * 43)
+    with socket.socket() as unused:  # an address nobody answers at
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    before = {t.ident for t in threading.enumerate()}
+    opening = asyncio.ensure_future(
+        start_services(
+            Settings(environment="custom", custom_url=url),
+            db=str(tmp_path / "mirror.sqlite"),
+            progress=lambda _a, _b: None,
+            key=generate_key(),
+        )
+    )
+
+    def engines() -> list[threading.Thread]:
+        return [
+            t
+            for t in threading.enumerate()
+            if t.ident not in before and t.name.startswith("frontdesk-engine") and t.is_alive()
+        ]
+
+    for _ in range(600):  # bounded: 60 s, until the engine runs and the pull waits
+        if engines() and (tmp_path / "mirror.sqlite").exists():
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)
+    assert not opening.done() and engines()
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    for _ in range(100):  # bounded: 10 s
+        if not engines():
+            break
+        await asyncio.sleep(0.1)
+    assert not engines()
