@@ -176,6 +176,8 @@ async def test_a_start_given_up_while_the_sandbox_boots_stops_it(
     home.mkdir()
     monkeypatch.setenv("FRONTDESK_HOME", str(home))
     _held_at_a_gate(monkeypatch, gate)
+    # (The gate does not watch its standard input as the sandbox does: it is terminated.)
+    monkeypatch.setattr(process, "STOP_TIMEOUT", 1.0)
     early = bundled_sandbox(home).launch()
     booting = early._launched
     assert booting is not None
