@@ -165,9 +165,7 @@ async def start_services(
     try:
         await _until_open(backend, env, progress, server, starting)
     except BaseException:  # a refusal, or the window closed meanwhile (cancelled)
-        await services.aclose()
-        if starting is not None:
-            await asyncio.gather(starting, return_exceptions=True)
+        await _close_all([services.aclose], starting)
         raise
     return services
 
@@ -221,7 +219,8 @@ async def _credentials(settings: Settings) -> Credentials:
 async def _close_all(
     closers: list[Callable[[], Awaitable[None]]], starting: asyncio.Future[Any] | None
 ) -> None:
-    """What was opened before a failure, in reverse (the sandbox's start is stopped first)."""
+    """What was opened before a failure, in reverse; then the sandbox's start, which the
+    closing ended, is waited for (its outcome no longer matters)."""
     for close in reversed(closers):
         await close()
     if starting is not None:

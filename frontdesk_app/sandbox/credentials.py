@@ -143,9 +143,9 @@ def register_key(db: StateDB, api_key: str, *, name: str) -> str:
             )
         ).all()
         kept = next((row.id for row in live if row.key_hash == digest), None)
-        others = [row.id for row in live if row.key_hash != digest]
-        if others:
-            conn.execute(update(api_keys).where(api_keys.c.id.in_(others)).values(revoked_at=now()))
+        others = [str(row.id) for row in live if row.key_hash != digest]
+        for other in others:
+            _revoke_key(conn, other)
         if kept is None:
             kept = new_id(KEY_ID_PREFIX, 16)
             _insert_key(conn, kept, api_key, name, normalize_scopes(None))
