@@ -64,8 +64,10 @@ class AppRunner:
         backlog: Backlog | None = None,
         sandbox: SandboxProcess | None = None,
         closed: asyncio.Event | None = None,
+        collector: GuiCollector | None = None,
     ) -> None:
         self.window = window
+        self._collector = collector
         self.args = args
         self.settings = settings
         self.desk = desk
@@ -125,10 +127,19 @@ class AppRunner:
             calendar.data_loaded.disconnect(on_loaded)
             log.info("calendar shown: %d appointments in view", count)
             # Start-up is over: once this is painted, what it built is frozen out of later
-            # full collections, which would otherwise stall the window (see runtime.py).
-            QTimer.singleShot(SETTLE_AFTER_MS, _settle_heap)
+            # full collections, which would otherwise stall the window (see runtime.py), and
+            # the collections held while it was built resume (ui/collector.py).
+            QTimer.singleShot(SETTLE_AFTER_MS, self._settle_heap)
 
         calendar.data_loaded.connect(on_loaded)
+
+    def _settle_heap(self) -> None:
+        if self._collector is None:
+            log.info("start-up heap settled: %d objects frozen", runtime.settle_heap())
+            return
+        before = sum(self._collector.collections)
+        frozen = self._collector.settle()
+        log.info("start-up heap settled: %d objects frozen, %d collections before", frozen, before)
 
     def _explain_failure(self, exc: BaseException) -> None:
         if isinstance(exc, FrontDeskError):
@@ -282,6 +293,7 @@ async def _desk(
     lock: LockController,
     backlog: Backlog,
     early: SandboxProcess | None,
+    collector: GuiCollector,
 ) -> int:
     """The desk's life once the lock page is up: the rest of the app loads in turns of the
     loop while a sign-in (its key derivation on a thread of its own) goes on, then runs."""
@@ -299,6 +311,7 @@ async def _desk(
         backlog=backlog,
         sandbox=early,
         closed=closed,
+        collector=collector,
     )
     add_audit_action(window, runner.open_audit)
     add_people_action(window, runner.session.open_people)
@@ -315,10 +328,6 @@ def _launch_bundled_sandbox(settings: Settings) -> SandboxProcess | None:
     from frontdesk_app.sandbox.process import bundled_sandbox
 
     return bundled_sandbox(data_dir()).launch()
-
-
-def _settle_heap() -> None:
-    log.info("start-up heap settled: %d objects frozen", runtime.settle_heap())
 
 
 def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
@@ -392,9 +401,10 @@ def run(args: argparse.Namespace) -> int:
     app.setStyleSheet(stylesheet())
     # The app decides when to quit (after the backend has closed), not the last window.
     app.setQuitOnLastWindowClosed(False)
-    # Before any other thread starts: cyclic garbage is collected on this thread only.
+    # Before any other thread starts: cyclic garbage is collected on this thread only, and not
+    # before start-up is over (the runner settles the heap once the calendar shows its data).
     collector = GuiCollector(app)
-    collector.start()
+    collector.start(held=True)
     settings = _effective_settings(load_settings(), args)
     early = _launch_bundled_sandbox(settings)
     qsettings = QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
@@ -421,7 +431,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         code = int(
             loop.run_until_complete(
-                _desk(window, args, settings, desk=desk, lock=lock, backlog=backlog, early=early)
+                _desk(
+                    window,
+                    args,
+                    settings,
+                    desk=desk,
+                    lock=lock,
+                    backlog=backlog,
+                    early=early,
+                    collector=collector,
+                )
             )
         )
     except KeyboardInterrupt:

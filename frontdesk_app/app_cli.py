@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 
 SMOKE_TIMEOUT = 120.0
 
@@ -55,6 +56,13 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_app(args: argparse.Namespace) -> int:
     """Open the desktop app with the parsed options; returns the process exit code."""
-    from frontdesk_app.app import run
-
+    # The app's modules are long-lived: no collection while they import (from here on the
+    # app's collector holds collections until start-up is over, ui/collector.py).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from frontdesk_app.app import run
+    finally:
+        if collecting:
+            gc.enable()
     return run(args)

@@ -16,7 +16,9 @@ store's threads. These keep the window's frames while a queue drains (measured b
   full collection took 120–130 ms on the benchmark's machine, the longest stall of the window.
   Frozen, those objects are no longer scanned (full collections then take about 20 ms); they
   are still freed by reference counting, and only cyclic garbage among them is kept (the
-  window's panels live as long as the process).
+  window's panels live as long as the process). Until then, while that heap is being built,
+  nothing is collected (`GuiCollector.start(held=True)`): collections there freed a few hundred
+  objects each and cost a warm start about a fifth of its time to the calendar.
 - **Cyclic garbage is collected on the GUI's thread only** (`due_generation`, run by
   `ui/collector.py`). Python starts a collection in whichever thread passes the allocation
   threshold: on the engine's or the store's thread it would run the destructors of widgets

@@ -41,8 +41,10 @@ def test_kill_9_while_running_then_start_again(desk: Desk) -> None:
     running = desk.start()
     try:
         desk.wait_for_log("calendar shown", running, timeout=240)
-        # then what start-up built is frozen out of later full collections (runtime.py)
+        # then what start-up built is frozen out of later full collections (runtime.py), and
+        # nothing was collected while it was built (ui/collector.py)
         desk.wait_for_log("start-up heap settled", running, timeout=60)
+        assert "objects frozen, 0 collections before" in desk.log_text()
     finally:
         kill_hard(running)
     again = desk.smoke()

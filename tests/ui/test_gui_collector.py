@@ -6,10 +6,13 @@ from __future__ import annotations
 import gc
 import threading
 import weakref
+from collections.abc import Iterator
 
+import pytest
 from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
+from frontdesk_app.ui import collector as collector_module
 from frontdesk_app.ui.collector import GuiCollector
 
 
@@ -107,4 +110,44 @@ def test_a_collection_is_a_stretch_the_background_steps_aside_for(
         gc.callbacks.remove(watch)
     assert busy == [True, True]  # at the collection's start and its end
     assert not GUI_TURN.busy
+    kept.clear()
+
+
+@pytest.fixture
+def held() -> Iterator[GuiCollector]:
+    """A collector as a desk's start has it: collections held until `settle()`."""
+    collector = GuiCollector()  # (its checks called here, not on its timer)
+    collector.start(held=True)
+    yield collector
+    collector.stop()
+    gc.unfreeze()  # the rest of the suite runs with Python's usual collector
+
+
+def test_a_start_holds_collections_until_the_heap_is_settled(held: GuiCollector) -> None:
+    where: list[str] = []
+    weakref.finalize(Holder(), lambda: where.append("collected"))
+    kept: list[list[int]] = [[] for _ in range(gc.get_threshold()[0] * 5)]  # generation 0 is well past due
+    assert held.held
+    assert held.collect_if_due() is None
+    assert where == [] and held.collections == [0, 0, 0]
+    frozen = held.settle()
+    assert frozen > len(kept)  # what start-up built, the kept lists among it
+    assert where == ["collected"]  # the settling collection freed the cycle
+    assert not held.held
+    kept.extend([] for _ in range(gc.get_threshold()[0] * 5))
+    assert held.collect_if_due() is not None  # and from now on, collections as due
+
+
+def test_a_start_that_never_settles_collects_again_past_the_limit(
+    held: GuiCollector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collector_module, "HOLD_LIMIT", gc.get_threshold()[0] * 4)
+    where: list[str] = []
+    weakref.finalize(Holder(), lambda: where.append("collected"))
+    kept: list[list[int]] = [[] for _ in range(gc.get_threshold()[0] * 2)]
+    assert held.collect_if_due() is None  # due, but under the limit: still held
+    kept.extend([] for _ in range(gc.get_threshold()[0] * 4))
+    assert held.collect_if_due() is not None
+    assert not held.held
+    assert where == ["collected"]
     kept.clear()
