@@ -96,10 +96,25 @@ def background_thread() -> None:
     # Relative to the main (the GUI's) thread, not to this one's: a thread inherits the nice
     # value of the thread that started it, and a pool started from the engine's must not end
     # up lower still.
-    main = threading.main_thread().native_id or 0
+    _lower(threading.get_native_id(), threading.main_thread().native_id or 0)
+
+
+def background_process(pid: int) -> None:
+    """Called by a desk on a child process it has just started (the bundled sandbox): the
+    child runs at the background's priority, so that while it boots or answers the desk's
+    window gets the CPU first (two cores shared by the window, the sign-in's key derivation
+    and the child's start). POSIX only; elsewhere nothing."""
+    if hasattr(os, "setpriority"):
+        main = threading.main_thread().native_id if sys.platform.startswith("linux") else 0
+        _lower(pid, main or 0)
+
+
+def _lower(target: int, relative_to: int) -> None:
+    """`target` (a thread on Linux, a process) at `BACKGROUND_NICE` below `relative_to` (0:
+    the calling process)."""
     try:
-        nice = os.getpriority(os.PRIO_PROCESS, main) + BACKGROUND_NICE
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        nice = os.getpriority(os.PRIO_PROCESS, relative_to) + BACKGROUND_NICE
+        os.setpriority(os.PRIO_PROCESS, target, nice)
     except OSError:  # not permitted here (never fatal: it is only the order of scheduling)
         return
 

@@ -30,6 +30,7 @@ import sys
 import threading
 from pathlib import Path
 
+from frontdesk_app import runtime
 from frontdesk_app.sandbox.key_format import new_api_key
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ class SandboxProcess:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
             pass_fds=() if fd is None else (fd,),
         )
+        runtime.background_process(process.pid)  # the desk's window first (runtime.py)
         if fd is not None and process.stdin is not None:
             # The key on its standard input: never on a command line others can read.
             with contextlib.suppress(OSError):  # it died at once: its first line says so

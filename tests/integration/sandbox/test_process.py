@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 from pathlib import Path
 
 import httpx
 import pytest
 
+from frontdesk_app import runtime
 from frontdesk_app.sandbox import process as sandbox_process
 from frontdesk_app.sandbox.process import SandboxProcess
 
@@ -78,6 +80,22 @@ async def test_a_launched_sandbox_never_waited_for_is_stopped(
 
 
 @pytest.mark.skipif(not sandbox_process.HANDS_DOWN_SOCKETS, reason="the child binds here")
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="scheduling priorities are POSIX's")
+async def test_the_sandbox_child_runs_below_the_desks_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While it boots and while it answers, the window's thread gets the CPU first."""
+    monkeypatch.setenv("FRONTDESK_HOME", str(tmp_path / "home"))
+    server = SandboxProcess(tmp_path / "clinic.sqlite").launch()
+    try:
+        assert server._launched is not None
+        child = server._launched.pid
+        ours = os.getpriority(os.PRIO_PROCESS, threading.main_thread().native_id or 0)
+        assert os.getpriority(os.PRIO_PROCESS, child) == ours + runtime.BACKGROUND_NICE
+    finally:
+        await server.stop()
+
+
 async def test_a_launched_sandbox_is_reachable_at_once_and_its_key_is_not_on_its_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
