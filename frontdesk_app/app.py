@@ -37,6 +37,7 @@ from frontdesk_app.config import APP_NAME, Settings, config_dir, data_dir, load_
 from frontdesk_app.domain import threads
 from frontdesk_app.domain.errors import AuthenticationFailed, FrontDeskError
 from frontdesk_app.ui.collector import GuiCollector
+from frontdesk_app.ui.lock.stdin import start_reading
 from frontdesk_app.ui.main_window import MainWindow
 from frontdesk_app.ui.resources import icon, stylesheet
 
@@ -391,6 +392,8 @@ def run(args: argparse.Namespace) -> int:
     from frontdesk_app.logs import configure_logging
 
     configure_logging("frontdesk-app")
+    # `--sign-in-stdin`: read from now on, so that the sign-in starts once the lock page is up.
+    sign_in_lines = start_reading() if getattr(args, "sign_in_stdin", False) else None
     # This thread is the GUI's: HTTP and the sync engine never run here (domain/threads.py).
     threads.mark("gui")
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -426,8 +429,8 @@ def run(args: argparse.Namespace) -> int:
     desk = DeskKeys(data_dir())
     lock = _install_lock(window, settings, desk, smoke=bool(args.smoke))
     backlog = Backlog(lock)  # a sign-in while the app loads is heard by its session later
-    if getattr(args, "sign_in_stdin", False):
-        lock.sign_in_from_stdin()
+    if sign_in_lines is not None:
+        lock.sign_in_from(sign_in_lines)
     try:
         code = int(
             loop.run_until_complete(

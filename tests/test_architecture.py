@@ -174,3 +174,26 @@ def test_tests_choose_their_instant() -> None:
         for hit in _wall_clock_reads(path)
     ]
     assert offenders == []
+
+
+def test_the_lock_page_comes_up_before_the_heavy_libraries_load() -> None:
+    """What the app imports before its window and lock page are up names no model, store,
+    HTTP or server library: those load while the page is up (`app.warm_up`), so that a person
+    can start signing in at once and the key derivation overlaps them."""
+    script = (
+        "import sys\n"
+        "import frontdesk_app.app, frontdesk_app.store.desk_keys, qasync\n"
+        "import frontdesk_app.ui.lock.controller, frontdesk_app.ui.audit_menu\n"
+        "heavy = ('pydantic', 'sqlalchemy', 'httpx', 'fastapi', 'uvicorn', 'alembic')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

@@ -6,9 +6,11 @@ a transferred call still rings while locked, without naming the caller."""
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,6 +44,7 @@ from frontdesk_app.ui.lock.controller import (
     LockController,
     idle_timeout_ms,
 )
+from frontdesk_app.ui.lock.stdin import Lines, start_reading
 from frontdesk_app.ui.main_window import MainWindow
 from frontdesk_app.ui.settings_dialog import SettingsDialog
 from tests.fixtures.desk import ADMIN_PIN, FAST, set_up_desk
@@ -633,3 +636,60 @@ def test_the_key_derivation_starts_at_once_not_behind_the_loops_next_turn(
     assert started.is_set()
     qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
     close(qtbot, window)
+
+
+def test_a_sign_in_read_before_the_lock_is_up_starts_when_it_is(
+    qtbot: QtBot, loop: object, tmp_path: Path
+) -> None:
+    """`--sign-in-stdin`: the lines are read from the process's first moments; once the lock
+    page is up, a sign-in already read starts its key derivation there and then, not after the
+    loop's next turn (a long import while the app loads)."""
+    window = make_window(tmp_path, Settings(environment="standalone", clinic_timezone=ZONE.key))
+    desk = new_desk(window_folder(window))
+    started = threading.Event()
+    derive = desk.sign_in
+
+    def sign_in(person_id: str, secret: str) -> str:
+        started.set()
+        return derive(person_id, secret)
+
+    desk.sign_in = sign_in  # type: ignore[method-assign]
+    controller = LockController(window, desk, timeout_ms=60_000)
+    controller.install()
+    lines: Lines = Future()
+    lines.set_result(("Dana Admin", PIN))
+    controller.sign_in_from(lines)
+    for _ in range(200):  # the loop gets no turn here (sleep and look: faketime-safe)
+        if started.is_set():
+            break
+        time.sleep(0.01)
+    assert started.is_set()
+    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
+    close(qtbot, window)
+
+
+def test_a_sign_in_read_later_is_delivered_through_the_loop(
+    qtbot: QtBot, loop: object, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    window = make_window(tmp_path, Settings(environment="standalone", clinic_timezone=ZONE.key))
+    desk = new_desk(window_folder(window))
+    controller = LockController(window, desk, timeout_ms=60_000)
+    controller.install()
+    unknown: Lines = Future()
+    controller.sign_in_from(unknown)
+    threading.Thread(target=lambda: unknown.set_result(("Nobody Here", PIN))).start()
+    qtbot.waitUntil(lambda: "nobody of that name" in caplog.text, timeout=WAIT)
+    assert controller.locked
+    lines: Lines = Future()
+    controller.sign_in_from(lines)
+    assert controller.locked
+    threading.Thread(target=lambda: lines.set_result(("Dana Admin", PIN))).start()
+    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
+    close(qtbot, window)
+
+
+def test_standard_input_is_read_on_a_thread_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("Dana Admin\r\n482913\n"))
+    assert start_reading().result(timeout=10) == ("Dana Admin", "482913")
+    monkeypatch.setattr("sys.stdin", None)  # no standard input at all (a desktop launcher)
+    assert isinstance(start_reading().exception(timeout=10), OSError)

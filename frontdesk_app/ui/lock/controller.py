@@ -25,8 +25,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import sys
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -50,6 +48,7 @@ from frontdesk_app.store.sign_in_tries import HeldOff
 from frontdesk_app.ui.lock.curtain import Curtain
 from frontdesk_app.ui.lock.idle import IdleWatcher
 from frontdesk_app.ui.lock.page import LockPage
+from frontdesk_app.ui.lock.stdin import Lines
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -283,25 +282,29 @@ class LockController(QObject):
         self.on_page_sign_in_requested(match[0].id, secret)
         return True
 
-    def sign_in_from_stdin(self) -> None:
-        """`--sign-in-stdin`: a name and a PIN or password, one line each, signed in as if
-        chosen and typed on the lock screen (the same wrong-try hold-off and audit). Read on
-        a thread of its own from now on, so that the sign-in starts as soon as the event loop
-        runs, while the rest of the app loads."""
+    def sign_in_from(self, lines: Lines) -> None:
+        """`--sign-in-stdin`: a name and a PIN or password (`ui/lock/stdin.py`), signed in as
+        if chosen and typed on the lock screen (the same wrong-try hold-off and audit): now if
+        they have been read already, else as soon as they are."""
+
+        def deliver(done: Lines) -> None:
+            if not shiboken6.isValid(self):
+                return
+            if done.exception() is not None:
+                log.warning("sign-in from standard input: nothing could be read")
+            elif not self.submit_sign_in(*done.result()):
+                log.warning("sign-in from standard input: nobody of that name can sign in")
+
+        if lines.done():
+            deliver(lines)
+            return
         loop = asyncio.get_event_loop()
 
-        def read() -> None:
-            got = [sys.stdin.readline().rstrip("\r\n") for _ in range(2)]
-
-            def deliver() -> None:
-                if shiboken6.isValid(self) and not self.submit_sign_in(*got):
-                    log.warning("sign-in from standard input: nobody of that name can sign in")
-
+        def from_the_reader(done: Lines) -> None:
             with contextlib.suppress(RuntimeError):  # the app closed first
-                loop.call_soon_threadsafe(deliver)
+                loop.call_soon_threadsafe(deliver, done)
 
-        # A daemon thread: a stdin nobody writes to must not keep the process from exiting.
-        threading.Thread(target=read, name="sign-in-stdin", daemon=True).start()
+        lines.add_done_callback(from_the_reader)
 
     async def _sign_in(self, person_id: str, work: asyncio.Future[str]) -> None:
         try:

@@ -10,16 +10,17 @@ tray then says only that too. Lifted, it brings back the windows it hid, as they
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMenu, QToolTip, QWidget
 
-from frontdesk_app.ui.calls.notifier import tray_title
-from frontdesk_app.ui.calls.queue import TransferQueue
 from frontdesk_app.ui.lock.page import LockPage
+
+if TYPE_CHECKING:
+    from frontdesk_app.ui.calls.queue import TransferQueue
 
 _TRANSIENT = (Qt.WindowType.Popup, Qt.WindowType.ToolTip)
 
@@ -121,6 +122,10 @@ class Curtain(QObject):
         panel: Any = getattr(self._window, "panel", None)
         calls = panel("calls") if callable(panel) else None
         queue = getattr(calls, "queue", None)
+        if queue is None:  # no live calls yet (the lock page comes before the models load)
+            return
+        from frontdesk_app.ui.calls.queue import TransferQueue
+
         if not isinstance(queue, TransferQueue):
             return
 
@@ -141,6 +146,8 @@ class Curtain(QObject):
         self._show_calls(queue)
 
     def _show_calls(self, queue: TransferQueue) -> None:
+        from frontdesk_app.ui.calls.notifier import tray_title
+
         waiting = queue.queue()
         if not waiting:
             self.page.set_waiting_calls("")
