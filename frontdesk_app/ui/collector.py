@@ -72,7 +72,10 @@ class GuiCollector(QObject):
         on. Returns how many objects are frozen."""
         frozen = settle_heap()
         self._held = False
-        self._long_lived = len(gc.get_objects(2))
+        # The frozen heap counts as long-lived: a full collection waits, as Python's own rule
+        # has it, until a quarter as many again have reached the oldest generation (counting
+        # only the few unfrozen there, full collections would come often while a queue drains).
+        self._long_lived = frozen + len(gc.get_objects(2))
         self._look_again_at = 0
         return frozen
 

@@ -86,7 +86,7 @@ def run(quick: bool = False) -> list[Result]:
 def worker(mirror: str, base_url: str, key: str, count: int) -> dict[str, Any]:
     from tests.bench.qt_support import run_qt
 
-    return run_qt(lambda: _measure(Path(mirror), base_url, key, count))
+    return run_qt(lambda: _measure(Path(mirror), base_url, key, count), held=True)
 
 
 async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[str, Any]:
@@ -97,6 +97,7 @@ async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[st
     from frontdesk_app.sync.backend import OfflineFirstBackend
     from frontdesk_app.sync.engine import Engine
     from frontdesk_app.sync.facade import EngineBackend
+    from tests.bench import qt_support
     from tests.bench.bench_transfer import _first_agent
     from tests.bench.qt_support import GcPauses, StallMeter, close_desk, open_desk
 
@@ -151,7 +152,7 @@ async def _measure(mirror: Path, base_url: str, key: str, count: int) -> dict[st
         ready = await asyncio.to_thread(source.stdout.readline)
         if not ready.startswith("READY"):
             raise RuntimeError("the event source did not start")
-        runtime.settle_heap()  # as the app does once the calendar has shown its data
+        qt_support.settle_heap()  # as the app does once the calendar has shown its data
         meter.start()
         collections.start()
         started = time.perf_counter()

@@ -37,11 +37,16 @@ ZONE = "America/New_York"
 TICK_MS = 5
 
 
-def run_qt(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run `main()` on a qasync loop over a fresh QApplication, as the app does."""
+_collectors: list[GuiCollector] = []
+
+
+def run_qt(main: Callable[[], Coroutine[Any, Any, T]], *, held: bool = False) -> T:
+    """Run `main()` on a qasync loop over a fresh QApplication, as the app does; `held`:
+    collections held until `settle_heap()`, as in the app's start."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     collector = GuiCollector(app)  # as the app: cyclic garbage collected on this thread only
-    collector.start()
+    collector.start(held=held)
+    _collectors.append(collector)
     loop = qasync.QEventLoop(app)
     executor = ThreadPoolExecutor(4, thread_name_prefix="bench-default")
     loop.set_default_executor(executor)
@@ -59,6 +64,12 @@ def run_qt(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         asyncio.set_event_loop(None)
         executor.shutdown(wait=True)
         collector.stop()
+        _collectors.remove(collector)
+
+
+def settle_heap() -> int:
+    """What the app does once the calendar has shown its data (`AppRunner._settle_heap`)."""
+    return _collectors[-1].settle()
 
 
 def open_desk(

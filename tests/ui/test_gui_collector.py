@@ -126,7 +126,7 @@ def held() -> Iterator[GuiCollector]:
 def test_a_start_holds_collections_until_the_heap_is_settled(held: GuiCollector) -> None:
     where: list[str] = []
     weakref.finalize(Holder(), lambda: where.append("collected"))
-    kept: list[list[int]] = [[] for _ in range(gc.get_threshold()[0] * 5)]  # generation 0 is well past due
+    kept: list[list[int]] = [[] for _ in range(gc.get_threshold()[0] * 5)]  # well past due
     assert held.held
     assert held.collect_if_due() is None
     assert where == [] and held.collections == [0, 0, 0]
@@ -151,3 +151,18 @@ def test_a_start_that_never_settles_collects_again_past_the_limit(
     assert not held.held
     assert where == ["collected"]
     kept.clear()
+
+
+def test_after_settling_the_frozen_heap_counts_as_long_lived(held: GuiCollector) -> None:
+    """A full collection then waits until a quarter as many objects as were frozen have
+    reached the oldest generation: not every tenth middle one while a queue drains."""
+    frozen = held.settle()
+    threshold = gc.get_threshold()
+    junk: list[list[int]] = []
+    try:
+        gc.set_threshold(1, 1, 1)
+        _every_generation_due(junk)
+        assert len(gc.get_objects(2)) < frozen // 4
+        assert held.collect_if_due() == 1
+    finally:
+        gc.set_threshold(*threshold)
