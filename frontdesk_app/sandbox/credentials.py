@@ -198,13 +198,20 @@ def _revoke_client(conn: Connection, client_id: str) -> bool:
 # A running server keeps the credentials it has seen in memory. Every revocation, whichever
 # process makes it (the CLI, a test, the server), also grows this file next to the state file
 # by a byte; the server looks at the file on each request (one stat) and forgets every cached
-# credential when it changed, so a revoked key fails from the very next request.
+# credential when it changed, so a revoked key fails from the very next request. Its size is
+# the signal that does not depend on how finely the file system keeps times; at
+# `MARKER_WRAP` bytes it starts again from one (a desk revokes its last key at every start).
+MARKER_WRAP = 4096
+
+
 def revocation_marker(state_path: Path) -> Path:
     return state_path.with_name(state_path.name + ".revoked")
 
 
 def _mark_revocation(db: StateDB) -> None:
     with revocation_marker(db.path).open("ab") as marker:
+        if marker.tell() >= MARKER_WRAP:
+            marker.truncate(0)
         marker.write(b".")
 
 

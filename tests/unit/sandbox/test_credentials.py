@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from frontdesk_app.sandbox.credentials import (
+    MARKER_WRAP,
     SCOPES,
     CredentialStore,
     create_client,
     create_key,
     normalize_scopes,
     register_key,
+    revocation_marker,
 )
 from frontdesk_app.sandbox.key_format import API_KEY_PREFIX, new_api_key
 from frontdesk_app.sandbox.state import StateDB
@@ -106,3 +108,23 @@ def test_a_key_made_by_the_desk_is_taken_once_and_replaces_its_last_start(db: St
     for wrong in ("", "fdk_test_short", "sk_live_" + "a" * 43, API_KEY_PREFIX + "é" * 43):
         with pytest.raises(ValueError, match="not a sandbox API key"):
             register_key(db, wrong, name="desk key")
+
+
+def test_the_revocation_marker_stays_small_and_still_signals(db: StateDB) -> None:
+    """A desk revokes its last start's key at every start: the marker beside the state file
+    starts again from one byte at `MARKER_WRAP`, and a running server still forgets the key."""
+    marker = revocation_marker(db.path)
+    marker.write_bytes(b"." * MARKER_WRAP)
+    key = create_key(db)
+    store = CredentialStore(db, token_ttl_seconds=60)
+
+    async def scenario() -> None:
+        assert await store.authenticate(key.api_key) is not None  # (cached from now on)
+        assert await store.revoke_key(key.api_key)
+        assert marker.stat().st_size == 1
+        assert await store.authenticate(key.api_key) is None
+        for _ in range(3):
+            assert await store.revoke_key(create_key(db).api_key)
+        assert marker.stat().st_size == 4
+
+    asyncio.run(scenario())
