@@ -99,6 +99,9 @@ class SandboxProcess:
         self._launched: subprocess.Popen[bytes] | None = None  # booting, not yet listening
         self._watcher: asyncio.Task[None] | None = None
         self._stopping = threading.Event()
+        # Who the child is (`_launched`, `_process`) changes under this lock: a start on a
+        # worker thread and a stop on another never both miss (or both end) a child.
+        self._state = threading.Lock()
         self._listener: socket.socket | None = None  # handed down to every child
 
     @property
@@ -118,9 +121,10 @@ class SandboxProcess:
     def launch(self) -> SandboxProcess:
         """Start the child now, without waiting: it boots in its own process while the caller
         goes on (the app's window paints meanwhile); `start()` then waits until it listens."""
-        if self._launched is None and self._process is None:
-            self._listen()
-            self._launched = self._popen()
+        with self._state:
+            if self._launched is None and self._process is None and not self.stopping:
+                self._listen()
+                self._launched = self._popen()
         return self
 
     async def start(self) -> SandboxProcess:
@@ -191,14 +195,20 @@ class SandboxProcess:
         return process
 
     def _spawn(self) -> None:
-        process = self._launched or self._popen()
-        self._launched = process  # while it boots, `stop()` ends it
+        with self._state:
+            if self.stopping:  # stopped before it started (or between two restarts)
+                raise SandboxFailed("the bundled sandbox was stopped while starting")
+            process = self._launched or self._popen()
+            self._launched = process  # while it boots, `stop()` ends it
         line = _first_line(process, START_TIMEOUT)
         if not line:
             code = process.wait(STOP_TIMEOUT)
             raise SandboxFailed(f"the bundled sandbox exited while starting (status {code})")
-        # Known (and so `running`) only once it listens.
-        self._process, self._launched = process, None
+        with self._state:
+            if self._launched is not process:  # `stop()` took it meanwhile, and ends it
+                raise SandboxFailed("the bundled sandbox was stopped while starting")
+            # Known (and so `running`) only once it listens.
+            self._process, self._launched = process, None
         if self._listener is None:  # it chose its port
             info = json.loads(line)
             self.base_url = str(info["base_url"])
@@ -207,9 +217,10 @@ class SandboxProcess:
             self.api_key = self.api_key or str(info["api_key"])
 
     def _end(self) -> None:
-        process, self._process = self._process, None
-        if process is None:  # launched, never waited for
-            process, self._launched = self._launched, None
+        with self._state:
+            process, self._process = self._process, None
+            if process is None:  # launched, never waited for (or still booting)
+                process, self._launched = self._launched, None
         if process is None:
             return
         # Closing its standard input asks it to stop gracefully; terminate if it lingers.

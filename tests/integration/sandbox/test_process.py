@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import threading
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from frontdesk_app import runtime
 from frontdesk_app.sandbox import process as sandbox_process
-from frontdesk_app.sandbox.process import SandboxProcess
+from frontdesk_app.sandbox.process import SandboxFailed, SandboxProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
@@ -117,3 +118,33 @@ async def test_a_launched_sandbox_is_reachable_at_once_and_its_key_is_not_on_its
     async with httpx.AsyncClient(base_url=server.base_url, timeout=5) as client:
         with pytest.raises(httpx.ConnectError):  # stopped: the address refuses
             await client.get("/v1/payers")
+
+
+async def test_a_stop_while_the_child_is_being_started_leaves_no_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`start()` makes the child on a worker thread while the desk is closed (`stop()` on
+    another): the child made is ended, and the start says it was stopped."""
+    monkeypatch.setenv("FRONTDESK_HOME", str(tmp_path / "home"))
+    server = SandboxProcess(tmp_path / "clinic.sqlite")
+    entered, release = threading.Event(), threading.Event()
+    made: list[subprocess.Popen[bytes]] = []
+    popen = server._popen
+
+    def held_popen() -> subprocess.Popen[bytes]:
+        entered.set()
+        release.wait(30)
+        made.append(popen())
+        return made[-1]
+
+    monkeypatch.setattr(server, "_popen", held_popen)
+    starting = asyncio.ensure_future(server.start())
+    assert await asyncio.to_thread(entered.wait, 30)
+    stopping = asyncio.ensure_future(server.stop())
+    await asyncio.sleep(0.2)  # the stop is under way, the child not yet made
+    release.set()
+    with pytest.raises(SandboxFailed):
+        await starting
+    await stopping
+    assert len(made) == 1 and made[0].poll() is not None
+    assert not server.running
