@@ -610,55 +610,37 @@ def test_a_sign_in_before_the_app_listens_is_told_to_it_in_order(
     close(qtbot, window)
 
 
-def test_the_key_derivation_starts_at_once_not_behind_the_loops_next_turn(
-    qtbot: QtBot, loop: object, tmp_path: Path
-) -> None:
-    """While the app loads, the loop's next turn may be a long import: a sign-in's key
-    derivation is on its worker thread as soon as it is asked for, without waiting for a
-    turn of the loop (this test never gives the loop one until it has seen it start)."""
-    window = make_window(tmp_path, Settings(environment="standalone", clinic_timezone=ZONE.key))
-    desk = new_desk(window_folder(window))
-    started = threading.Event()
-    derive = desk.sign_in
-
-    def sign_in(person_id: str, secret: str) -> str:
-        started.set()
-        return derive(person_id, secret)
-
-    desk.sign_in = sign_in  # type: ignore[method-assign]
-    controller = LockController(window, desk, timeout_ms=60_000)
-    controller.install()
+def _typed(controller: LockController) -> None:
     assert controller.submit_sign_in("dana admin", PIN)
-    for _ in range(200):  # the loop gets no turn here (sleep and look: faketime-safe)
-        if started.is_set():
-            break
-        time.sleep(0.01)
-    assert started.is_set()
-    qtbot.waitUntil(lambda: not controller.locked, timeout=WAIT)
-    close(qtbot, window)
 
 
-def test_a_sign_in_read_before_the_lock_is_up_starts_when_it_is(
-    qtbot: QtBot, loop: object, tmp_path: Path
-) -> None:
-    """`--sign-in-stdin`: the lines are read from the process's first moments; once the lock
-    page is up, a sign-in already read starts its key derivation there and then, not after the
-    loop's next turn (a long import while the app loads)."""
-    window = make_window(tmp_path, Settings(environment="standalone", clinic_timezone=ZONE.key))
-    desk = new_desk(window_folder(window))
-    started = threading.Event()
-    derive = desk.sign_in
-
-    def sign_in(person_id: str, secret: str) -> str:
-        started.set()
-        return derive(person_id, secret)
-
-    desk.sign_in = sign_in  # type: ignore[method-assign]
-    controller = LockController(window, desk, timeout_ms=60_000)
-    controller.install()
+def _read_from_standard_input_already(controller: LockController) -> None:
     lines: Lines = Future()
     lines.set_result(("Dana Admin", PIN))
     controller.sign_in_from(lines)
+
+
+@pytest.mark.parametrize("sign_in", [_typed, _read_from_standard_input_already])
+def test_the_key_derivation_starts_at_once_not_behind_the_loops_next_turn(
+    qtbot: QtBot, loop: object, tmp_path: Path, sign_in: Callable[[LockController], None]
+) -> None:
+    """While the app loads, the loop's next turn may be a long import: a sign-in's key
+    derivation is on its worker thread as soon as it is asked for (typed, or read from standard
+    input before the lock page was up, `--sign-in-stdin`), without waiting for a turn of the
+    loop (this test never gives the loop one until it has seen it start)."""
+    window = make_window(tmp_path, Settings(environment="standalone", clinic_timezone=ZONE.key))
+    desk = new_desk(window_folder(window))
+    started = threading.Event()
+    derive = desk.sign_in
+
+    def watched(person_id: str, secret: str) -> str:
+        started.set()
+        return derive(person_id, secret)
+
+    desk.sign_in = watched  # type: ignore[method-assign]
+    controller = LockController(window, desk, timeout_ms=60_000)
+    controller.install()
+    sign_in(controller)
     for _ in range(200):  # the loop gets no turn here (sleep and look: faketime-safe)
         if started.is_set():
             break
