@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -286,34 +288,17 @@ async def warm_up(modules: tuple[str, ...]) -> None:
 
 
 async def _desk(
-    window: MainWindow,
-    args: argparse.Namespace,
-    settings: Settings,
-    *,
-    desk: DeskKeys,
-    lock: LockController,
-    backlog: Backlog,
-    early: SandboxProcess | None,
-    collector: GuiCollector,
+    window: MainWindow, settings: Settings, make_runner: Callable[..., AppRunner]
 ) -> int:
     """The desk's life once the lock page is up: the rest of the app loads in turns of the
-    loop while a sign-in (its key derivation on a thread of its own) goes on, then runs."""
+    loop while a sign-in (its key derivation on a thread of its own) goes on, then runs
+    (`make_runner`: the runner with all but the window's closing, made once they have loaded)."""
     from frontdesk_app.ui.audit_menu import add_audit_action, add_people_action, set_audit_sink
 
     closed = asyncio.Event()
     window.closing.connect(closed.set)  # (a person may close the window while the app loads)
     await warm_up(warm_up_modules(settings.environment))
-    runner = AppRunner(
-        window,
-        args,
-        settings,
-        desk=desk,
-        lock=lock,
-        backlog=backlog,
-        sandbox=early,
-        closed=closed,
-        collector=collector,
-    )
+    runner = make_runner(closed=closed)
     add_audit_action(window, runner.open_audit)
     add_people_action(window, runner.session.open_people)
     set_audit_sink(runner.session.record_view)
@@ -436,13 +421,18 @@ def run(args: argparse.Namespace) -> int:
             loop.run_until_complete(
                 _desk(
                     window,
-                    args,
                     settings,
-                    desk=desk,
-                    lock=lock,
-                    backlog=backlog,
-                    early=early,
-                    collector=collector,
+                    functools.partial(
+                        AppRunner,
+                        window,
+                        args,
+                        settings,
+                        desk=desk,
+                        lock=lock,
+                        backlog=backlog,
+                        sandbox=early,
+                        collector=collector,
+                    ),
                 )
             )
         )

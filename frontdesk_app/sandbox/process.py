@@ -41,6 +41,7 @@ STOP_TIMEOUT = 20.0
 # start is reported, not retried for ever).
 MAX_RESTARTS = 5
 RESTART_PAUSE = 1.0
+STOPPED_WHILE_STARTING = "the bundled sandbox was stopped while starting"
 # Whether this system hands a listening socket down to a child (subprocess's pass_fds).
 HANDS_DOWN_SOCKETS = os.name == "posix"
 BACKLOG = 128  # connections that may wait for the child while it boots or restarts
@@ -197,7 +198,7 @@ class SandboxProcess:
     def _spawn(self) -> None:
         with self._state:
             if self.stopping:  # stopped before it started (or between two restarts)
-                raise SandboxFailed("the bundled sandbox was stopped while starting")
+                raise SandboxFailed(STOPPED_WHILE_STARTING)
             process = self._launched or self._popen()
             self._launched = process  # while it boots, `stop()` ends it
         line = _first_line(process, START_TIMEOUT)
@@ -206,7 +207,7 @@ class SandboxProcess:
             raise SandboxFailed(f"the bundled sandbox exited while starting (status {code})")
         with self._state:
             if self._launched is not process:  # `stop()` took it meanwhile, and ends it
-                raise SandboxFailed("the bundled sandbox was stopped while starting")
+                raise SandboxFailed(STOPPED_WHILE_STARTING)
             # Known (and so `running`) only once it listens.
             self._process, self._launched = process, None
         if self._listener is None:  # it chose its port

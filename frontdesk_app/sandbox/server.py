@@ -125,10 +125,7 @@ class SandboxServer:
     def api_key(self) -> str:
         """A key with every scope, created on first start and kept across restarts (or the
         key given, registered)."""
-        if self._api_key is None and self._given_key is not None:
-            key = self._given_key
-            self._with_state(lambda db: creds.register_key(db, key, name=DESK_KEY_NAME))
-            self._api_key = key
+        self._take_given_key()
         if self._api_key is None:
             self._api_key = self.create_key(name="development key").api_key
         return self._api_key
@@ -247,9 +244,15 @@ class SandboxServer:
     def _listening(self) -> socket.socket:
         """The socket to serve on; a key given is valid before the first request is answered."""
         sock = self._bind()
-        if self._given_key is not None:
-            _ = self.api_key
+        self._take_given_key()
         return sock
+
+    def _take_given_key(self) -> None:
+        """The key given at construction, registered once, as this server's key."""
+        key = self._given_key
+        if self._api_key is None and key is not None:
+            self._with_state(lambda db: creds.register_key(db, key, name=DESK_KEY_NAME))
+            self._api_key = key
 
     def _bind(self) -> socket.socket:
         if self._given_socket is not None:
