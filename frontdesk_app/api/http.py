@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,6 +67,17 @@ def _guard_httpx_logs() -> None:
 _guard_httpx_logs()
 
 
+def tls_verification(base_url: str) -> ssl.SSLContext | bool:
+    """How a client for `base_url` verifies TLS. An https:// API: the system's trusted
+    certificates (httpx loads them, ~20-40 ms a client). Plain http:// (only ever to this
+    computer, see `validate_base_url`; redirects are not followed) never makes a TLS
+    connection: its client gets a context that verifies as strictly but trusts no
+    certificate at all, so it costs nothing to build and could never accept one."""
+    if httpx.URL(base_url).scheme == "https":
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 def new_idempotency_key() -> str:
     """A fresh key for a write whose caller gave none (the server de-duplicates by it)."""
     return f"idem_{uuid.uuid4().hex}"
@@ -110,7 +122,7 @@ class HttpSession:
                 max_connections=max_in_flight + 2, max_keepalive_connections=max_in_flight + 2
             ),
             headers={"User-Agent": f"FrontDesk/{__version__}", "Accept": "application/json"},
-            verify=True,
+            verify=tls_verification(self.base_url),
             follow_redirects=False,
             # A clinic's proxy settings (HTTPS_PROXY …) apply to a remote API, never to the
             # sandbox on this computer.

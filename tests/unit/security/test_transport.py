@@ -24,6 +24,7 @@ from cryptography.x509.oid import NameOID
 
 from frontdesk_app.api import ApiBackend, ApiKey, InsecureBaseUrl, RetryPolicy
 from frontdesk_app.api.errors import ProtocolError
+from frontdesk_app.api.http import tls_verification
 from frontdesk_app.cli import build_parser
 from frontdesk_app.domain.errors import FrontDeskError
 from frontdesk_app.sandbox.server import SandboxServer, is_loopback
@@ -178,6 +179,23 @@ async def test_tls_certificates_are_verified(tls_server: tuple[str, Path]) -> No
     async with httpx.AsyncClient(verify=trusting) as client:
         response = await client.get(f"{url}/v1/payers")
     assert response.json() == [{"id": "payer_tls", "name": "TLS"}]
+
+
+@pytest.mark.asyncio
+async def test_a_plain_http_client_would_trust_no_certificate(
+    tls_server: tuple[str, Path],
+) -> None:
+    """A client for http:// on this computer skips loading the system's certificates (it never
+    makes a TLS connection); were it ever to make one, it verifies and trusts nothing."""
+    url, _cert = tls_server
+    context = tls_verification("http://127.0.0.1:8000")
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.get_ca_certs() == []
+    assert tls_verification("https://api.frontdeskos.co") is True
+    async with httpx.AsyncClient(verify=context) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(f"{url}/v1/payers")
 
 
 # --- the sandbox listens on loopback --------------------------------------------------------
