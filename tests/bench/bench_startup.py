@@ -18,6 +18,13 @@ since the benchmark's processes never write bytecode.
   clinic and the mirror, as a desk's second and later starts find them;
 - standalone: the embedded store only (also warm);
 - cold: the very first bundled start, clinic creation included (reported, no target);
+- libraries: the floor's window, then only an import of the libraries the desk in that mode
+  loads before its calendar (SQLAlchemy's ORM, pydantic, SQLCipher, …; `startup_probe.STACK`):
+  what the chosen stack costs on this machine before any of the desk's own code runs
+  (reported, no target);
+- signed in at the lock page: the person's name and PIN come `TYPING` seconds after the
+  launch, as a person types them at the lock page (the app has loaded meanwhile); timed from
+  that moment to the calendar with data: what a receptionist waits after Enter (reported).
 - server down: a desk on its clinic's server (the sandbox CLI in a process of its own) that
   pulled its offline copy once, started again with that server stopped: the calendar from the
   copy, with the status bar saying Offline (target ≤ 3 s, absolute: a desk in an outage).
@@ -45,6 +52,7 @@ NUMBERS = (1,)
 WINDOW_TARGET = 2.0
 CALENDAR_TARGET = 5.0
 SERVER_DOWN_TARGET = 3.0  # seconds
+TYPING = 3.0  # seconds from the launch to a sign-in typed at the lock page
 TIMEOUT = 180.0
 
 
@@ -62,10 +70,11 @@ def launch(
     *,
     timeout: float = TIMEOUT,
     stdin: str | None = None,
+    stdin_after: float = 0.0,
     env: dict[str, str] | None = None,
 ) -> Launch:
-    """Spawn `startup_probe` with `args` (and `stdin` on its standard input); seconds from
-    spawn to each mark, and peak RSS."""
+    """Spawn `startup_probe` with `args` (and `stdin` on its standard input, `stdin_after`
+    seconds after the spawn); seconds from spawn to each mark, and peak RSS."""
     home.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     process = subprocess.Popen(
@@ -81,6 +90,7 @@ def launch(
     killer.start()
     try:
         if stdin is not None and process.stdin is not None:
+            time.sleep(max(0.0, started + stdin_after - time.monotonic()))
             process.stdin.write(stdin)
             process.stdin.close()
         assert process.stdout is not None
@@ -102,10 +112,16 @@ def app_args(mode: str) -> list[str]:
     return ["app", "--", "--smoke", f"--{mode}", "--sign-in-stdin"]
 
 
-def start(mode: str, home: Path) -> Launch:
+def start(mode: str, home: Path, *, typing: float = 0.0) -> Launch:
     """The app in `mode` at the desk in `home`, its person signing in as they would at the
-    lock screen (every start is locked: the calendar paints after the sign-in)."""
-    return launch(app_args(mode), home, stdin=procs.SIGN_IN)
+    lock screen (every start is locked: the calendar paints after the sign-in); `typing`:
+    seconds after the spawn the sign-in comes (0: at once, before the lock page shows)."""
+    if not typing:
+        return launch(app_args(mode), home, stdin=procs.SIGN_IN)
+    # Not `--smoke`, which would end once the calendar behind the lock has its data: the run
+    # ends a moment after the calendar is painted, after the sign-in.
+    args = ["app", "--close-after", "200", "--", f"--{mode}", "--sign-in-stdin"]
+    return launch(args, home, stdin=procs.SIGN_IN, stdin_after=typing)
 
 
 def _needed(result: Launch, *names: str) -> Launch:
@@ -129,10 +145,16 @@ def run(quick: bool = False) -> list[Result]:
     cold = {m: _needed(start(m, folder / m), "window", "calendar") for m in modes}
     floors: list[float] = []
     samples: dict[str, list[Launch]] = {m: [] for m in modes}
+    stacks: dict[str, list[float]] = {m: [] for m in modes}
+    after_enter: dict[str, list[float]] = {m: [] for m in modes}
     for index in range(runs):
         floors.append(_needed(launch(["floor"], folder / "floor"), "window").marks["window"])
         for mode in modes if index % 2 == 0 else reversed(modes):
+            libraries = _needed(launch(["libraries", mode], folder / "floor"), "libraries")
+            stacks[mode].append(libraries.marks["libraries"])
             samples[mode].append(_needed(start(mode, folder / mode), "calendar"))
+            typed = _needed(start(mode, folder / mode, typing=TYPING), "calendar")
+            after_enter[mode].append(typed.marks["calendar"] - TYPING)
     floor = statistics.median(floors)
     results: list[Result] = [_server_down(folder, runs, floor)]
     for mode in modes:
@@ -144,6 +166,37 @@ def run(quick: bool = False) -> list[Result]:
             )
         name = f"start-up: calendar with data ({mode}, warm)"
         results.append(_row(name, calendar, floor, CALENDAR_TARGET, runs))
+        stack = statistics.median(stacks[mode])
+        results.append(
+            Result(
+                number=1,
+                name=f"start-up: window, then only the libraries' imports ({mode})",
+                value=stack,
+                unit="s",
+                target="reported",
+                met=None,
+                floor=floor,
+                floor_name="bare PySide6 window",
+                ratio=stack / floor,
+                runs=runs,
+            )
+        )
+        enter = statistics.median(after_enter[mode])
+        results.append(
+            Result(
+                number=1,
+                name=f"start-up: sign-in typed at the lock page → calendar with data ({mode})",
+                value=enter,
+                unit="s",
+                target="reported",
+                met=None,
+                floor=floor,
+                floor_name="bare PySide6 window",
+                ratio=enter / floor,
+                runs=runs,
+                details={"signed_in_after_launch_s": TYPING},
+            )
+        )
         results.append(
             Result(
                 number=1,

@@ -1,6 +1,7 @@
 """Start the app (or a bare PySide6 window) and print when it first paints, then with data.
 
     python -m tests.bench.startup_probe floor
+    python -m tests.bench.startup_probe libraries {standalone|bundled}
     python -m tests.bench.startup_probe app [--close-after MS] -- <frontdesk arguments>
 
 An application-wide event filter prints `BENCH-MARK window <monotonic>` at the first paint of
@@ -9,18 +10,76 @@ while its model holds appointments. The QApplication is created here, before the
 code runs (the app reuses it), so the product needs no timing hook; the bare floor program
 carries the same filter, so both pay for it alike. `--close-after` closes the main window that
 long after the calendar mark (a normal run instead of `--smoke`, for the memory benchmark).
+
+`libraries` is the floor's window, then an import of the libraries a desk in that mode loads
+before its calendar can show (`STACK`), and `BENCH-MARK libraries`: what the chosen stack
+alone costs, whatever the desk's own code does.
+
+Every mode runs as the shipped desk does: the packages the PyInstaller bundle leaves out
+(`excludes` in packaging/frontdesk.spec; in the development venv for tests and tools) cannot
+be imported, so an optional import the desk never makes frozen (httpx's command line, say)
+is not timed here either.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 PREFIX = "BENCH-MARK"
+# Third-party libraries a desk imports before its calendar shows data (PySide6 is the floor's).
+STACK: dict[str, tuple[str, ...]] = {
+    "standalone": (
+        "qasync",
+        "keyring",
+        "argon2",
+        "cryptography.hazmat.primitives.ciphers.aead",
+        "sqlalchemy.orm",
+        "sqlcipher3",
+        "pydantic",
+    ),
+}
+STACK["bundled"] = (*STACK["standalone"], "httpx", "httpx_sse")
+SPEC = Path(__file__).resolve().parents[2] / "packaging" / "frontdesk.spec"
+
+
+def left_out_of_the_bundle(spec: Path = SPEC) -> frozenset[str]:
+    """The module names the bundle's spec lists in `excludes` (its literal strings)."""
+    import ast
+
+    tree = ast.parse(spec.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "excludes" for t in node.targets)
+            and isinstance(node.value, ast.List)
+        ):
+            return frozenset(
+                e.value
+                for e in node.value.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            )
+    raise LookupError(f"no excludes list in {spec}")
+
+
+class LeftOut:
+    """A finder first on `sys.meta_path` that makes the modules in `names` (and their
+    submodules) unimportable, as in the bundle."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self._names = names
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        parts = fullname.split(".")
+        if any(".".join(parts[:n]) in self._names for n in range(1, len(parts) + 1)):
+            raise ModuleNotFoundError(f"No module named {fullname!r} (not in the bundle)")
+        return None
 
 
 class Marks(QObject):
@@ -31,13 +90,13 @@ class Marks(QObject):
         self._app = app
         self._want_calendar = want_calendar
         self._close_after = close_after
-        self._window_seen = False
+        self.window_seen = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.Paint:
             return False
-        if not self._window_seen:
-            self._window_seen = True
+        if not self.window_seen:
+            self.window_seen = True
             _mark("window")
             if not self._want_calendar:
                 self._done()
@@ -82,8 +141,26 @@ def floor(app: QApplication) -> int:
     return code
 
 
+def libraries(app: QApplication, marks: Marks, mode: str) -> int:
+    """The floor's window, then (once it has painted) the stack's libraries for `mode`, then
+    the mark."""
+    window = QMainWindow()
+    window.setCentralWidget(QLabel("A bare PySide6 window"))
+    window.resize(1280, 820)
+    window.show()
+    while not marks.window_seen:
+        app.processEvents()
+    for name in STACK[mode]:
+        importlib.import_module(name)
+    _mark("libraries")
+    window.deleteLater()
+    return 0
+
+
 def main(argv: list[str]) -> int:
     mode, rest = argv[0], argv[1:]
+    if mode != "floor":  # (the floor imports none of them: it pays nothing for the check)
+        sys.meta_path.insert(0, LeftOut(left_out_of_the_bundle()))
     close_after: int | None = None
     if rest[:1] == ["--close-after"]:
         close_after, rest = int(rest[1]), rest[2:]
@@ -94,6 +171,8 @@ def main(argv: list[str]) -> int:
     app.installEventFilter(marks)
     if mode == "floor":
         return floor(app)
+    if mode == "libraries":
+        return libraries(app, marks, rest[0])
     from frontdesk_app.cli import main as frontdesk
 
     return frontdesk(rest)
