@@ -191,8 +191,8 @@ class AppointmentCancel(Model):
 
 # What a calendar draws of an appointment, as a plain tuple (a busy week holds thousands, read
 # straight from the driver): id, provider_id, patient_id, start_time, end_time, type, status,
-# notes, reschedule_reason.
-CalendarRow = tuple[str, str, str, datetime, datetime, str, str, str | None, str | None]
+# notes, reschedule_reason, series_id.
+CalendarRow = tuple[str, str, str, datetime, datetime, str, str, str | None, str | None, str | None]
 
 
 class Appointment(Response):

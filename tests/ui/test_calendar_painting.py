@@ -147,7 +147,18 @@ class Statuses:
 
 def test_the_backend_says_which_appointments_are_pending_or_in_conflict() -> None:
     def row(aid: str) -> CalendarRow:
-        return (aid, "prov_a", "pat_1", at(9), at(9, 30), "consultation", "confirmed", None, None)
+        return (
+            aid,
+            "prov_a",
+            "pat_1",
+            at(9),
+            at(9, 30),
+            "consultation",
+            "confirmed",
+            None,
+            None,
+            None,
+        )
 
     plain = SyncStates(cast(Backend, object()), {})
     assert plain.of_row(row("apt_1")).sync_state == "synced"

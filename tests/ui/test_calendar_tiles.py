@@ -1,6 +1,6 @@
 """Every tile says what it is: a booking waiting to sync and one in conflict show their time,
 patient and type like the others, with their mark; a conflict says "Conflict — click to resolve",
-and clicking it opens the conflict list on that conflict.
+and clicking it opens the conflict list on that conflict; one of a recurring series says so.
 """
 
 from __future__ import annotations
@@ -14,14 +14,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from frontdesk_app.domain.ids import SERIES, new_id
 from frontdesk_app.domain.models import AppointmentCreate, Patient, Provider
+from frontdesk_app.domain.series import SeriesCreate, SeriesRule, occurrences
 from frontdesk_app.local.backend import LocalBackend
-from frontdesk_app.ui.calendar.cards import MARKS, Card
+from frontdesk_app.ui.calendar.cards import MARKS, RECURRING, Card
+from frontdesk_app.ui.calendar.describe import SERIES_WORDS, describe
 from frontdesk_app.ui.calendar.model import AppointmentView
 from frontdesk_app.ui.calendar.palette import type_style
 from frontdesk_app.ui.conflicts_dialog import ConflictListDialog
 from tests.ui.calendar_support import (
     WAIT,
+    ZONE,
     CalendarDesk,
     free_slot,
     go_to,
@@ -182,3 +186,29 @@ def test_waiting_and_conflict_tiles_say_what_they_are_and_a_click_resolves(
     assert current is not None and current.appointment_id == conflict.id
     assert desk.panel.active_dialog is None  # no reschedule dialog for a refused change
     again.close()
+
+
+def test_a_tile_of_a_recurring_series_says_so(qtbot: QtBot, desk: CalendarDesk) -> None:
+    provider = desk.providers[2]
+    start = free_slot(qtbot, desk.backend, provider)
+    [patient] = some_patients(qtbot, desk.backend, 1)
+    rule = SeriesRule(every_weeks=1, weekdays=[start.astimezone(ZONE).weekday()], count=2)
+    request = SeriesCreate(
+        patient_id=patient.id,
+        provider_id=provider.id,
+        duration_minutes=30,
+        type="follow-up",
+        notes="physio",
+        rule=rule,
+        starts=occurrences(start, rule, ZONE),
+    )
+    booked = run(qtbot, desk.backend.save_series(new_id(SERIES), request))
+    first = booked.appointments[0]
+    go_to(qtbot, desk.panel, provider.id, start)
+    qtbot.waitUntil(lambda: desk.panel.model.get(first.id) is not None, timeout=WAIT)
+
+    card = painted_card(qtbot, desk, first.id)
+    assert_says_who_and_when(desk, card, patient)
+    assert card.text is not None and card.text.second is not None
+    assert card.text.second.startswith(f"{type_style('follow-up').label} · {RECURRING}")
+    assert SERIES_WORDS in describe(desk.panel.model, card.view, None)

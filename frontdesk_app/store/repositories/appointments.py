@@ -181,15 +181,15 @@ def calendar_rows(session: Session, start: datetime, end: datetime) -> list[Cale
     """
     sql = (
         "SELECT id, provider_id, patient_id, start_time, end_time, type, status, notes, "
-        "reschedule_reason FROM appointments "
+        "reschedule_reason, series_id FROM appointments "
         "WHERE start_time < ? AND start_time > ? AND end_time > ? ORDER BY start_time, id"
     )
     # The same window as `_window`: the lower bound on start_time keeps it an index range scan.
     bounds = (timestamp_text(end), timestamp_text(start - MAX_DURATION), timestamp_text(start))
     read = timestamp_value
     return [
-        (i, provider, patient, read(begins), read(ends), kind, status, notes, reason)
-        for i, provider, patient, begins, ends, kind, status, notes, reason in (
+        (i, provider, patient, read(begins), read(ends), kind, status, notes, reason, series)
+        for i, provider, patient, begins, ends, kind, status, notes, reason, series in (
             session.connection().exec_driver_sql(sql, bounds)
         )
     ]

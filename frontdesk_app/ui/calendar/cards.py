@@ -33,6 +33,7 @@ MARKS = {
     "conflict": ("Conflict — click to resolve", "Conflict"),
 }
 DOT_SPACE = 12
+RECURRING = "Recurring"  # after the type, on an appointment of a series
 LEFT_MIDDLE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 ELIDE = Qt.TextElideMode.ElideRight
 
@@ -246,8 +247,8 @@ def paint_card(
 
 def card_text(card: Card, label: str, has_badge: bool, fonts: Fonts, zone: ZoneInfo) -> CardText:
     """The card's lines, elided to the room left by the badge: the time and patient; the sync
-    mark (waiting, conflict) and the type; the mark's words take a line of their own when the
-    card has three."""
+    mark (waiting, conflict) and the type (and "Recurring" for one of a series, before the
+    notes); the mark's words take a line of their own when the card has three."""
     view = card.view
     lines = int((card.h - 3) // fonts.bold_line)
     right = card.w - BADGE_SPACE if has_badge else card.w - 4
@@ -272,6 +273,8 @@ def card_text(card: Card, label: str, has_badge: bool, fonts: Fonts, zone: ZoneI
     second_line = 2 if mark is not None and lines >= 3 else 1
     if lines >= 2:
         second = palette.type_style(view.type).label
+        if view.series_id:
+            second = f"{second} · {RECURRING}"
         if not view.active:
             second = "Cancelled · " + second
         elif view.notes:

@@ -10,10 +10,12 @@ from frontdesk_app.ui.calendar.cards import Badge
 from frontdesk_app.ui.calendar.model import AppointmentView, CalendarModel
 
 STATUS_WORDS = {"confirmed": "", "rescheduled": "rescheduled", "cancelled": "cancelled"}
+SERIES_WORDS = "one of a recurring series"
 
 
 def describe(model: CalendarModel, view: AppointmentView, badge: Badge | None) -> str:
-    """When, what, who with whom, its status, its sync state and its insurance badge."""
+    """When, what, who with whom, its status, whether it recurs, its sync state and its
+    insurance badge."""
     zone = model.zone
     provider = model.provider(view.provider_id)
     sync = {
@@ -26,6 +28,7 @@ def describe(model: CalendarModel, view: AppointmentView, badge: Badge | None) -
         model.patient_label(view.patient_id) or "patient",
         provider.name if provider else "",
         STATUS_WORDS.get(view.status, view.status),
+        SERIES_WORDS if view.series_id else "",
         sync.get(view.sync_state, ""),
         badge.text if badge else "",
     ]

@@ -39,6 +39,7 @@ class AppointmentView:
     sync_state: SyncStateName = "synced"
     sync_message: str | None = None
     reschedule_reason: str | None = None
+    series_id: str | None = None  # one of a recurring series
 
     @property
     def active(self) -> bool:
@@ -64,13 +65,14 @@ class AppointmentView:
             sync_state=state,
             sync_message=message,
             reschedule_reason=appointment.reschedule_reason,
+            series_id=appointment.series_id,
         )
 
     @classmethod
     def from_row(
         cls, row: CalendarRow, sync_state: SyncStateName, sync_message: str | None
     ) -> AppointmentView:
-        identifier, provider_id, patient_id, start, end, kind, status, notes, reason = row
+        identifier, provider_id, patient_id, start, end, kind, status, notes, reason, series = row
         return cls(
             identifier,
             provider_id,
@@ -83,6 +85,7 @@ class AppointmentView:
             sync_state,
             sync_message,
             reason,
+            series,
         )
 
 
