@@ -15,6 +15,7 @@ once: the sandbox, the local store and the desk's offer all use it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal, get_args
@@ -24,7 +25,13 @@ from pydantic import Field, StrictInt
 
 from frontdesk_app.domain.errors import FieldError, InvalidState, ValidationFailed
 from frontdesk_app.domain.ids import WAITLIST, has_prefix
-from frontdesk_app.domain.models import APPOINTMENT_TYPES, Appointment, Model, Response
+from frontdesk_app.domain.models import (
+    APPOINTMENT_TYPES,
+    Appointment,
+    AppointmentStatus,
+    Model,
+    Response,
+)
 from frontdesk_app.domain.scheduling import validate_fields
 from frontdesk_app.domain.timeutil import CalendarDate, UtcDateTime, to_utc
 
@@ -227,6 +234,9 @@ def describe_wish(entry: WaitlistEntry, provider_name: str | None) -> str:
     return " · ".join(parts)
 
 
+FREEING: tuple[AppointmentStatus, ...] = ("cancelled", "rescheduled")  # what gives a time back
+
+
 def freed_by(appointment: Appointment, *, now: datetime) -> FreeSlot | None:
     """The time a cancel or a move gave back, if it is still to come."""
     if appointment.status == "cancelled":
@@ -238,3 +248,22 @@ def freed_by(appointment: Appointment, *, now: datetime) -> FreeSlot | None:
     if to_utc(start) <= to_utc(now):
         return None
     return FreeSlot(appointment.provider_id, start, appointment.duration_minutes)
+
+
+def freed_since(
+    appointments: Iterable[Appointment], *, since: datetime, now: datetime
+) -> list[FreeSlot]:
+    """The times the cancels and moves made at or after `since` gave back that are still to
+    come, the latest change first (the order a desk lists them in as they happen), each time
+    once."""
+    changes: list[tuple[datetime, FreeSlot]] = []
+    for appointment in appointments:
+        changed = appointment.cancelled_at or appointment.updated_at
+        slot = freed_by(appointment, now=now)
+        if slot is not None and to_utc(changed) >= to_utc(since):
+            changes.append((to_utc(changed), slot))
+    changes.sort(key=lambda change: change[0], reverse=True)
+    slots: dict[tuple[str, datetime], FreeSlot] = {}
+    for _changed, slot in changes:
+        slots.setdefault((slot.provider_id, to_utc(slot.start)), slot)
+    return list(slots.values())

@@ -1,6 +1,7 @@
 """The waitlist panel (Ctrl+6) over the demo clinic, on `LocalBackend` and through the sandbox:
 a cancel frees a slot, the patients who fit are ranked, Enter books the first one; when another
-desk took the slot or the patient first, this desk is told and the next one is offered."""
+desk took the slot or the patient first, this desk is told and the next one is offered; a panel
+opened later (a desk restarted at noon) still offers the slots freed earlier that day."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from frontdesk_app.domain.models import (
     AppointmentCancel,
     AppointmentCreate,
     AppointmentQuery,
+    AppointmentReschedule,
     Event,
 )
 from frontdesk_app.domain.waitlist import FreeSlot, WaitlistRequest
 from frontdesk_app.ui.panels import PanelContext
+from frontdesk_app.ui.waitlist.earlier import freed_today
 from frontdesk_app.ui.waitlist.panel import WaitlistPanel
 from tests.ui.panel_support import WAIT, ZONE, Desk, open_desk, run
 
@@ -42,6 +45,11 @@ def desk(
 
 @pytest.fixture
 def panel(qtbot: QtBot, desk: Desk) -> WaitlistPanel:
+    return _open_panel(qtbot, desk)
+
+
+def _open_panel(qtbot: QtBot, desk: Desk) -> WaitlistPanel:
+    """A waitlist panel over the desk's backend, shown and loaded."""
     ctx = PanelContext(
         backend=desk.backend,
         bridge=desk.bridge,
@@ -57,6 +65,7 @@ def panel(qtbot: QtBot, desk: Desk) -> WaitlistPanel:
     made.show()
     made.on_shown()
     qtbot.waitUntil(lambda: bool(made.providers), timeout=WAIT)
+    run(qtbot, desk.bridge.wait_idle())  # its first load is over
     return made
 
 
@@ -327,3 +336,65 @@ def test_freed_times_are_listed_once_per_delivery_and_a_hidden_panel_catches_up_
         f"{s.start.astimezone(ZONE):%H:%M}" in panel.slot_list.item(i + 1).text()
         for i, s in enumerate(panel.freed)
     )
+
+
+def _free_starts(qtbot: QtBot, desk: Desk, count: int) -> tuple[str, list[datetime]]:
+    """A provider's `count` free half hours, apart, on one coming weekday."""
+    providers = run(qtbot, desk.backend.list_providers())
+    for ahead in range(1, 10):
+        day = clock.today(ZONE) + timedelta(days=ahead)
+        for provider in providers:
+            free = run(qtbot, desk.backend.provider_availability(provider.id, day, 30))
+            starts: list[datetime] = []
+            for begin in (s.start_time for s in free.slots):
+                if not starts or begin >= starts[-1] + timedelta(minutes=30):
+                    starts.append(begin)
+            if len(starts) >= count:
+                return provider.id, starts[:count]
+    raise AssertionError(f"the demo clinic has no day with {count} free half hours")
+
+
+def _book(qtbot: QtBot, desk: Desk, patient_id: str, provider_id: str, start: datetime) -> str:
+    booked = run(
+        qtbot,
+        desk.backend.create_appointment(
+            AppointmentCreate(
+                patient_id=patient_id,
+                provider_id=provider_id,
+                start_time=start,
+                duration_minutes=30,
+                type="consultation",
+            )
+        ),
+    )
+    return booked.id
+
+
+def test_a_panel_opened_later_offers_the_slots_freed_earlier_today_still_free(
+    qtbot: QtBot, desk: Desk
+) -> None:
+    provider_id, starts = _free_starts(qtbot, desk, 4)
+    cancelled_at, moved_from, moved_to, filled_again = starts
+    first, second, third, fourth = _patients(qtbot, desk, 4)
+    # Before the panel opens (this desk closed, or another desk): a cancel, a move, and a
+    # cancel whose time another patient has taken since.
+    _book_and_cancel(qtbot, desk, first, provider_id, cancelled_at)
+    moved = _book(qtbot, desk, second, provider_id, moved_from)
+    run(
+        qtbot,
+        desk.backend.reschedule_appointment(moved, AppointmentReschedule(new_start_time=moved_to)),
+    )
+    _book_and_cancel(qtbot, desk, third, provider_id, filled_again)
+    _book(qtbot, desk, fourth, provider_id, filled_again)
+
+    earlier = {
+        (s.provider_id, s.start) for s in run(qtbot, freed_today(desk.backend, ZONE, limit=30))
+    }
+    freed = {(provider_id, cancelled_at), (provider_id, moved_from)}
+    assert freed <= earlier
+    assert (provider_id, filled_again) not in earlier  # taken again since: not offered
+    assert (provider_id, moved_to) not in earlier
+
+    panel = _open_panel(qtbot, desk)  # a desk restarted at noon: what its panel lists
+    assert freed <= {(s.provider_id, s.start) for s in panel.freed}
+    assert panel.slot_list.count() == 1 + len(panel.freed)

@@ -1,10 +1,11 @@
 """The waitlist (Ctrl+6): patients who asked for an earlier time, and who fits a freed slot.
 
-On the left, "Everyone waiting" and the slots freed since the desk opened (a cancel or a move
-at any desk, or a time offered from the calendar). Choosing a slot ranks the patients who fit
-it (`domain/waitlist.candidates`: longest waiting first, then the better fit); Enter or "Book
-into this slot" books the selected one — an ordinary booking naming the entry, so if another
-desk took the slot or the patient first, this desk is told and the next candidate is selected.
+On the left, "Everyone waiting" and the slots freed today: a cancel or a move at any desk
+(those before this desk opened too, `earlier.py`), or a time offered from the calendar.
+Choosing a slot ranks the patients who fit it (`domain/waitlist.candidates`: longest waiting
+first, then the better fit); Enter or "Book into this slot" books the selected one — an
+ordinary booking naming the entry, so if another desk took the slot or the patient first, this
+desk is told and the next candidate is selected.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from frontdesk_app.domain.models import SYNC_EVENT, Appointment, Event, Patient,
 from frontdesk_app.domain.scheduling import SLOT_STEP
 from frontdesk_app.domain.timeutil import format_local_range
 from frontdesk_app.domain.waitlist import (
+    FREEING,
     WAITLIST_EVENT,
     Candidate,
     FreeSlot,
@@ -50,6 +52,7 @@ from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_WAITLIST, PanelContext, PanelSpec
 from frontdesk_app.ui.patients.fetch import fetch_patients
 from frontdesk_app.ui.waitlist.actions import WaitlistActions
+from frontdesk_app.ui.waitlist.earlier import freed_today, still_free
 from frontdesk_app.ui.waitlist.entry_dialog import WaitlistEntryDialog
 
 COLUMNS = ("Patient", "Asked for", "Waiting", "Fit", "Notes")
@@ -70,6 +73,7 @@ class WaitlistPanel(QWidget):
         self._patients: dict[str, Patient] = {}
         self._generation = 0
         self._opened = False
+        self._caught_up = False  # the slots freed before the panel opened are listed
         self._slots_stale = False  # freed times arrived while the panel was hidden
         self.active_dialog: WaitlistEntryDialog | None = None
         self.acting = WaitlistActions(self)
@@ -148,9 +152,15 @@ class WaitlistPanel(QWidget):
         entries = await backend.list_waitlist()
         missing = {e.patient_id for e in entries} - self._patients.keys()
         self._patients.update(await fetch_patients(backend, missing))
+        earlier = (
+            [] if self._caught_up else await freed_today(backend, self.ctx.zone, limit=MAX_SLOTS)
+        )
         if generation != self._generation:
             return
         self.entries = entries
+        if not self._caught_up:
+            self._caught_up = True
+            self.add_earlier(earlier)
         self.fill_slots()
         self.fill()
 
@@ -201,6 +211,12 @@ class WaitlistPanel(QWidget):
         if show:
             self.fill_slots()
 
+    def add_earlier(self, slots: list[FreeSlot]) -> None:
+        """Slots freed before the panel opened: after those freed since (they are newer)."""
+        listed = {(s.provider_id, s.start) for s in self.freed}
+        self.freed.extend(s for s in slots if (s.provider_id, s.start) not in listed)
+        del self.freed[MAX_SLOTS:]
+
     def drop_slot(self, slot: FreeSlot) -> None:
         self.freed = [s for s in self.freed if s != slot]
         self.fill_slots()
@@ -239,9 +255,7 @@ class WaitlistPanel(QWidget):
 
     async def _check_still_free(self, slot: FreeSlot) -> None:
         """A freed slot another desk has filled since is said so, and leaves the list."""
-        day = slot.start.astimezone(self.ctx.zone).date()
-        free = await self.ctx.backend.provider_availability(slot.provider_id, day, 5)
-        if slot.start not in {s.start_time for s in free.slots} and slot in self.freed:
+        if not await still_free(self.ctx.backend, [slot], self.ctx.zone) and slot in self.freed:
             self.drop_slot(slot)
             self.fill()
             self.message.show_message(
@@ -390,9 +404,6 @@ class WaitlistPanel(QWidget):
     def shutdown(self) -> None:
         self._reload.stop()
         self._unsubscribe()
-
-
-FREEING = ("cancelled", "rescheduled")
 
 
 def _appointment_of(event: Event) -> Appointment | None:

@@ -21,6 +21,7 @@ from frontdesk_app.domain.waitlist import (
     describe_wish,
     fits,
     freed_by,
+    freed_since,
     reopened,
     saved,
 )
@@ -124,6 +125,32 @@ def test_a_cancel_or_a_move_frees_a_slot_still_to_come() -> None:
     assert freed_by(moved, now=NOW) == FreeSlot("prov_a", later, 30)
     assert freed_by(_appointment("cancelled", NOW - timedelta(hours=1)), now=NOW) is None
     assert freed_by(_appointment("confirmed", later), now=NOW) is None
+
+
+def test_the_slots_freed_since_a_moment_latest_change_first_each_once() -> None:
+    morning = NOW - timedelta(hours=3)
+    tomorrow = NOW + timedelta(days=1)
+
+    def changed(status: str, start: datetime, at: datetime, **more: Any) -> Appointment:
+        made = _appointment(status, start, more.pop("previous", None))
+        return made.model_copy(update={"updated_at": at, **more})
+
+    early_cancel = changed("cancelled", tomorrow, morning, cancelled_at=morning)
+    late_move = changed(
+        "rescheduled", tomorrow + timedelta(days=3), NOW, previous=tomorrow + timedelta(hours=2)
+    )
+    yesterday = changed("cancelled", tomorrow + timedelta(hours=4), NOW - timedelta(days=1))
+    past = changed("cancelled", NOW - timedelta(hours=1), NOW)
+    again = changed("cancelled", tomorrow, NOW - timedelta(hours=1))  # the same time, later
+    found = freed_since(
+        [early_cancel, late_move, yesterday, past, again, _appointment("confirmed", tomorrow)],
+        since=morning,
+        now=NOW,
+    )
+    assert found == [
+        FreeSlot("prov_a", tomorrow + timedelta(hours=2), 30),  # the latest change first
+        FreeSlot("prov_a", tomorrow, 30),  # once, although freed twice
+    ]
 
 
 def test_a_wish_reads_as_a_sentence() -> None:
