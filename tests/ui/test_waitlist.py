@@ -278,6 +278,47 @@ def test_a_patient_is_added_with_what_they_asked_for(
     assert entry.notes == "can come at short notice"
 
 
+def test_what_a_patient_asked_for_is_changed_in_the_same_entry(
+    qtbot: QtBot, desk: Desk, panel: WaitlistPanel
+) -> None:
+    [patient_id] = _patients(qtbot, desk, 1)
+    saved = run(
+        qtbot,
+        desk.backend.save_waitlist_entry(
+            "wl_change00001", _wish(patient_id, None, weekdays=[1], notes="mornings only")
+        ),
+    )
+    panel.reload()
+    qtbot.waitUntil(lambda: patient_id in _shown_patients(panel), timeout=WAIT)
+    panel.slot_list.setCurrentRow(0)  # everyone waiting
+    row = next(i for i, r in enumerate(panel.rows) if r.entry.id == "wl_change00001")
+    item = panel.table.item(row, 0)
+    assert item is not None
+    panel.table.selectRow(row)
+    assert panel.change_button.isEnabled()
+    panel.table.itemDoubleClicked.emit(item)
+    dialog = panel.active_dialog
+    assert dialog is not None and dialog.windowTitle() == "Change the waitlist entry"
+    # The form shows what was saved; the patient stays theirs.
+    assert dialog.weekdays[1].isChecked() and not dialog.weekdays[0].isChecked()
+    assert dialog.notes.toPlainText() == "mornings only"
+    assert not dialog.patient.isEnabled()
+    dialog.weekdays[3].setChecked(True)
+    dialog.duration.setValue(45)
+    dialog.notes.setPlainText("mornings, or Thursday afternoons")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.message.title == "Waitlist entry saved", timeout=WAIT)
+    changed = run(qtbot, desk.backend.get_waitlist_entry("wl_change00001"))
+    assert (changed.weekdays, changed.duration_minutes) == ([1, 3], 45)
+    assert changed.notes == "mornings, or Thursday afternoons"
+    assert (changed.patient_id, changed.created_at) == (patient_id, saved.created_at)
+    qtbot.waitUntil(
+        lambda: any(e.id == "wl_change00001" and e.duration_minutes == 45 for e in panel.entries),
+        timeout=WAIT,
+    )
+    assert sum(e.patient_id == patient_id for e in panel.entries) == 1  # one entry, changed
+
+
 def test_a_refused_save_keeps_what_was_entered(
     qtbot: QtBot, desk: Desk, panel: WaitlistPanel
 ) -> None:

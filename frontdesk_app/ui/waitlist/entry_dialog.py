@@ -1,4 +1,5 @@
-"""Add a patient to the waitlist: who, with whom, what and how long, which days and times.
+"""Add a patient to the waitlist, or change what they asked for: who, with whom, what and how
+long, which days and times.
 
 Saved through the one write path (offline: at once in this computer's copy, sent later). A
 refusal is shown in the dialog with its reason; everything entered stays.
@@ -58,20 +59,25 @@ class WaitlistEntryDialog(QDialog):
         providers: list[Provider],
         zone: ZoneInfo,
         patient: Patient | None = None,
+        entry: WaitlistEntry | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`entry` (with its `patient`): change that entry instead of adding one."""
         super().__init__(parent)
-        self.setWindowTitle("Add to the waitlist")
-        self.setAccessibleName("Add to the waitlist")
+        title = "Add to the waitlist" if entry is None else "Change the waitlist entry"
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
         self.setMinimumWidth(520)
         self._backend = backend
         self._bridge = bridge
         # One id for this entry, one key per request: saving twice (a retry) is one entry.
-        self.entry_id = new_id(WAITLIST)
+        self.entry_id = new_id(WAITLIST) if entry is None else entry.id
         self._key = new_id("idem", 20)
         self._last_request: WaitlistRequest | None = None
         self.message = MessageBar(self)
-        heading = QLabel("Add a patient to the waitlist")
+        heading = QLabel(
+            "Add a patient to the waitlist" if entry is None else "What the patient asked for"
+        )
         heading.setProperty("role", "heading")
         self.patient = PatientSearch(backend, bridge, self, zone=zone)
         self.provider = QComboBox()
@@ -126,16 +132,40 @@ class WaitlistEntryDialog(QDialog):
         form.addRow("", hint)
         form.addRow("Dates", window)
         form.addRow("Notes", self.notes)
-        buttons, self.save_button = action_buttons(self, "Add to waitlist")
+        buttons, self.save_button = action_buttons(
+            self, "Add to waitlist" if entry is None else "Save changes"
+        )
         self.save_button.clicked.connect(self.submit)
         lay_out(self, heading, self.message, form, buttons, primary=self.save_button)
         if patient is not None:
             self.patient.set_patient(patient)
+        # Changing an entry keeps its patient (another patient is another entry).
+        self._patient_id = entry.patient_id if entry is not None else None
+        if entry is not None:
+            self.patient.setEnabled(False)
+            self._show(entry)
+
+    def _show(self, entry: WaitlistEntry) -> None:
+        """The entry's wishes in the form, as they were saved."""
+        self.provider.setCurrentIndex(max(0, self.provider.findData(entry.provider_id or "")))
+        self.type.setCurrentIndex(max(0, self.type.findData(entry.type)))
+        self.duration.setValue(entry.duration_minutes)
+        for index, box in enumerate(self.weekdays):
+            box.setChecked(index in entry.weekdays)
+        for part, box in self.day_parts.items():
+            box.setChecked(part in entry.day_parts)
+        if entry.earliest is not None:
+            self.earliest.setDate(_qdate(entry.earliest))
+        self.use_latest.setChecked(entry.latest is not None)
+        if entry.latest is not None:
+            self.latest.setDate(_qdate(entry.latest))
+        self.notes.setPlainText(entry.notes or "")
 
     def request(self) -> WaitlistRequest:
         """What the person entered; a missing patient or a bad length is said in words."""
         patient = self.patient.patient
-        if patient is None:
+        patient_id = self._patient_id or (patient.id if patient is not None else None)
+        if patient_id is None:
             raise ValidationFailed(
                 "Choose the patient first.", errors=[FieldError("patient_id", "No patient.")]
             )
@@ -143,7 +173,7 @@ class WaitlistEntryDialog(QDialog):
         parts: list[DayPart] = [p for p, box in self.day_parts.items() if box.isChecked()]
         notes = self.notes.toPlainText().strip()[:NOTES_MAX] or None
         return WaitlistRequest(
-            patient_id=patient.id,
+            patient_id=patient_id,
             provider_id=provider,
             type=str(self.type.currentData()),
             duration_minutes=self.duration.value(),
@@ -169,7 +199,7 @@ class WaitlistEntryDialog(QDialog):
             on_success=self._on_saved,
             on_error=self._on_refused,
             where=self,
-            context="adding to the waitlist",
+            context="saving the waitlist entry",
         )
 
     def _on_saved(self, entry: WaitlistEntry) -> None:
@@ -189,8 +219,12 @@ def _date_box(name: str, day: date) -> QDateEdit:
     box.setAccessibleName(name)
     box.setCalendarPopup(True)
     box.setDisplayFormat("ddd d MMM yyyy")
-    box.setDate(QDate(day.year, day.month, day.day))
+    box.setDate(_qdate(day))
     return box
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
 
 
 def _chosen(box: QDateEdit) -> date:

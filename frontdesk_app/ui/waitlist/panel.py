@@ -82,6 +82,9 @@ class WaitlistPanel(QWidget):
         self.summary.setObjectName("WaitlistSummary")
         self.add_button = QPushButton("Add patient…")
         self.add_button.clicked.connect(self.open_add)
+        self.change_button = QPushButton("Change…")
+        self.change_button.setToolTip("Change what the selected patient asked for (double-click)")
+        self.change_button.clicked.connect(self.open_change)
         self.remove_button = QPushButton("Take off the list (Del)")
         self.remove_button.clicked.connect(self.remove_selected)
         self.book_button = QPushButton("Book into this slot (Enter)")
@@ -90,6 +93,7 @@ class WaitlistPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.book_button)
+        top.addWidget(self.change_button)
         top.addWidget(self.remove_button)
         top.addWidget(self.add_button)
 
@@ -116,6 +120,7 @@ class WaitlistPanel(QWidget):
         # What the patient asked for reads whole; long notes give way (the tooltip has them).
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._update_enabled)
+        self.table.itemDoubleClicked.connect(lambda _item: self.open_change())
         self.table.installEventFilter(self)
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -318,6 +323,7 @@ class WaitlistPanel(QWidget):
         chosen = self.selected()
         self.book_button.setEnabled(chosen is not None and self.selected_slot() is not None)
         self.remove_button.setEnabled(chosen is not None)
+        self.change_button.setEnabled(chosen is not None)
 
     def when(self, slot: FreeSlot) -> str:
         local = slot.start.astimezone(self.ctx.zone)
@@ -338,15 +344,28 @@ class WaitlistPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def open_add(self, patient: Patient | None = None) -> WaitlistEntryDialog:
+        return self._open_dialog(patient if isinstance(patient, Patient) else None, None)
+
+    def open_change(self) -> WaitlistEntryDialog | None:
+        """Change what the selected patient asked for (the same entry, saved again)."""
+        chosen = self.selected()
+        if chosen is None:
+            return None
+        return self._open_dialog(self._patients.get(chosen.entry.patient_id), chosen.entry)
+
+    def _open_dialog(
+        self, patient: Patient | None, entry: WaitlistEntry | None
+    ) -> WaitlistEntryDialog:
         dialog = WaitlistEntryDialog(
             self.ctx.backend,
             self.ctx.bridge,
             providers=list(self.providers.values()),
             zone=self.ctx.zone,
-            patient=patient if isinstance(patient, Patient) else None,
+            patient=patient,
+            entry=entry,
             parent=self,
         )
-        dialog.saved.connect(self._on_added)
+        dialog.saved.connect(self._on_saved if entry is not None else self._on_added)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.active_dialog = dialog
         dialog.open()
@@ -355,6 +374,13 @@ class WaitlistPanel(QWidget):
     def _on_added(self, entry: WaitlistEntry) -> None:
         self.message.show_message(
             "Added to the waitlist", f"{self.patient_name(entry.patient_id)} is on the list."
+        )
+        self.reload()
+
+    def _on_saved(self, entry: WaitlistEntry) -> None:
+        self.message.show_message(
+            "Waitlist entry saved",
+            f"What {self.patient_name(entry.patient_id)} asked for is saved.",
         )
         self.reload()
 
