@@ -1,7 +1,7 @@
 """Recurring series from the calendar, on `LocalBackend` and through the offline-first backend
 over the sandbox: "Repeat…" in the booking dialog opens the series dialog with the booking as
 its first date; the series books; on one of its appointments the menu moves it and the later
-ones to another time, or cancels them — each one write, all or none."""
+ones (or the whole series) to another time, or cancels them — each one write, all or none."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from frontdesk_app.domain.ids import SERIES, new_id
+from frontdesk_app.domain.series import SeriesCreate, SeriesRule, occurrences
 from frontdesk_app.ui.calendar.series_dialog import SeriesDialog
 from tests.ui.calendar_support import (
     WAIT,
@@ -79,6 +81,7 @@ def test_repeat_books_a_series_and_its_menu_moves_and_cancels_the_following(
     texts = [a.text() for a in menu.actions()]
     assert "Cancel this and the following in the series…" in texts
     assert "Move this and the following to another time…" in texts
+    assert "Move the whole series to another time…" in texts
     menu.close()
 
     # Move them to the first one's own time of day: each is moved, none doubled.
@@ -94,3 +97,31 @@ def test_repeat_books_a_series_and_its_menu_moves_and_cancels_the_following(
     shown = run(qtbot, desk.other.get_series(series.id))
     assert shown.appointments[0].status == "rescheduled"  # moved (to its own time), kept
     assert {a.status for a in shown.appointments[1:]} == {"cancelled"}
+
+
+def test_the_whole_series_moves_from_any_of_its_appointments(
+    qtbot: QtBot, desk: CalendarDesk
+) -> None:
+    provider = desk.providers[1]
+    start = free_slot(qtbot, desk.backend, provider, skip=2)
+    patient = some_patients(qtbot, desk.backend, 4)[3]
+    rule = SeriesRule(every_weeks=1, weekdays=[start.astimezone(ZONE).weekday()], count=2)
+    request = SeriesCreate(
+        patient_id=patient.id,
+        provider_id=provider.id,
+        duration_minutes=30,
+        type="follow-up",
+        rule=rule,
+        starts=occurrences(start, rule, ZONE),
+    )
+    series = run(qtbot, desk.backend.save_series(new_id(SERIES), request))
+    second = series.appointments[1]
+    # From the second one: "the whole series" moves the first one too.
+    dialog = desk.panel.series.ask_move(series.id, second, from_this=False)
+    buttons = dialog.findChild(QDialogButtonBox)
+    assert isinstance(buttons, QDialogButtonBox)
+    qtbot.mouseClick(buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Series moved" in desk.panel.message.title, timeout=WAIT)
+    assert "2 appointments moved" in desk.panel.message.text
+    shown = run(qtbot, desk.other.get_series(series.id))
+    assert [a.status for a in shown.appointments] == ["rescheduled", "rescheduled"]

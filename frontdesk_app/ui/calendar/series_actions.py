@@ -69,8 +69,8 @@ class SeriesActions:
         )
 
     def add_to_menu(self, menu: QMenu, appointment: Appointment) -> None:
-        """For an appointment of a series: cancel it and the following or the whole series, or
-        move it and the following."""
+        """For an appointment of a series: cancel, or move, it and the following or the whole
+        series."""
         series_id = appointment.series_id
         if series_id is None or not appointment.active:
             return
@@ -82,7 +82,11 @@ class SeriesActions:
         menu.addAction("Cancel the whole series…", lambda: self.ask_cancel(series_id, None))
         menu.addAction(
             "Move this and the following to another time…",
-            lambda: self.ask_move(series_id, appointment),
+            lambda: self.ask_move(series_id, appointment, from_this=True),
+        )
+        menu.addAction(
+            "Move the whole series to another time…",
+            lambda: self.ask_move(series_id, appointment, from_this=False),
         )
 
     def ask_cancel(self, series_id: str, from_start: datetime | None) -> QMessageBox:
@@ -132,8 +136,9 @@ class SeriesActions:
             "Series cancelled", f"{count} appointment{'s' if count != 1 else ''} cancelled."
         )
 
-    def ask_move(self, series_id: str, appointment: Appointment) -> QDialog:
-        """A time of day for this appointment and the later ones, each on its own day."""
+    def ask_move(self, series_id: str, appointment: Appointment, *, from_this: bool) -> QDialog:
+        """A time of day for this appointment and the later ones (`from_this`), or for every
+        appointment of the series still to come, each on its own day."""
         panel = self.panel
         dialog = QDialog(panel)
         dialog.setWindowTitle("Move appointments of a series")
@@ -142,9 +147,14 @@ class SeriesActions:
         when = QTimeEdit(QTime(local.hour, local.minute))
         when.setAccessibleName("New time")
         when.setDisplayFormat("HH:mm")
+        which = (
+            "This appointment and every later one of the series"
+            if from_this
+            else "Every appointment of the series still to come"
+        )
         note = QLabel(
-            "This appointment and every later one of the series move to this time, each on "
-            "its own day. If one of them cannot move, none of them does."
+            f"{which} move to this time, each on its own day. If one of them cannot move, "
+            "none of them does."
         )
         note.setWordWrap(True)
         buttons = QDialogButtonBox(
@@ -159,15 +169,22 @@ class SeriesActions:
         layout.addWidget(buttons)
         dialog.accepted.connect(
             lambda: self.move(
-                series_id, appointment.start_time, time(when.time().hour(), when.time().minute())
+                series_id,
+                appointment.start_time if from_this else None,
+                time(when.time().hour(), when.time().minute()),
             )
         )
         panel.open_dialog(dialog)
         return dialog
 
-    def move(self, series_id: str, from_start: datetime, new_time: time) -> None:
+    def move(self, series_id: str, from_start: datetime | None, new_time: time) -> None:
+        """Those from `from_start` on, or (None) every appointment of the series to come."""
         panel = self.panel
-        request = SeriesReschedule(scope="following", from_start=from_start, new_time=new_time)
+        request = (
+            SeriesReschedule(scope="following", from_start=from_start, new_time=new_time)
+            if from_start is not None
+            else SeriesReschedule(scope="all", new_time=new_time)
+        )
         panel.bridge.run(
             panel.backend.reschedule_series(series_id, request),
             on_success=self._on_moved,
