@@ -21,7 +21,9 @@ from pytestqt.qtbot import QtBot
 from frontdesk_app.config import Settings
 from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
+from frontdesk_app.domain.ids import SERIES, new_id
 from frontdesk_app.domain.models import Patient, Provider
+from frontdesk_app.domain.series import Series, SeriesCreate, SeriesRule, occurrences
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.ui.calendar.panel import CalendarPanel, calendar_panel_spec
 from frontdesk_app.ui.main_window import MainWindow
@@ -116,6 +118,30 @@ def free_slot(
 
 def some_patients(qtbot: QtBot, backend: Backend, count: int = 2) -> list[Patient]:
     return run(qtbot, backend.search_patients(None, limit=count)).data[:count]
+
+
+def book_series(
+    qtbot: QtBot,
+    backend: Backend,
+    provider: Provider,
+    start: datetime,
+    patient: Patient,
+    *,
+    weeks: int = 2,
+    notes: str | None = None,
+) -> Series:
+    """A weekly series of 30-minute follow-ups from `start`, booked through `backend`."""
+    rule = SeriesRule(every_weeks=1, weekdays=[start.astimezone(ZONE).weekday()], count=weeks)
+    request = SeriesCreate(
+        patient_id=patient.id,
+        provider_id=provider.id,
+        duration_minutes=30,
+        type="follow-up",
+        notes=notes,
+        rule=rule,
+        starts=occurrences(start, rule, ZONE),
+    )
+    return run(qtbot, backend.save_series(new_id(SERIES), request))
 
 
 def go_to(qtbot: QtBot, panel: CalendarPanel, provider_id: str, start: datetime) -> None:

@@ -14,12 +14,11 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from frontdesk_app.domain.ids import SERIES, new_id
-from frontdesk_app.domain.series import SeriesCreate, SeriesRule, occurrences
 from frontdesk_app.ui.calendar.series_dialog import SeriesDialog
 from tests.ui.calendar_support import (
     WAIT,
     CalendarDesk,
+    book_series,
     free_slot,
     open_calendar_desk,
     run,
@@ -105,16 +104,7 @@ def test_the_whole_series_moves_from_any_of_its_appointments(
     provider = desk.providers[1]
     start = free_slot(qtbot, desk.backend, provider, skip=2)
     patient = some_patients(qtbot, desk.backend, 4)[3]
-    rule = SeriesRule(every_weeks=1, weekdays=[start.astimezone(ZONE).weekday()], count=2)
-    request = SeriesCreate(
-        patient_id=patient.id,
-        provider_id=provider.id,
-        duration_minutes=30,
-        type="follow-up",
-        rule=rule,
-        starts=occurrences(start, rule, ZONE),
-    )
-    series = run(qtbot, desk.backend.save_series(new_id(SERIES), request))
+    series = book_series(qtbot, desk.backend, provider, start, patient)
     second = series.appointments[1]
     # From the second one: "the whole series" moves the first one too.
     dialog = desk.panel.series.ask_move(series.id, second, from_this=False)

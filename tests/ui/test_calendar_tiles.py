@@ -14,9 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from frontdesk_app.domain.ids import SERIES, new_id
 from frontdesk_app.domain.models import AppointmentCreate, Patient, Provider
-from frontdesk_app.domain.series import SeriesCreate, SeriesRule, occurrences
 from frontdesk_app.local.backend import LocalBackend
 from frontdesk_app.ui.calendar.cards import MARKS, RECURRING, Card
 from frontdesk_app.ui.calendar.describe import SERIES_WORDS, describe
@@ -25,8 +23,8 @@ from frontdesk_app.ui.calendar.palette import type_style
 from frontdesk_app.ui.conflicts_dialog import ConflictListDialog
 from tests.ui.calendar_support import (
     WAIT,
-    ZONE,
     CalendarDesk,
+    book_series,
     free_slot,
     go_to,
     open_calendar_desk,
@@ -192,17 +190,7 @@ def test_a_tile_of_a_recurring_series_says_so(qtbot: QtBot, desk: CalendarDesk) 
     provider = desk.providers[2]
     start = free_slot(qtbot, desk.backend, provider)
     [patient] = some_patients(qtbot, desk.backend, 1)
-    rule = SeriesRule(every_weeks=1, weekdays=[start.astimezone(ZONE).weekday()], count=2)
-    request = SeriesCreate(
-        patient_id=patient.id,
-        provider_id=provider.id,
-        duration_minutes=30,
-        type="follow-up",
-        notes="physio",
-        rule=rule,
-        starts=occurrences(start, rule, ZONE),
-    )
-    booked = run(qtbot, desk.backend.save_series(new_id(SERIES), request))
+    booked = book_series(qtbot, desk.backend, provider, start, patient, notes="physio")
     first = booked.appointments[0]
     go_to(qtbot, desk.panel, provider.id, start)
     qtbot.waitUntil(lambda: desk.panel.model.get(first.id) is not None, timeout=WAIT)

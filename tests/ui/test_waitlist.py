@@ -113,10 +113,8 @@ def _shown_patients(panel: WaitlistPanel) -> list[str]:
     return [row.entry.patient_id for row in panel.rows]
 
 
-def _book_and_cancel(
-    qtbot: QtBot, desk: Desk, patient_id: str, provider_id: str, start: datetime
-) -> Appointment:
-    """A 30-minute consultation booked and cancelled: the cancelled appointment."""
+def _book(qtbot: QtBot, desk: Desk, patient_id: str, provider_id: str, start: datetime) -> str:
+    """A 30-minute consultation: its id."""
     booked = run(
         qtbot,
         desk.backend.create_appointment(
@@ -129,8 +127,16 @@ def _book_and_cancel(
             )
         ),
     )
-    run(qtbot, desk.backend.cancel_appointment(booked.id, AppointmentCancel()))
-    return run(qtbot, desk.backend.get_appointment(booked.id))
+    return booked.id
+
+
+def _book_and_cancel(
+    qtbot: QtBot, desk: Desk, patient_id: str, provider_id: str, start: datetime
+) -> Appointment:
+    """A 30-minute consultation booked and cancelled: the cancelled appointment."""
+    booked = _book(qtbot, desk, patient_id, provider_id, start)
+    run(qtbot, desk.backend.cancel_appointment(booked, AppointmentCancel()))
+    return run(qtbot, desk.backend.get_appointment(booked))
 
 
 def _freed_by_a_cancel(qtbot: QtBot, desk: Desk, panel: WaitlistPanel) -> FreeSlot:
@@ -393,22 +399,6 @@ def _free_starts(qtbot: QtBot, desk: Desk, count: int) -> tuple[str, list[dateti
             if len(starts) >= count:
                 return provider.id, starts[:count]
     raise AssertionError(f"the demo clinic has no day with {count} free half hours")
-
-
-def _book(qtbot: QtBot, desk: Desk, patient_id: str, provider_id: str, start: datetime) -> str:
-    booked = run(
-        qtbot,
-        desk.backend.create_appointment(
-            AppointmentCreate(
-                patient_id=patient_id,
-                provider_id=provider_id,
-                start_time=start,
-                duration_minutes=30,
-                type="consultation",
-            )
-        ),
-    )
-    return booked.id
 
 
 def test_a_panel_opened_later_offers_the_slots_freed_earlier_today_still_free(
