@@ -16,6 +16,8 @@ from pytestqt.qtbot import QtBot
 from frontdesk_app.config import Settings
 from frontdesk_app.domain import clock
 from frontdesk_app.domain.clock import Clock
+from frontdesk_app.domain.models import AppointmentQuery
+from frontdesk_app.domain.timeutil import local_day_bounds
 from frontdesk_app.domain.visits import VisitChange
 from frontdesk_app.ui.flow.board import NO_SHOW_GRACE, no_show_grace
 from frontdesk_app.ui.flow.panel import TONES, FlowBoardPanel
@@ -196,3 +198,27 @@ def test_the_day_is_read_when_the_board_is_first_shown_not_at_start_up(
     assert hidden.rows == [] and hidden.table.rowCount() == 0
     hidden.on_shown()
     qtbot.waitUntil(lambda: hidden.table.rowCount() > 3, timeout=WAIT)
+
+
+def test_a_day_of_more_than_one_page_is_shown_whole(
+    qtbot: QtBot, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large clinic's day comes in several pages: the board reads every one."""
+    start, end = local_day_bounds(clock.today(ZONE), ZONE)
+    day = run(qtbot, desk.backend.list_appointments(AppointmentQuery(start=start, end=end)))
+    active = {a.id for a in day.data if a.status != "cancelled"}
+    assert len(active) > 6
+    monkeypatch.setattr("frontdesk_app.ui.flow.panel.PAGE", 3)  # pages of three
+    ctx = PanelContext(
+        backend=desk.backend,
+        bridge=desk.bridge,
+        errors=desk.errors,
+        events=desk.feed,
+        settings=Settings(),
+        zone=ZONE,
+        window=cast(Any, None),
+    )
+    panel = FlowBoardPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.on_shown()
+    qtbot.waitUntil(lambda: {r.appointment.id for r in panel.rows} == active, timeout=WAIT)

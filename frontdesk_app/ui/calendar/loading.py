@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.ids import is_temporary
 from frontdesk_app.domain.models import Appointment, AppointmentQuery, CalendarRow
+from frontdesk_app.domain.pages import PAGE, every_appointment
 from frontdesk_app.ui.calendar.model import SYNC_STATES, AppointmentView, SyncStateName
 from frontdesk_app.ui.sync_status import SyncStatusLookup
 
-PAGE_SIZE = 500
 MAX_PAGES = 400
 _STATE_NAMES: dict[str, SyncStateName] = {name: name for name in SYNC_STATES}
 
@@ -103,15 +103,7 @@ async def read_period(
         states = SyncStates(backend, reasons)  # after the read: the freshest word on each
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, lambda: [states.of_row(row) for row in rows])
-    found: list[Appointment] = []
-    cursor: str | None = None
-    for _ in range(MAX_PAGES):
-        page = await backend.list_appointments(
-            AppointmentQuery(start=start, end=end, limit=PAGE_SIZE, cursor=cursor)
-        )
-        found.extend(page.data)
-        cursor = page.next_cursor
-        if not cursor:
-            break
+    query = AppointmentQuery(start=start, end=end, limit=PAGE)
+    found = await every_appointment(backend, query, max_pages=MAX_PAGES)
     states = SyncStates(backend, reasons)
     return [states.of_appointment(a) for a in found]

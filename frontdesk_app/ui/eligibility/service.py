@@ -23,6 +23,7 @@ from frontdesk_app.domain.models import (
     Patient,
     Payer,
 )
+from frontdesk_app.domain.pages import DAY_PAGES, PAGE, every_appointment
 from frontdesk_app.domain.timeutil import local_day_bounds, utc_now
 from frontdesk_app.ui.audit_menu import record_view
 from frontdesk_app.ui.eligibility.freshness import Freshness, backend_offline
@@ -41,7 +42,6 @@ RECHECKED = "eligibility.rechecked"
 # A bulk run keeps a few checks in flight: payers answer slowly, but a burst must stay well
 # inside the API's rate budget and the HTTP client's sweet spot (DESIGN.md: 4–8 in flight).
 BATCH_CONCURRENCY = 4
-PAGE_LIMIT = 500
 # Earlier checks listed for a chosen patient: a few months of visits at most.
 HISTORY_LIMIT = 20
 _log = logging.getLogger(__name__)
@@ -181,16 +181,9 @@ class EligibilityService:
     async def appointments_on(self, day: date) -> list[Appointment]:
         """Every active appointment on a clinic-local day, all pages."""
         start, end = local_day_bounds(day, self.zone)
-        found: list[Appointment] = []
-        cursor: str | None = None
-        while True:
-            page = await self.backend.list_appointments(
-                AppointmentQuery(start=start, end=end, limit=PAGE_LIMIT, cursor=cursor)
-            )
-            found.extend(a for a in page.data if a.active)
-            cursor = page.next_cursor
-            if not cursor or not page.data:
-                break
+        query = AppointmentQuery(start=start, end=end, limit=PAGE)
+        read = await every_appointment(self.backend, query, max_pages=DAY_PAGES)
+        found = [a for a in read if a.active]
         found.sort(key=lambda a: a.start_time)
         return found
 

@@ -33,6 +33,7 @@ from frontdesk_app.domain import clock
 from frontdesk_app.domain.changes import change_of
 from frontdesk_app.domain.errors import FrontDeskError
 from frontdesk_app.domain.models import Appointment, AppointmentQuery, Event, Patient
+from frontdesk_app.domain.pages import DAY_PAGES, PAGE, every_appointment
 from frontdesk_app.domain.timeutil import local_day_bounds
 from frontdesk_app.domain.visits import VISIT_EVENT, Visit, VisitChange, VisitState, next_state
 from frontdesk_app.ui.calendar.eligibility_badges import KnownChecks
@@ -146,8 +147,9 @@ class FlowBoardPanel(QWidget):
         backend, zone = self.ctx.backend, self.ctx.zone
         start, end = local_day_bounds(clock.today(zone), zone)
         providers = {p.id: p.name for p in await backend.list_providers()}
-        page = await backend.list_appointments(AppointmentQuery(start=start, end=end, limit=1000))
-        appointments = [a for a in page.data if a.status != "cancelled"]
+        query = AppointmentQuery(start=start, end=end, limit=PAGE)
+        day = await every_appointment(backend, query, max_pages=DAY_PAGES)
+        appointments = [a for a in day if a.status != "cancelled"]
         visits = {v.appointment_id: v for v in await backend.list_visits(start, end)}
         missing = {a.patient_id for a in appointments} - self._patients.keys()
         self._patients.update(await fetch_patients(backend, missing))

@@ -18,6 +18,7 @@ from frontdesk_app.domain.models import (
     Prescription,
     Provider,
 )
+from frontdesk_app.domain.pages import every_appointment
 
 RECENT_CALLS = 5
 PAST_SHOWN = 10
@@ -45,15 +46,9 @@ async def gather(backend: Backend, patient: Patient, *, now: datetime) -> CardDa
     missing: list[str] = []
     appointments: list[Appointment] = []
     try:
-        cursor: str | None = None
-        for _ in range(10):  # bounded: a patient has at most a few hundred appointments
-            page = await backend.list_appointments(
-                AppointmentQuery(patient_id=patient.id, limit=PAGE, cursor=cursor)
-            )
-            appointments.extend(page.data)
-            cursor = page.next_cursor
-            if not cursor:
-                break
+        # Bounded: a patient has at most a few hundred appointments.
+        query = AppointmentQuery(patient_id=patient.id, limit=PAGE)
+        appointments = await every_appointment(backend, query, max_pages=10)
     except FrontDeskError:
         missing.append("appointments")
     upcoming = sorted(

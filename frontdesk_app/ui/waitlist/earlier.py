@@ -17,6 +17,7 @@ from frontdesk_app.domain import clock
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import FrontDeskError
 from frontdesk_app.domain.models import Appointment, AppointmentQuery, AppointmentStatus
+from frontdesk_app.domain.pages import PAGE, every_appointment
 from frontdesk_app.domain.waitlist import FREEING, FreeSlot, freed_since
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,6 @@ log = logging.getLogger(__name__)
 # How far ahead freed times are looked for (the appointments' current times: a move made today
 # to beyond this is not found), and how many pages of the clinic's appointments at most.
 HORIZON = timedelta(days=28)
-PAGE = 500
 MAX_PAGES = 4
 STEP_MINUTES = 5  # the availability asked for when checking a time is still free
 
@@ -52,17 +52,8 @@ async def freed_today(backend: Backend, zone: ZoneInfo, *, limit: int) -> list[F
 async def _changed(
     backend: Backend, status: AppointmentStatus, start: datetime, end: datetime
 ) -> list[Appointment]:
-    found: list[Appointment] = []
-    cursor: str | None = None
-    for _ in range(MAX_PAGES):
-        page = await backend.list_appointments(
-            AppointmentQuery(start=start, end=end, status=status, limit=PAGE, cursor=cursor)
-        )
-        found.extend(page.data)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    return found
+    query = AppointmentQuery(start=start, end=end, status=status, limit=PAGE)
+    return await every_appointment(backend, query, max_pages=MAX_PAGES)
 
 
 async def still_free(backend: Backend, slots: Sequence[FreeSlot], zone: ZoneInfo) -> list[FreeSlot]:
