@@ -9,13 +9,14 @@ import asyncio
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from frontdesk_app.api import ApiBackend, ApiKey, RetryPolicy
+from frontdesk_app.config import Settings
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.models import Patient
 from frontdesk_app.local.backend import LocalBackend
@@ -27,6 +28,7 @@ from frontdesk_app.sync.connectivity import Backoff
 from frontdesk_app.ui.async_bridge import AsyncBridge
 from frontdesk_app.ui.errors import ErrorSink
 from frontdesk_app.ui.events import EventFeed
+from frontdesk_app.ui.panels import PanelContext
 
 T = TypeVar("T")
 
@@ -62,6 +64,20 @@ class Desk:
 
 BACKENDS = ["local", "sandbox"]
 FAST_PROBE = Backoff(initial=0.05, maximum=0.2, jitter=0.0)
+
+
+def panel_context(desk: Desk, settings: Settings | None = None) -> PanelContext:
+    """What a panel is built from, over the desk's backend (no window: a panel under test
+    reaches other panels only where its test gives it one)."""
+    return PanelContext(
+        backend=desk.backend,
+        bridge=desk.bridge,
+        errors=desk.errors,
+        events=desk.feed,
+        settings=settings or Settings(),
+        zone=ZONE,
+        window=cast(Any, None),
+    )
 
 
 def open_desk(qtbot: QtBot, path: Path, kind: str = "local") -> Iterator[Desk]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
 
 import pytest
 from PySide6.QtCore import Qt
@@ -21,9 +20,8 @@ from frontdesk_app.domain.timeutil import local_day_bounds
 from frontdesk_app.domain.visits import VisitChange
 from frontdesk_app.ui.flow.board import NO_SHOW_GRACE, no_show_grace
 from frontdesk_app.ui.flow.panel import TONES, FlowBoardPanel
-from frontdesk_app.ui.panels import PanelContext
 from tests.fixtures.clock import running_at
-from tests.ui.panel_support import WAIT, ZONE, Desk, open_desk, run
+from tests.ui.panel_support import WAIT, ZONE, Desk, open_desk, panel_context, run
 
 pytestmark = [
     pytest.mark.ui,
@@ -41,15 +39,7 @@ def desk(
 
 @pytest.fixture
 def board(qtbot: QtBot, desk: Desk) -> FlowBoardPanel:
-    ctx = PanelContext(
-        backend=desk.backend,
-        bridge=desk.bridge,
-        errors=desk.errors,
-        events=desk.feed,
-        settings=Settings(),
-        zone=ZONE,
-        window=cast(Any, None),  # the board reaches other panels only from its prompt
-    )
+    ctx = panel_context(desk)
     panel = FlowBoardPanel(ctx)
     qtbot.addWidget(panel)
     panel.resize(1200, 700)
@@ -183,15 +173,7 @@ def test_the_provider_filter_keeps_one_provider_s_patients(
 def test_the_day_is_read_when_the_board_is_first_shown_not_at_start_up(
     qtbot: QtBot, desk: Desk
 ) -> None:
-    ctx = PanelContext(
-        backend=desk.backend,
-        bridge=desk.bridge,
-        errors=desk.errors,
-        events=desk.feed,
-        settings=Settings(),
-        zone=ZONE,
-        window=cast(Any, None),
-    )
+    ctx = panel_context(desk)
     hidden = FlowBoardPanel(ctx)
     qtbot.addWidget(hidden)
     qtbot.wait(300)
@@ -209,15 +191,7 @@ def test_a_day_of_more_than_one_page_is_shown_whole(
     active = {a.id for a in day.data if a.status != "cancelled"}
     assert len(active) > 6
     monkeypatch.setattr("frontdesk_app.ui.flow.panel.PAGE", 3)  # pages of three
-    ctx = PanelContext(
-        backend=desk.backend,
-        bridge=desk.bridge,
-        errors=desk.errors,
-        events=desk.feed,
-        settings=Settings(),
-        zone=ZONE,
-        window=cast(Any, None),
-    )
+    ctx = panel_context(desk)
     panel = FlowBoardPanel(ctx)
     qtbot.addWidget(panel)
     panel.on_shown()

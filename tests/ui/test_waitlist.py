@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from frontdesk_app.config import Settings
 from frontdesk_app.domain import clock
 from frontdesk_app.domain.models import (
     Appointment,
@@ -25,10 +24,9 @@ from frontdesk_app.domain.models import (
     Event,
 )
 from frontdesk_app.domain.waitlist import FreeSlot, WaitlistRequest
-from frontdesk_app.ui.panels import PanelContext
 from frontdesk_app.ui.waitlist.earlier import freed_today
 from frontdesk_app.ui.waitlist.panel import WaitlistPanel
-from tests.ui.panel_support import WAIT, ZONE, Desk, open_desk, run
+from tests.ui.panel_support import WAIT, ZONE, Desk, open_desk, panel_context, run
 
 pytestmark = [
     pytest.mark.ui,
@@ -50,15 +48,7 @@ def panel(qtbot: QtBot, desk: Desk) -> WaitlistPanel:
 
 def _open_panel(qtbot: QtBot, desk: Desk) -> WaitlistPanel:
     """A waitlist panel over the desk's backend, shown and loaded."""
-    ctx = PanelContext(
-        backend=desk.backend,
-        bridge=desk.bridge,
-        errors=desk.errors,
-        events=desk.feed,
-        settings=Settings(),
-        zone=ZONE,
-        window=cast(Any, None),
-    )
+    ctx = panel_context(desk)
     made = WaitlistPanel(ctx)
     qtbot.addWidget(made)
     made.resize(1280, 700)
