@@ -125,7 +125,8 @@ class LocalBackend(StoreThreads, Backend):
         audit: AuditTrail | None = None,
         offer_timeout_s: float = call_ops.DEFAULT_OFFER_TIMEOUT_S,
     ) -> LocalBackend:
-        """Open (or create) the store at `path`; with `demo`, fill an empty one with the demo.
+        """Open (or create) the store at `path`; with `demo`, fill an empty one with the demo
+        clinic, or bring the demo clinic it holds up to date (`store/demo_catch_up.py`).
 
         With `key` the store is encrypted (`Store.open`); with `audit` lookups and writes of
         patient data are recorded in its audit log.
@@ -133,12 +134,15 @@ class LocalBackend(StoreThreads, Backend):
         store = Store.open(path, synchronous_full=synchronous_full, key=key)
         try:
             if demo:
+                from frontdesk_app.store.demo_catch_up import bring_up_to_date
                 from frontdesk_app.store.demo_data import build_demo_clinic, is_empty
 
+                now = clock()
                 if is_empty(store):
-                    now = clock()
                     tz = ZoneInfo(directory.DEFAULT_TIMEZONE)
                     build_demo_clinic(store, today=now.astimezone(tz).date(), now=now)
+                else:  # opened on a later day than it was built: its days keep coming
+                    bring_up_to_date(store, now=now)
         except BaseException:
             store.close()
             raise

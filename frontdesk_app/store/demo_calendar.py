@@ -10,13 +10,18 @@ from __future__ import annotations
 import itertools
 import random
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
-from frontdesk_app.domain.models import APPOINTMENT_TYPES, CANCEL_REASON_CODES, Provider
+from frontdesk_app.domain.models import (
+    APPOINTMENT_TYPES,
+    CANCEL_REASON_CODES,
+    BlockedTime,
+    Provider,
+)
 from frontdesk_app.domain.scheduling import overlaps, working_windows
 from frontdesk_app.store.tables import AppointmentRow, UtcTimestamp, timestamp_text
 
@@ -75,16 +80,60 @@ def add_calendar(
             break
         if wanted is not None and len(rows) >= wanted:
             break
-        busy_patients: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
-        for provider in providers:
-            for span in _provider_day(rng, provider, day):
-                patient = _free_patient(rng, patient_ids, busy_patients, span)
-                if patient is not None:
-                    busy_patients[patient].append(span[1:])
-                    rows.append(_appointment(rng, provider.id, patient, span, now=now))
+        rows.extend(_day(rng, providers, patient_ids, day, now=now))
     if wanted is not None:
         del rows[wanted:]
     _bulk_insert_appointments(connection, rows)
+
+
+# An appointment already in the store, around which a day is filled: who, with whom, when.
+Taken = tuple[str, str, datetime, datetime]  # provider_id, patient_id, start, end
+
+
+def add_days(
+    connection: Connection,
+    rng: random.Random,
+    *,
+    providers: list[Provider],
+    patient_ids: list[str],
+    days: list[date],
+    now: datetime,
+    taken: Sequence[Taken],
+) -> int:
+    """Fill `days` as the demo's own days are filled, around the appointments `taken` on them
+    (neither their providers nor their patients are booked twice); how many were added."""
+    rows: list[dict[str, Any]] = []
+    for day in days:
+        rows.extend(_day(rng, providers, patient_ids, day, now=now, taken=taken))
+    _bulk_insert_appointments(connection, rows)
+    return len(rows)
+
+
+def _day(
+    rng: random.Random,
+    providers: list[Provider],
+    patient_ids: list[str],
+    day: date,
+    *,
+    now: datetime,
+    taken: Sequence[Taken] = (),
+) -> list[dict[str, Any]]:
+    busy_patients: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    booked: dict[str, list[BlockedTime]] = defaultdict(list)
+    for provider_id, patient_id, start, end in taken:
+        busy_patients[patient_id].append((start, end))
+        booked[provider_id].append(BlockedTime(start_time=start, end_time=end))
+    rows: list[dict[str, Any]] = []
+    for listed in providers:
+        provider = listed
+        if booked[listed.id]:  # their booked times count as blocked: never booked twice
+            provider = listed.model_copy(update={"blocked": [*listed.blocked, *booked[listed.id]]})
+        for span in _provider_day(rng, provider, day):
+            patient = _free_patient(rng, patient_ids, busy_patients, span)
+            if patient is not None:
+                busy_patients[patient].append(span[1:])
+                rows.append(_appointment(rng, provider.id, patient, span, now=now))
+    return rows
 
 
 def _bulk_insert_appointments(connection: Connection, rows: list[dict[str, Any]]) -> None:
@@ -93,6 +142,8 @@ def _bulk_insert_appointments(connection: Connection, rows: list[dict[str, Any]]
     SQLAlchemy's per-value type processing is about half the cost of 100,000 rows; the text
     comes from the column type's own `timestamp_text`, so the stored form is the same.
     """
+    if not rows:
+        return
     table = AppointmentRow.__table__
     columns = [column.name for column in table.columns]
     times = {column.name for column in table.columns if isinstance(column.type, UtcTimestamp)}
