@@ -19,6 +19,7 @@ from frontdesk_app.api.client import ApiBackend
 from frontdesk_app.domain.backend import Backend
 from frontdesk_app.domain.errors import AuthenticationFailed, InsufficientScope, Offline
 from frontdesk_app.domain.models import Appointment, AppointmentQuery, Event, Patient
+from frontdesk_app.domain.pages import every_appointment
 from frontdesk_app.domain.timeutil import utc_now
 from frontdesk_app.domain.visits import VISIT_EVENT, Visit
 from frontdesk_app.domain.waitlist import WAITLIST_EVENT, WaitlistEntry
@@ -33,6 +34,7 @@ LAST_PULL = "last_pull"
 # The API's largest pages (API.md): patients 500, appointments 1000.
 PATIENT_PAGE = 500
 APPOINTMENT_PAGE = 1000
+MAX_PAGES = 1000  # a bound on every listing's pages (a million patients or appointments)
 EVENT_BATCH = 500
 _BACKOFF = Backoff(initial=1.0, maximum=30.0)
 
@@ -252,11 +254,11 @@ class MirrorPuller:
         agents = await self._api.list_agents()
         patients: list[Patient] = []
         cursor: str | None = None
-        while True:
+        for _ in range(MAX_PAGES):
             page = await self._api.search_patients(None, limit=PATIENT_PAGE, cursor=cursor)
             patients.extend(page.data)
             cursor = page.next_cursor
-            if not cursor:
+            if not cursor or not page.data:
                 break
 
         def directory(session: Session) -> None:
@@ -266,18 +268,11 @@ class MirrorPuller:
             mirror.upsert_agents(session, agents)
 
         await self._db.write(directory)
-        appointments: list[Appointment] = []
-        query = AppointmentQuery(
-            start=now - self._window_before, end=now + self._window_after, limit=APPOINTMENT_PAGE
-        )
-        while True:
-            result = await self._api.list_appointments(query)
-            appointments.extend(result.data)
-            if not result.next_cursor:
-                break
-            query = query.model_copy(update={"cursor": result.next_cursor})
+        start, end = now - self._window_before, now + self._window_after
+        query = AppointmentQuery(start=start, end=end, limit=APPOINTMENT_PAGE)
+        appointments = await every_appointment(self._api, query, max_pages=MAX_PAGES)
         await self._apply_appointments(appointments)
-        self.window = (query.start or now, query.end or now)
+        self.window = (start, end)
 
     async def _apply_appointments(
         self, appointments: list[Appointment], extra: list[tuple[str, str]] | None = None
