@@ -18,10 +18,20 @@ from frontdesk_app.domain.clock import Clock
 from frontdesk_app.domain.models import AppointmentQuery
 from frontdesk_app.domain.timeutil import local_day_bounds
 from frontdesk_app.domain.visits import VisitChange
+from frontdesk_app.local.backend import LocalBackend
+from frontdesk_app.sync.backend import OfflineFirstBackend
 from frontdesk_app.ui.flow.board import NO_SHOW_GRACE, no_show_grace
 from frontdesk_app.ui.flow.panel import TONES, FlowBoardPanel
 from tests.fixtures.clock import running_at
-from tests.ui.panel_support import WAIT, ZONE, Desk, open_desk, panel_context, run
+from tests.ui.panel_support import (
+    WAIT,
+    ZONE,
+    Desk,
+    open_desk,
+    open_offline_first_desk,
+    panel_context,
+    run,
+)
 
 pytestmark = [
     pytest.mark.ui,
@@ -196,3 +206,40 @@ def test_a_day_of_more_than_one_page_is_shown_whole(
     qtbot.addWidget(panel)
     panel.on_shown()
     qtbot.waitUntil(lambda: {r.appointment.id for r in panel.rows} == active, timeout=WAIT)
+
+
+@pytest.fixture
+def offline_first(qtbot: QtBot, loop: object, tmp_path: Path) -> Iterator[Desk]:
+    yield from open_offline_first_desk(qtbot, tmp_path)
+
+
+def test_a_day_read_before_the_server_answered_is_read_again_when_it_does(
+    qtbot: QtBot, offline_first: Desk, tmp_path: Path
+) -> None:
+    """A desk that opens its board in an outage (or before the server answers at start-up)
+    shows this computer's copy; once the server answers, the board reads the day again."""
+    desk = offline_first
+    assert desk.server is not None and isinstance(desk.backend, OfflineFirstBackend)
+    assert run(qtbot, desk.backend.puller.wait_pulled(WAIT / 1000))  # the copy is made
+    desk.server.stop()
+    board = FlowBoardPanel(panel_context(desk))
+    qtbot.addWidget(board)
+    board.on_shown()
+    qtbot.waitUntil(lambda: board.table.rowCount() > 3, timeout=WAIT)
+    qtbot.waitUntil(lambda: desk.backend.state.connection == "offline", timeout=WAIT)
+    waiting = next(r for r in board.rows if r.visit.state == "scheduled")
+    # Meanwhile another desk checks the patient in, on the server.
+    other = LocalBackend.open(tmp_path / "clinic.db")
+    try:
+        run(qtbot, other.change_visit(waiting.appointment.id, VisitChange(state="arrived")))
+    finally:
+        run(qtbot, other.aclose())
+    desk.server.start()
+    qtbot.waitUntil(
+        lambda: any(
+            r.appointment.id == waiting.appointment.id and r.visit.state == "arrived"
+            for r in board.rows
+        ),
+        timeout=WAIT,
+    )
+    board.shutdown()

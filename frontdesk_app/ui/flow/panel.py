@@ -11,6 +11,7 @@ eligibility check when today's has not been done.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -129,6 +130,13 @@ class FlowBoardPanel(QWidget):
         self._reload.setInterval(RELOAD_MS)
         self._reload.timeout.connect(self.reload)
         self._unsubscribe = ctx.events.subscribe(self._on_events)
+        # An offline-first desk: the day read before the server answered (at start-up, in an
+        # outage) is this computer's copy; it is read again once the server answers.
+        self._online = False
+        self._unsubscribe_state: Callable[[], None] | None = None
+        add_state_listener = getattr(ctx.backend, "add_state_listener", None)
+        if callable(add_state_listener):
+            self._unsubscribe_state = add_state_listener(self._on_state)
         self._update_enabled()
         # The day is read when the board is first shown (`on_shown`), not at start-up.
         self._opened = False
@@ -348,10 +356,18 @@ class FlowBoardPanel(QWidget):
         # After the window has moved the focus to the tab: the keys go to the board.
         QTimer.singleShot(0, self.table.setFocus)
 
+    def _on_state(self, state: object) -> None:
+        online = getattr(state, "connection", None) == "online"
+        if online and not self._online and self._opened:
+            self._reload.start()
+        self._online = online
+
     def shutdown(self) -> None:
         self._tick.stop()
         self._reload.stop()
         self._unsubscribe()
+        if self._unsubscribe_state is not None:
+            self._unsubscribe_state()
 
 
 def build_flow_board(ctx: PanelContext) -> FlowBoardPanel:
