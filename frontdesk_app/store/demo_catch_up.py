@@ -16,7 +16,7 @@ import random
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from frontdesk_app.domain.timeutil import local_day_bounds
@@ -24,36 +24,38 @@ from frontdesk_app.store.db import Store
 from frontdesk_app.store.demo_calendar import DEMO_DAYS_EACH_SIDE, Taken, add_days
 from frontdesk_app.store.demo_visits import add_visits
 from frontdesk_app.store.repositories import directory
-from frontdesk_app.store.tables import AppointmentRow, ClinicRow, PatientRow, VisitRow
+from frontdesk_app.store.tables import (
+    AppointmentRow,
+    ClinicRow,
+    PatientRow,
+    ProviderHoursRow,
+    VisitRow,
+)
 
 SEED = 20_240_611  # with the day's ordinal: the same day is filled alike on every computer
 
 
 def bring_up_to_date(store: Store, *, now: datetime) -> int:
     """Fill what the demo clinic lacks around `now` (see the module); how many appointments
-    were added. A store without a clinic, or with nothing to add, is left as it is."""
+    were added. A store without a clinic, or with nothing to add, is left as it is (the usual
+    case, a few reads at each start: nothing is written)."""
     with store.read() as session:
         zone_name = session.scalar(select(ClinicRow.timezone))
         if zone_name is None:
             return 0
         zone = ZoneInfo(zone_name)
         today = now.astimezone(zone).date()
-        days = [
-            today + timedelta(days=n) for n in range(-DEMO_DAYS_EACH_SIDE, DEMO_DAYS_EACH_SIDE + 1)
-        ]
-        missing = [day for day in days if not _built(session, day, zone)]
+        first = today - timedelta(days=DEMO_DAYS_EACH_SIDE)
+        days = [first + timedelta(days=n) for n in range(2 * DEMO_DAYS_EACH_SIDE + 1)]
+        built = _built_days(session, days, zone)
+        working = set(session.scalars(select(ProviderHoursRow.weekday).distinct()))
+        missing = [day for day in days if day.weekday() in working and day not in built]
+        replay = today in built and not _checked_in(session, today, zone)
+        if not missing and not replay:
+            return 0
         providers = directory.list_providers(session) if missing else []
-        patient_ids = (
-            list(session.scalars(select(PatientRow.id).order_by(PatientRow.id))) if missing else []
-        )
+        patient_ids = list(session.scalars(select(PatientRow.id).order_by(PatientRow.id)))
         taken = _taken(session, missing, zone)
-        start, end = local_day_bounds(today, zone)
-        checked_in = session.scalar(
-            select(func.count())
-            .select_from(VisitRow)
-            .join(AppointmentRow, AppointmentRow.id == VisitRow.appointment_id)
-            .where(AppointmentRow.start_time >= start, AppointmentRow.start_time < end)
-        )
     rng = random.Random(SEED + today.toordinal())
     added = 0
     with store.connect() as connection:
@@ -67,18 +69,30 @@ def bring_up_to_date(store: Store, *, now: datetime) -> int:
                 now=now,
                 taken=taken,
             )
-        if not checked_in:
+        if replay or today in missing:
             add_visits(connection, rng, now=now, zone=zone)
     return added
 
 
-def _built(session: Session, day: date, zone: ZoneInfo) -> bool:
-    """Whether the demo built `day`: an appointment on it besides a series' dates."""
-    start, end = local_day_bounds(day, zone)
-    found = session.scalar(
-        select(AppointmentRow.id)
+def _built_days(session: Session, days: list[date], zone: ZoneInfo) -> set[date]:
+    """Which of `days` the demo built: an appointment on it besides a series' dates."""
+    start, _ = local_day_bounds(days[0], zone)
+    _, end = local_day_bounds(days[-1], zone)
+    starts = session.scalars(
+        select(AppointmentRow.start_time)
         .where(AppointmentRow.start_time >= start, AppointmentRow.start_time < end)
         .where(AppointmentRow.series_id.is_(None))
+    )
+    return {begins.astimezone(zone).date() for begins in starts}
+
+
+def _checked_in(session: Session, day: date, zone: ZoneInfo) -> bool:
+    """Whether anybody was checked in for an appointment on `day`."""
+    start, end = local_day_bounds(day, zone)
+    found = session.scalar(
+        select(VisitRow.appointment_id)
+        .join(AppointmentRow, AppointmentRow.id == VisitRow.appointment_id)
+        .where(AppointmentRow.start_time >= start, AppointmentRow.start_time < end)
         .limit(1)
     )
     return found is not None
