@@ -33,6 +33,27 @@ class SyncStatusSource(Protocol):
     def add_state_listener(self, listener: Callable[[Any], None]) -> Callable[[], None]: ...
 
 
+def when_the_server_answers(
+    backend: object, callback: Callable[[], None]
+) -> Callable[[], None] | None:
+    """Call `callback` each time an offline-first backend's server starts answering (the
+    first time after it is opened included): what a panel read before came from this
+    computer's copy, or failed. Returns the unsubscribe function; None for a backend without
+    a server (`LocalBackend`)."""
+    if not isinstance(backend, SyncStatusSource):
+        return None
+    answering = bool(getattr(backend.state, "reachable", False))
+
+    def listen(state: Any) -> None:
+        nonlocal answering
+        now = bool(getattr(state, "reachable", False))
+        if now and not answering:
+            callback()
+        answering = now
+
+    return backend.add_state_listener(listen)
+
+
 @runtime_checkable
 class ConflictSource(Protocol):
     """A backend that keeps refused offline writes for a person to resolve."""

@@ -55,6 +55,7 @@ from frontdesk_app.ui.calls.queue import TRANSFER_EVENTS, QueueChange, TransferQ
 from frontdesk_app.ui.events import EventFeed
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_CALLS, PanelContext, PanelSpec
+from frontdesk_app.ui.sync_status import when_the_server_answers
 
 # Once a second: the offer countdown and the call bar's timer.
 WAIT_REFRESH_MS = 1_000
@@ -138,12 +139,10 @@ class CallsPanel(QWidget):
         if unsubscribe_feed is not None:
             # The feed outlives panels (tests make several): never call into a deleted one.
             self.destroyed.connect(lambda *_: unsubscribe_feed())
-        add_state_listener = getattr(backend, "add_state_listener", None)
-        if callable(add_state_listener):
-            # An offline-first backend: reload the queue when the connection comes back.
-            unsubscribe_state = add_state_listener(self.on_backend_state_changed)
+        # An offline-first backend: reload the queue when the server answers (again).
+        unsubscribe_state = when_the_server_answers(backend, self.on_server_answers)
+        if unsubscribe_state is not None:
             self.destroyed.connect(lambda *_: unsubscribe_state())
-        self._was_offline = False
         # Transfers whose cards are still to be placed, oldest change first (`_place_pending`).
         self._to_place: dict[str, Transfer] = {}
         self._place_timer = QTimer(self)
@@ -510,12 +509,9 @@ class CallsPanel(QWidget):
         if isinstance(agent_id, str):
             self.set_agent(agent_id)
 
-    def on_backend_state_changed(self, state: object) -> None:
-        offline = getattr(state, "connection", None) == "offline"
-        if self._was_offline and not offline:
-            self.message.hide()
-            self.reload()
-        self._was_offline = offline
+    def on_server_answers(self) -> None:
+        self.message.hide()
+        self.reload()
 
     def on_tick_timeout(self) -> None:
         """Each second: the cards' waiting times (while the panel shows), the call bar, and

@@ -11,7 +11,6 @@ eligibility check when today's has not been done.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -43,6 +42,7 @@ from frontdesk_app.ui.flow.board import FlowRow, Tone, counts, no_show_grace, or
 from frontdesk_app.ui.message_bar import MessageBar
 from frontdesk_app.ui.panels import SLOT_FLOW, PanelContext, PanelSpec
 from frontdesk_app.ui.patients.fetch import fetch_patients
+from frontdesk_app.ui.sync_status import when_the_server_answers
 
 COLUMNS = ("Time", "Patient", "Provider", "Where", "Room", "Waiting")
 TICK_MS = 30_000  # the waiting minutes move on
@@ -132,11 +132,7 @@ class FlowBoardPanel(QWidget):
         self._unsubscribe = ctx.events.subscribe(self._on_events)
         # An offline-first desk: the day read before the server answered (at start-up, in an
         # outage) is this computer's copy; it is read again once the server answers.
-        self._online = False
-        self._unsubscribe_state: Callable[[], None] | None = None
-        add_state_listener = getattr(ctx.backend, "add_state_listener", None)
-        if callable(add_state_listener):
-            self._unsubscribe_state = add_state_listener(self._on_state)
+        self._unsubscribe_state = when_the_server_answers(ctx.backend, self._on_server_answers)
         self._update_enabled()
         # The day is read when the board is first shown (`on_shown`), not at start-up.
         self._opened = False
@@ -356,11 +352,9 @@ class FlowBoardPanel(QWidget):
         # After the window has moved the focus to the tab: the keys go to the board.
         QTimer.singleShot(0, self.table.setFocus)
 
-    def _on_state(self, state: object) -> None:
-        online = getattr(state, "connection", None) == "online"
-        if online and not self._online and self._opened:
+    def _on_server_answers(self) -> None:
+        if self._opened:
             self._reload.start()
-        self._online = online
 
     def shutdown(self) -> None:
         self._tick.stop()
